@@ -1,0 +1,79 @@
+"""The complaint desk (posko pengaduan): complaints from the public, routed and resolved."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from households.models import Household, Region, Unit
+from programs.models import Program
+
+
+class Category(models.Model):
+    """Kept as data so the office can add its own: left out, wrongly listed, wrong data..."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    target_days = models.PositiveSmallIntegerField(_("target in working days"), default=5)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("complaint category")
+        verbose_name_plural = _("complaint categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Complaint(models.Model):
+    class Kind(models.TextChoices):
+        COMPLAINT = "complaint", _("complaint")
+        SUGGESTION = "suggestion", _("suggestion")
+        INFORMATION = "information", _("request for information")
+
+    class Channel(models.TextChoices):
+        WALK_IN = "walk_in", _("walk-in")
+        PHONE = "phone", _("phone")
+        WHATSAPP = "whatsapp", _("WhatsApp")
+        LETTER = "letter", _("letter")
+        LAPOR = "lapor", _("LAPOR! portal")
+        VILLAGE = "village", _("village office")
+
+    class Status(models.TextChoices):
+        NEW = "new", _("new")
+        HANDLING = "handling", _("being handled")
+        WAITING = "waiting", _("waiting for the complainant")
+        RESOLVED = "resolved", _("resolved")
+        REJECTED = "rejected", _("rejected")
+
+    ticket = models.CharField(_("ticket"), max_length=20, unique=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind, default=Kind.COMPLAINT)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel)
+    category = models.ForeignKey(Category, models.PROTECT, verbose_name=_("category"))
+    complainant_name = models.CharField(_("complainant"), max_length=150)
+    complainant_contact = models.CharField(_("contact"), max_length=100, blank=True)
+    complainant_nik = models.CharField(_("complainant's NIK"), max_length=16, blank=True)
+    household = models.ForeignKey(
+        Household, models.PROTECT, null=True, blank=True, related_name="complaints"
+    )
+    desa = models.ForeignKey(Region, models.PROTECT, null=True, blank=True, related_name="+")
+    program = models.ForeignKey(Program, models.PROTECT, null=True, blank=True, related_name="+")
+    story = models.TextField(_("story"))
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.NEW)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    forwarded_to = models.ForeignKey(
+        Unit, models.PROTECT, null=True, blank=True, related_name="complaints"
+    )
+    public_reply = models.TextField(_("public reply"), blank=True)
+    received_at = models.DateTimeField(_("received"))
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+
+    def __str__(self) -> str:
+        return self.ticket

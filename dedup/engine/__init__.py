@@ -1,0 +1,1 @@
+"""The matcher: plain Python, no Django imports, so it can be tested and profiled alone."""

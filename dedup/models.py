@@ -1,0 +1,88 @@
+"""A cross-check run of proposals against roster versions, its results and the review queue."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from programs.models import ProposalBatch, ProposalRow, RosterRow, RosterVersion
+
+
+class Run(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    batches = models.ManyToManyField(ProposalBatch, related_name="runs")
+    # The exact roster versions used, so an old run stays readable after a roster update.
+    roster_versions = models.ManyToManyField(RosterVersion, related_name="runs")
+    thresholds = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=Status, default=Status.QUEUED)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("cross-check run")
+        verbose_name_plural = _("cross-check runs")
+
+
+class Result(models.Model):
+    """What the run found for one proposed family (the contract's result row)."""
+
+    class Status(models.TextChoices):
+        NEW = "new", _("new")
+        IN_ROSTER = "in_roster", _("already on a roster")
+        DUPLICATE = "duplicate_in_batch", _("proposed twice")
+        REVIEW = "review", _("needs review")
+        INVALID = "invalid", _("invalid")
+
+    run = models.ForeignKey(Run, models.CASCADE, related_name="results")
+    proposal_row = models.ForeignKey(ProposalRow, models.PROTECT, related_name="results")
+    status = models.CharField(max_length=20, choices=Status)
+    programs = models.CharField(max_length=200, blank=True)
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    reason = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "proposal_row"], name="one_result_per_row"),
+        ]
+
+
+class ReviewPair(models.Model):
+    """A possible match a person must decide. A decision is remembered for later runs unless
+    either record changes."""
+
+    run = models.ForeignKey(Run, models.CASCADE, related_name="pairs")
+    proposal_row = models.ForeignKey(ProposalRow, models.PROTECT, related_name="+")
+    roster_row = models.ForeignKey(
+        RosterRow, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    other_proposal = models.ForeignKey(
+        ProposalRow, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    score = models.PositiveSmallIntegerField()
+    reason = models.CharField(max_length=255)
+    same_family = models.BooleanField(null=True)
+    note = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["score", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(roster_row__isnull=False, other_proposal__isnull=True)
+                | models.Q(roster_row__isnull=True, other_proposal__isnull=False),
+                name="pair_has_one_candidate",
+            ),
+        ]

@@ -1,0 +1,120 @@
+from django import forms
+from django.contrib.auth.forms import SetPasswordMixin
+from django.utils.translation import gettext_lazy as _
+
+from . import identity
+from .address import normalize_rt_rw
+from .models import Household, Region, Unit, User
+
+
+class DateInput(forms.DateInput):
+    input_type = "text"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%d-%m-%Y", attrs={"placeholder": "dd-mm-yyyy"}, **kwargs)
+
+
+class HouseholdForm(forms.ModelForm):
+    """Operators type or paste numbers as Excel shows them; clean them before the model checks."""
+
+    class Meta:
+        model = Household
+        fields = [
+            "no_kk", "head_nik", "head_name", "head_sex", "head_birth_date",
+            "address", "rt", "rw", "desa",
+        ]
+        widgets = {"head_birth_date": DateInput()}
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        villages = Region.objects.filter(level=Region.Level.VILLAGE).select_related("parent")
+        if not user.sees_district:
+            villages = villages.filter(unit__id=user.unit_id)
+        self.fields["desa"].queryset = villages
+        self.fields["desa"].label_from_instance = lambda r: f"{r} — {r.parent.name}"
+        for name in ("no_kk", "head_nik"):
+            self.fields[name].widget.attrs.update(inputmode="numeric", autocomplete="off")
+            self.fields[name].max_length = None
+            self.fields[name].widget.attrs.pop("maxlength", None)
+        self.warnings: list[str] = []
+
+    def _clean_id(self, name: str, check) -> str:
+        raw = self.cleaned_data[name]
+        result = check(raw)
+        if result.errors:
+            raise forms.ValidationError([p.message for p in result.errors])
+        self.warnings += [p.message for p in result.warnings]
+        return result.value
+
+    def clean_no_kk(self) -> str:
+        return self._clean_id("no_kk", identity.check_no_kk)
+
+    def clean_head_nik(self) -> str:
+        return self._clean_id("head_nik", identity.check_nik)
+
+    def clean_rt(self) -> str:
+        return self._clean_rt_rw("rt")
+
+    def clean_rw(self) -> str:
+        return self._clean_rt_rw("rw")
+
+    def _clean_rt_rw(self, name: str) -> str:
+        raw = self.cleaned_data[name]
+        value = normalize_rt_rw(raw)
+        if raw and not value:
+            raise forms.ValidationError(_("Write a number from 1 to 999, e.g. 2 or 002."))
+        return value
+
+
+class HouseholdSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("NIK, No. KK or name"), required=False, max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "autofocus": True}),
+    )
+    desa = forms.ModelChoiceField(
+        label=_("desa or kelurahan"), required=False,
+        queryset=Region.objects.filter(level=Region.Level.VILLAGE),
+    )
+
+
+class UserForm(SetPasswordMixin, forms.ModelForm):
+    password1, password2 = SetPasswordMixin.create_password_fields()
+
+    class Meta:
+        model = User
+        fields = ["username", "first_name", "last_name", "email", "role", "unit", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = Unit.objects.select_related("region")
+        if self.instance.pk is not None:
+            self.fields["password1"].required = self.fields["password2"].required = False
+            self.fields["password1"].help_text = _("Leave empty to keep the current password.")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password1") or cleaned.get("password2") or self.instance.pk is None:
+            self.validate_passwords()
+            self.validate_password_for_user(self.instance)
+        return cleaned
+
+    def save(self, commit: bool = True) -> User:
+        user = super().save(commit=False)
+        if self.cleaned_data.get("password1"):
+            user.set_password(self.cleaned_data["password1"])
+        if commit:
+            user.save()
+        return user
+
+
+class UnitForm(forms.ModelForm):
+    class Meta:
+        model = Unit
+        fields = ["kind", "name", "region"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = Region.objects.filter(
+            level=Region.Level.VILLAGE, unit__isnull=True
+        ).select_related("parent")
+        self.fields["region"].required = False

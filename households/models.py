@@ -1,0 +1,273 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from . import identity
+from .address import fold_name
+
+
+def validate_nik(value: str) -> None:
+    check = identity.check_nik(value)
+    if check.errors:
+        raise ValidationError([p.message for p in check.errors], code=check.errors[0].code)
+
+
+def validate_no_kk(value: str) -> None:
+    check = identity.check_no_kk(value)
+    if check.errors:
+        raise ValidationError([p.message for p in check.errors], code=check.errors[0].code)
+
+
+class Region(models.Model):
+    """A Kemendagri region: provinsi, kabupaten/kota, kecamatan or desa/kelurahan."""
+
+    class Level(models.IntegerChoices):
+        PROVINCE = 1, _("province")
+        REGENCY = 2, _("regency or city")
+        DISTRICT = 3, _("sub-district")
+        VILLAGE = 4, _("village")
+
+    class Kind(models.TextChoices):
+        PROVINSI = "provinsi", _("provinsi")
+        KABUPATEN = "kabupaten", _("kabupaten")
+        KOTA = "kota", _("kota")
+        KECAMATAN = "kecamatan", _("kecamatan")
+        DESA = "desa", _("desa")
+        KELURAHAN = "kelurahan", _("kelurahan")
+
+    code = models.CharField(_("Kemendagri code"), max_length=13, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind)
+    parent = models.ForeignKey(
+        "self", models.PROTECT, null=True, blank=True, related_name="children",
+        verbose_name=_("parent region"),
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    def __str__(self) -> str:
+        if self.kind in (self.Kind.DESA, self.Kind.KELURAHAN):
+            return f"{self.get_kind_display().title()} {self.name}"
+        return self.name
+
+
+class Unit(models.Model):
+    """Where a non-district user works: one desa/kelurahan, or one regional agency (OPD)."""
+
+    class Kind(models.TextChoices):
+        VILLAGE = "village", _("village or kelurahan")
+        AGENCY = "agency", _("regional agency (OPD)")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind)
+    name = models.CharField(_("name"), max_length=150, unique=True)
+    region = models.OneToOneField(
+        Region, models.PROTECT, null=True, blank=True, related_name="unit",
+        verbose_name=_("desa or kelurahan"), limit_choices_to={"level": Region.Level.VILLAGE},
+    )
+
+    class Meta:
+        ordering = ["kind", "name"]
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="village", region__isnull=False)
+                | Q(kind="agency", region__isnull=True),
+                name="unit_village_has_region_agency_has_none",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.kind == self.Kind.VILLAGE and not self.region_id:
+            raise ValidationError({"region": _("A village unit needs its desa or kelurahan.")})
+        if self.kind == self.Kind.AGENCY and self.region_id:
+            raise ValidationError({"region": _("An agency is not tied to one village.")})
+
+
+class User(AbstractUser):
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("administrator")
+        STAFF = "staff", _("Dinsos staff")
+        HEAD = "head", _("head of Dinsos")
+        VILLAGE = "village", _("village operator")
+        AGENCY = "agency", _("agency (OPD) operator")
+        DESK = "desk", _("complaint desk")
+
+    DISTRICT_ROLES = frozenset({Role.ADMIN, Role.STAFF, Role.HEAD, Role.DESK})
+    # Who may see a full NIK or No. KK on a detail page; every reveal is logged.
+    REVEAL_ROLES = frozenset({Role.ADMIN, Role.STAFF, Role.HEAD, Role.VILLAGE})
+    UNIT_KIND = {Role.VILLAGE: Unit.Kind.VILLAGE, Role.AGENCY: Unit.Kind.AGENCY}
+
+    role = models.CharField(_("role"), max_length=10, choices=Role, default=Role.STAFF)
+    unit = models.ForeignKey(
+        Unit, models.PROTECT, null=True, blank=True, related_name="users", verbose_name=_("unit")
+    )
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def clean(self) -> None:
+        super().clean()
+        kind = self.UNIT_KIND.get(self.role)
+        if kind and (self.unit is None or self.unit.kind != kind):
+            raise ValidationError({"unit": _("A %(role)s needs a unit of kind %(kind)s.") % {
+                "role": self.get_role_display(), "kind": Unit.Kind(kind).label}})
+        if not kind and self.unit_id:
+            raise ValidationError({"unit": _("District roles work for the whole district.")})
+
+    @property
+    def sees_district(self) -> bool:
+        return self.role in self.DISTRICT_ROLES
+
+    @property
+    def can_reveal_ids(self) -> bool:
+        return self.role in self.REVEAL_ROLES
+
+    @property
+    def can_manage(self) -> bool:
+        """Manage users, units and programmes."""
+        return self.role in (self.Role.ADMIN, self.Role.STAFF)
+
+    @property
+    def can_edit_households(self) -> bool:
+        return self.role in (self.Role.ADMIN, self.Role.STAFF, self.Role.VILLAGE)
+
+
+class HouseholdQuerySet(models.QuerySet):
+    def for_user(self, user) -> HouseholdQuerySet:
+        if user.sees_district:
+            return self
+        if user.role == User.Role.VILLAGE and user.unit_id:
+            return self.filter(desa__unit__id=user.unit_id)
+        if user.role == User.Role.AGENCY and user.unit_id:
+            # An agency sees the families it proposed, wherever they live.
+            return self.filter(proposal_rows__batch__unit_id=user.unit_id).distinct()
+        return self.none()
+
+    def search(self, query: str) -> HouseholdQuerySet:
+        """A 16-digit NIK or No. KK (head or member), else the head's name, any case or spacing."""
+        digits = "".join(ch for ch in query if ch.isdigit())
+        if digits and len(digits) == len(query.replace(" ", "")):
+            if len(digits) == 16:
+                return self.filter(
+                    Q(no_kk=digits) | Q(head_nik=digits) | Q(members__nik=digits)
+                ).distinct()
+            return self.filter(Q(no_kk__startswith=digits) | Q(head_nik__startswith=digits))
+        folded = fold_name(query)
+        return self.filter(head_name_folded__contains=folded) if folded else self
+
+
+class Household(models.Model):
+    """A family (KK) described by its head. The No. KK changes when a family splits or moves,
+    so it is a matching signal, never the household's key."""
+
+    class Sex(models.TextChoices):
+        MALE = "L", _("male")
+        FEMALE = "P", _("female")
+
+    no_kk = models.CharField(_("No. KK"), max_length=16, db_index=True, validators=[validate_no_kk])
+    head_nik = models.CharField(
+        _("NIK of head"), max_length=16, unique=True, validators=[validate_nik],
+        error_messages={"unique": _("This NIK is already the head of another household.")},
+    )
+    head_name = models.CharField(_("name of head"), max_length=150)
+    head_name_folded = models.CharField(max_length=150, db_index=True, editable=False)
+    head_sex = models.CharField(_("sex"), max_length=1, choices=Sex, blank=True)
+    head_birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    address = models.CharField(_("address (street, dusun)"), max_length=255)
+    rt = models.CharField(_("RT"), max_length=3, blank=True)
+    rw = models.CharField(_("RW"), max_length=3, blank=True)
+    desa = models.ForeignKey(
+        Region, models.PROTECT, related_name="households", verbose_name=_("desa or kelurahan"),
+        limit_choices_to={"level": Region.Level.VILLAGE},
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["head_name_folded", "updated_at"])
+    objects = HouseholdQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["head_name_folded", "pk"]
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+
+    def __str__(self) -> str:
+        return f"{self.head_name} ({identity.mask_id(self.no_kk)})"
+
+    def clean(self) -> None:
+        if self.desa_id and self.desa.level != Region.Level.VILLAGE:
+            raise ValidationError({"desa": _("Choose a desa or kelurahan.")})
+
+    def save(self, *args, **kwargs) -> None:
+        self.head_name_folded = fold_name(self.head_name)
+        if kwargs.get("update_fields") and "head_name" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "head_name_folded"}
+        super().save(*args, **kwargs)
+
+    @property
+    def nik_warnings(self) -> list[str]:
+        return [p.message for p in identity.check_nik(self.head_nik).warnings]
+
+    def all_niks(self) -> list[str]:
+        return [self.head_nik, *(m.nik for m in self.members.all() if m.nik)]
+
+
+class Member(models.Model):
+    class Relation(models.TextChoices):
+        SPOUSE = "spouse", _("husband or wife")
+        CHILD = "child", _("child")
+        PARENT = "parent", _("parent")
+        OTHER = "other", _("other family")
+
+    household = models.ForeignKey(
+        Household, models.CASCADE, related_name="members", verbose_name=_("household")
+    )
+    nik = models.CharField(_("NIK"), max_length=16, blank=True, validators=[validate_nik])
+    name = models.CharField(_("name"), max_length=150)
+    sex = models.CharField(_("sex"), max_length=1, choices=Household.Sex, blank=True)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    relation = models.CharField(_("relation to head"), max_length=10, choices=Relation)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["household", "pk"]
+        verbose_name = _("family member")
+        verbose_name_plural = _("family members")
+        indexes = [models.Index(fields=["nik"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IdReveal(models.Model):
+    """Who saw a full NIK or No. KK, of which household, when (UU 27/2022 asks an office that
+    matches data sets to account for access to identity numbers)."""
+
+    class Field(models.TextChoices):
+        NO_KK = "no_kk", _("No. KK")
+        NIK = "nik", _("NIK")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    household = models.ForeignKey(Household, models.PROTECT, related_name="reveals")
+    field = models.CharField(max_length=8, choices=Field)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("identity number shown")
+        verbose_name_plural = _("identity numbers shown")

@@ -1,0 +1,188 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, user_passes_test
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, ProtectedError, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from programs.models import ProposalBatch, ProposalRow, RosterRow, RosterVersion
+
+from .forms import HouseholdForm, HouseholdSearchForm, UnitForm, UserForm
+from .models import Household, IdReveal, Unit, User
+
+manager_required = user_passes_test(lambda u: u.is_authenticated and u.can_manage)
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    batches = ProposalBatch.objects.for_user(user)
+    context = {
+        "batch_counts": dict(
+            batches.values_list("status").annotate(n=Count("pk")).order_by()
+        ),
+        "rows_to_fix": ProposalRow.objects.filter(
+            batch__in=batches, status=ProposalRow.Status.INVALID
+        ).count(),
+        "household_count": Household.objects.for_user(user).count(),
+        "active_versions": RosterVersion.objects.filter(
+            status=RosterVersion.Status.ACTIVE
+        ).select_related("program"),
+        "recent_batches": batches.select_related("unit", "sector").annotate(
+            n_rows=Count("rows"),
+            n_invalid=Count("rows", filter=Q(rows__status=ProposalRow.Status.INVALID)),
+        )[:5],
+    }
+    return render(request, f"households/home_{user.role}.html", context)
+
+
+@login_required
+@require_GET
+def household_list(request: HttpRequest) -> HttpResponse:
+    form = HouseholdSearchForm(request.GET)
+    households = Household.objects.for_user(request.user).select_related("desa__parent")
+    if not request.user.sees_district:
+        form.fields["desa"].queryset = form.fields["desa"].queryset.filter(
+            households__in=households
+        ).distinct()
+    if form.is_valid():
+        if form.cleaned_data["q"]:
+            households = households.search(form.cleaned_data["q"].strip())
+        if form.cleaned_data["desa"]:
+            households = households.filter(desa=form.cleaned_data["desa"])
+    page = Paginator(households, 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    template = "households/household_list.html"
+    if request.htmx:
+        template += "#results"
+    return render(request, template, {"form": form, "page": page, "query": query.urlencode()})
+
+
+@login_required
+@require_GET
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    household = get_object_or_404(
+        Household.objects.for_user(request.user).select_related("desa__parent"), pk=pk
+    )
+    memberships = (
+        RosterRow.objects.active().of_household(household)
+        .select_related("version__program").order_by("version__program__code")
+    )
+    history = household.history.select_related("history_user").order_by("-history_date")[:50]
+    context = {
+        "household": household,
+        "members": household.members.all(),
+        "memberships": memberships,
+        "history": _history_rows(history),
+        "proposals": household.proposal_rows.filter(
+            batch__in=ProposalBatch.objects.for_user(request.user)
+        ).select_related("batch__unit"),
+    }
+    return render(request, "households/household_detail.html", context)
+
+
+def _history_rows(records) -> list[dict]:
+    """Each historical record with the fields it changed, newest first."""
+    records = list(records)
+    rows = []
+    for record, older in zip(records, [*records[1:], None], strict=True):
+        changes = []
+        if older is not None:
+            changes = [
+                change.field for change in record.diff_against(older).changes
+            ]
+        rows.append({"record": record, "changes": changes})
+    return rows
+
+
+@login_required
+@require_POST
+def household_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
+    household = get_object_or_404(Household.objects.for_user(request.user), pk=pk)
+    if not request.user.can_reveal_ids or field not in IdReveal.Field.values:
+        raise PermissionDenied
+    IdReveal.objects.create(user=request.user, household=household, field=field)
+    value = household.no_kk if field == IdReveal.Field.NO_KK else household.head_nik
+    return render(
+        request, "households/household_detail.html#revealed", {"value": value, "field": field}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    if not request.user.can_edit_households:
+        raise PermissionDenied
+    household = None
+    if pk is not None:
+        household = get_object_or_404(Household.objects.for_user(request.user), pk=pk)
+    form = HouseholdForm(request.POST or None, instance=household, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        household = form.save()
+        for warning in form.warnings:
+            messages.warning(request, warning)
+        messages.success(request, _("Household saved."))
+        return redirect("households:detail", pk=household.pk)
+    return render(request, "households/household_form.html", {"form": form, "household": household})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    if not request.user.can_manage:
+        raise PermissionDenied
+    household = get_object_or_404(Household.objects.for_user(request.user), pk=pk)
+    if request.method == "POST":
+        try:
+            household.delete()
+        except ProtectedError:
+            messages.error(request, _(
+                "This household cannot be deleted: proposals, allocations or access records "
+                "refer to it. Correct its data instead."
+            ))
+            return redirect("households:detail", pk=pk)
+        messages.success(request, _("Household deleted."))
+        return redirect("households:list")
+    return render(request, "households/household_confirm_delete.html", {"household": household})
+
+
+@manager_required
+@require_GET
+def user_list(request: HttpRequest) -> HttpResponse:
+    users = User.objects.select_related("unit").order_by("role", "username")
+    return render(request, "households/user_list.html", {"users": users})
+
+
+@manager_required
+@require_http_methods(["GET", "POST"])
+def user_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    user = get_object_or_404(User, pk=pk) if pk else None
+    if user and user.role == User.Role.ADMIN and request.user.role != User.Role.ADMIN:
+        raise PermissionDenied
+    form = UserForm(request.POST or None, instance=user)
+    if request.user.role != User.Role.ADMIN:
+        form.fields["role"].choices = [
+            c for c in form.fields["role"].choices if c[0] != User.Role.ADMIN
+        ]
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("User saved."))
+        return redirect("users:list")
+    return render(request, "households/user_form.html", {"form": form, "object": user})
+
+
+@manager_required
+@require_http_methods(["GET", "POST"])
+def unit_list(request: HttpRequest) -> HttpResponse:
+    form = UnitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Unit saved."))
+        return redirect("units:list")
+    units = Unit.objects.select_related("region__parent").annotate(n_users=Count("users"))
+    return render(request, "households/unit_list.html", {"units": units, "form": form})

@@ -1,0 +1,384 @@
+"""Programmes, their rosters (kept per version), proposals (usulan) and allocation rounds."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from households.models import Household, Region, Unit, User
+
+
+class Program(models.Model):
+    """A programme roster (DTSEN, BPNT, PKH...) or an aid target the office allocates to."""
+
+    class Level(models.TextChoices):
+        CENTRAL = "pusat", _("central")
+        PROVINCE = "provinsi", _("province")
+        DISTRICT = "kabupaten", _("district")
+        VILLAGE = "desa", _("village")
+
+    class Funding(models.TextChoices):
+        APBN = "apbn", _("APBN (central budget)")
+        APBD = "apbd", _("APBD (regional budget)")
+        DANA_DESA = "dana_desa", _("Dana Desa (village fund)")
+
+    code = models.SlugField(
+        _("code"), max_length=20, unique=True,
+        help_text=_("Short upper-case code used in files and results, e.g. PKH."),
+    )
+    name = models.CharField(_("name"), max_length=150)
+    level = models.CharField(_("level"), max_length=10, choices=Level)
+    funding = models.CharField(_("funding"), max_length=10, choices=Funding)
+    benefit_per_month = models.PositiveIntegerField(
+        _("benefit per month (Rp)"), default=0,
+        help_text=_("Rupiah per family per month; 0 for a base list such as DTSEN."),
+    )
+    months = models.PositiveSmallIntegerField(_("number of months"), default=0)
+    active_from = models.DateField(_("active from"), null=True, blank=True)
+    active_until = models.DateField(_("active until"), null=True, blank=True)
+    carries_desil = models.BooleanField(
+        _("carries welfare decile"), default=False,
+        help_text=_("The roster ranks each family into desil 1-10 (DTSEN)."),
+    )
+    description = models.TextField(_("description"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(active_until__isnull=True)
+                | Q(active_from__isnull=True)
+                | Q(active_until__gte=models.F("active_from")),
+                name="program_period_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} · {self.name}"
+
+    def clean(self) -> None:
+        self.code = self.code.upper()
+        if self.active_from and self.active_until and self.active_until < self.active_from:
+            raise ValidationError({"active_until": _("The end comes before the start.")})
+
+    @property
+    def benefit_total(self) -> int:
+        """Rupiah one family receives over the programme's months."""
+        return self.benefit_per_month * self.months
+
+    @property
+    def active_version(self) -> RosterVersion | None:
+        return self.versions.filter(status=RosterVersion.Status.ACTIVE).first()
+
+
+class RosterVersion(models.Model):
+    """One import of a programme's list for a period. Only a completed import becomes active;
+    the versions before it stay readable."""
+
+    class Status(models.TextChoices):
+        IMPORTING = "importing", _("importing")
+        ACTIVE = "active", _("active")
+        SUPERSEDED = "superseded", _("superseded")
+        FAILED = "failed", _("failed")
+
+    program = models.ForeignKey(
+        Program, models.PROTECT, related_name="versions", verbose_name=_("programme")
+    )
+    period = models.CharField(_("period"), max_length=60, help_text=_('e.g. "Januari 2026"'))
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status, default=Status.IMPORTING
+    )
+    source_name = models.CharField(_("source file"), max_length=255, blank=True)
+    row_count = models.PositiveIntegerField(_("rows stored"), default=0)
+    problem_count = models.PositiveIntegerField(_("rows with damaged identifiers"), default=0)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("imported by"),
+    )
+    created_at = models.DateTimeField(_("started"), auto_now_add=True)
+    activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["program", "-created_at"]
+        verbose_name = _("roster version")
+        verbose_name_plural = _("roster versions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program"], condition=Q(status="active"),
+                name="one_active_version_per_program",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program.code} {self.period}"
+
+    def activate(self, *, by: User | None = None) -> None:
+        """Make this completed import the programme's active list; the previous one stays."""
+        if self.status != self.Status.IMPORTING:
+            raise ValidationError(_("Only an import in progress can become active."))
+        with transaction.atomic():
+            RosterVersion.objects.select_for_update().filter(
+                program=self.program, status=self.Status.ACTIVE
+            ).update(status=self.Status.SUPERSEDED)
+            self.status = self.Status.ACTIVE
+            self.activated_at = timezone.now()
+            self.save(update_fields=["status", "activated_at"])
+
+
+class RosterRowQuerySet(models.QuerySet):
+    def for_user(self, user) -> RosterRowQuerySet:
+        if user.sees_district:
+            return self
+        if user.role == User.Role.VILLAGE and user.unit_id:
+            return self.filter(desa__unit__id=user.unit_id)
+        return self.none()
+
+    def active(self) -> RosterRowQuerySet:
+        return self.filter(version__status=RosterVersion.Status.ACTIVE)
+
+    def of_household(self, household: Household) -> RosterRowQuerySet:
+        return self.filter(Q(no_kk=household.no_kk) | Q(nik__in=household.all_niks()))
+
+
+class RosterRow(models.Model):
+    """A family on a programme's list, as the source sent it. Damaged identifiers are kept with
+    their problem marked: the roster is the ministry's data, matched as well as it can be."""
+
+    version = models.ForeignKey(RosterVersion, models.CASCADE, related_name="rows")
+    row_number = models.PositiveIntegerField(_("row"))
+    source_id = models.CharField(_("id in source"), max_length=40, blank=True)
+    no_kk = models.CharField(_("No. KK"), max_length=16, blank=True)
+    nik = models.CharField(_("NIK"), max_length=16, blank=True)
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    sex = models.CharField(_("sex"), max_length=1, blank=True)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    mother_name = models.CharField(_("mother's name"), max_length=150, blank=True)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    rt = models.CharField(_("RT"), max_length=3, blank=True)
+    rw = models.CharField(_("RW"), max_length=3, blank=True)
+    desa = models.ForeignKey(
+        Region, models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("desa or kelurahan"),
+    )
+    desil = models.PositiveSmallIntegerField(_("desil"), null=True, blank=True)
+    raw = models.JSONField(_("source row"), default=dict)
+    problems = models.JSONField(_("problems"), default=list, blank=True)
+    objects = RosterRowQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["version", "row_number"]
+        verbose_name = _("roster row")
+        verbose_name_plural = _("roster rows")
+        constraints = [
+            models.UniqueConstraint(fields=["version", "row_number"], name="roster_row_once"),
+            models.CheckConstraint(
+                condition=Q(desil__isnull=True) | Q(desil__gte=1, desil__lte=10),
+                name="roster_desil_1_to_10",
+            ),
+        ]
+        indexes = [models.Index(fields=["nik"]), models.Index(fields=["no_kk"])]
+
+
+class Sector(models.Model):
+    """A group hit by a crisis that an agency proposes: tukang becak, sopir angkot..."""
+
+    name = models.CharField(_("name"), max_length=80, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("sector")
+        verbose_name_plural = _("sectors")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BatchQuerySet(models.QuerySet):
+    def for_user(self, user) -> BatchQuerySet:
+        if user.role in (User.Role.ADMIN, User.Role.STAFF, User.Role.HEAD):
+            return self
+        if user.unit_id and user.role in (User.Role.VILLAGE, User.Role.AGENCY):
+            return self.filter(unit_id=user.unit_id)
+        return self.none()
+
+
+class ProposalBatch(models.Model):
+    """A list of families (usulan) from one village or agency."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        SUBMITTED = "submitted", _("submitted")
+        CHECKED = "checked", _("cross-checked")
+        CLOSED = "closed", _("closed")
+
+    NEXT = {
+        Status.DRAFT: {Status.SUBMITTED},
+        Status.SUBMITTED: {Status.DRAFT, Status.CHECKED},
+        Status.CHECKED: {Status.SUBMITTED, Status.CLOSED},
+    }
+
+    unit = models.ForeignKey(Unit, models.PROTECT, related_name="batches", verbose_name=_("unit"))
+    sector = models.ForeignKey(
+        Sector, models.PROTECT, null=True, blank=True, related_name="batches",
+        verbose_name=_("sector"),
+    )
+    title = models.CharField(_("title"), max_length=150)
+    status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    history = HistoricalRecords()
+    objects = BatchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "pk"]
+        verbose_name = _("proposal batch")
+        verbose_name_plural = _("proposal batches")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def move_to(self, new: str, *, by: User) -> None:
+        if new not in self.NEXT.get(self.status, ()):
+            raise ValidationError(
+                _("A batch that is %(old)s cannot become %(new)s."),
+                params={"old": self.get_status_display(), "new": self.Status(new).label},
+            )
+        self.status = new
+        self._history_user = by
+        self.save(update_fields=["status"])
+
+
+class ProposalRow(models.Model):
+    """One proposed family, as typed by the operator, with what the checks found."""
+
+    class Status(models.TextChoices):
+        VALID = "valid", _("valid")
+        INVALID = "invalid", _("needs fixing")
+
+    batch = models.ForeignKey(
+        ProposalBatch, models.CASCADE, related_name="rows", verbose_name=_("batch")
+    )
+    row_number = models.PositiveIntegerField(_("row"))
+    no_kk = models.CharField(_("No. KK"), max_length=40, blank=True)
+    nik = models.CharField(_("NIK"), max_length=40, blank=True)
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    sex = models.CharField(_("sex"), max_length=1, blank=True)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    mother_name = models.CharField(_("mother's name"), max_length=150, blank=True)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    rt = models.CharField(_("RT"), max_length=3, blank=True)
+    rw = models.CharField(_("RW"), max_length=3, blank=True)
+    desa = models.ForeignKey(
+        Region, models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("desa or kelurahan"),
+    )
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    remarks = models.CharField(_("remarks"), max_length=255, blank=True)
+    raw = models.JSONField(_("row as uploaded"), default=dict)
+    problems = models.JSONField(_("problems"), default=list, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.VALID)
+    household = models.ForeignKey(
+        Household, models.PROTECT, null=True, blank=True, related_name="proposal_rows",
+        verbose_name=_("household"),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["batch", "row_number"]
+        verbose_name = _("proposed family")
+        verbose_name_plural = _("proposed families")
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "row_number"], name="proposal_row_once"),
+        ]
+        indexes = [models.Index(fields=["nik"]), models.Index(fields=["no_kk"])]
+
+
+class AllocationRound(models.Model):
+    """One round of deciding who receives which aid (e.g. "JPS Covid-19 Mei 2020")."""
+
+    name = models.CharField(_("name"), max_length=150)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("allocation round")
+        verbose_name_plural = _("allocation rounds")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Allocation(models.Model):
+    """A family assigned to one target of a round: the provincial quota, or JPS phase 1/2."""
+
+    class Phase(models.IntegerChoices):
+        ONE = 1, _("phase 1")
+        TWO = 2, _("phase 2")
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("proposed")
+        VALID = "valid", _("valid")
+        RETURNED = "returned", _("returned for correction")
+        APPROVED = "approved", _("approved")
+
+    round = models.ForeignKey(AllocationRound, models.PROTECT, related_name="allocations")
+    household = models.ForeignKey(Household, models.PROTECT, related_name="allocations")
+    proposal_row = models.ForeignKey(
+        ProposalRow, models.PROTECT, null=True, blank=True, related_name="allocations"
+    )
+    target = models.ForeignKey(Program, models.PROTECT, related_name="allocations")
+    phase = models.PositiveSmallIntegerField(_("phase"), choices=Phase, null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.PROPOSED)
+    override_reason = models.TextField(
+        _("reason for overriding an excluding roster"), blank=True
+    )
+    return_reasons = models.JSONField(_("reasons returned"), default=list, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("allocation")
+        verbose_name_plural = _("allocations")
+        constraints = [
+            # A family is in one target of a round only.
+            models.UniqueConstraint(fields=["round", "household"], name="one_target_per_round"),
+        ]
+
+
+class RecipientList(models.Model):
+    """A list prepared by staff (a phase of a target) and approved by the head, which freezes
+    it as a numbered version; a change needs a new version with a reason."""
+
+    round = models.ForeignKey(AllocationRound, models.PROTECT, related_name="lists")
+    target = models.ForeignKey(Program, models.PROTECT, related_name="+")
+    phase = models.PositiveSmallIntegerField(choices=Allocation.Phase, null=True, blank=True)
+    version = models.PositiveSmallIntegerField(default=1)
+    reason = models.TextField(_("reason for this version"), blank=True)
+    prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    allocations = models.ManyToManyField(Allocation, related_name="lists", blank=True)
+    history = HistoricalRecords(m2m_fields=[allocations])
+
+    class Meta:
+        verbose_name = _("recipient list")
+        verbose_name_plural = _("recipient lists")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "target", "phase", "version"], name="list_version_once"
+            ),
+        ]

@@ -197,6 +197,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # django-axes logs every login at INFO, with the username masked; failures still show.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
+AXES_VERBOSE = False
 
 SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False

@@ -20,8 +20,15 @@ class HouseholdForm(forms.ModelForm):
     class Meta:
         model = Household
         fields = [
-            "no_kk", "head_nik", "head_name", "head_sex", "head_birth_date",
-            "address", "rt", "rw", "desa",
+            "no_kk",
+            "head_nik",
+            "head_name",
+            "head_sex",
+            "head_birth_date",
+            "address",
+            "rt",
+            "rw",
+            "desa",
         ]
         widgets = {"head_birth_date": DateInput()}
 
@@ -34,7 +41,9 @@ class HouseholdForm(forms.ModelForm):
         self.fields["desa"].label_from_instance = lambda r: f"{r} — {r.parent.name}"
         for name in ("no_kk", "head_nik"):
             self.fields[name].widget.attrs.update(inputmode="numeric", autocomplete="off")
+            # Pasted numbers carry spaces and apostrophes; the length is checked once cleaned.
             self.fields[name].max_length = None
+            self.fields[name].validators = []
             self.fields[name].widget.attrs.pop("maxlength", None)
         self.warnings: list[str] = []
 
@@ -68,11 +77,14 @@ class HouseholdForm(forms.ModelForm):
 
 class HouseholdSearchForm(forms.Form):
     q = forms.CharField(
-        label=_("NIK, No. KK or name"), required=False, max_length=100,
+        label=_("NIK, No. KK or name"),
+        required=False,
+        max_length=100,
         widget=forms.TextInput(attrs={"type": "search", "autofocus": True}),
     )
     desa = forms.ModelChoiceField(
-        label=_("desa or kelurahan"), required=False,
+        label=_("desa or kelurahan"),
+        required=False,
         queryset=Region.objects.filter(level=Region.Level.VILLAGE),
     )
 

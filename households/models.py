@@ -46,7 +46,11 @@ class Region(models.Model):
     level = models.PositiveSmallIntegerField(_("level"), choices=Level)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind)
     parent = models.ForeignKey(
-        "self", models.PROTECT, null=True, blank=True, related_name="children",
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
         verbose_name=_("parent region"),
     )
 
@@ -71,8 +75,13 @@ class Unit(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind)
     name = models.CharField(_("name"), max_length=150, unique=True)
     region = models.OneToOneField(
-        Region, models.PROTECT, null=True, blank=True, related_name="unit",
-        verbose_name=_("desa or kelurahan"), limit_choices_to={"level": Region.Level.VILLAGE},
+        Region,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="unit",
+        verbose_name=_("desa or kelurahan"),
+        limit_choices_to={"level": Region.Level.VILLAGE},
     )
 
     class Meta:
@@ -125,8 +134,12 @@ class User(AbstractUser):
         super().clean()
         kind = self.UNIT_KIND.get(self.role)
         if kind and (self.unit is None or self.unit.kind != kind):
-            raise ValidationError({"unit": _("A %(role)s needs a unit of kind %(kind)s.") % {
-                "role": self.get_role_display(), "kind": Unit.Kind(kind).label}})
+            raise ValidationError(
+                {
+                    "unit": _("A %(role)s needs a unit of kind %(kind)s.")
+                    % {"role": self.get_role_display(), "kind": Unit.Kind(kind).label}
+                }
+            )
         if not kind and self.unit_id:
             raise ValidationError({"unit": _("District roles work for the whole district.")})
 
@@ -182,7 +195,10 @@ class Household(models.Model):
 
     no_kk = models.CharField(_("No. KK"), max_length=16, db_index=True, validators=[validate_no_kk])
     head_nik = models.CharField(
-        _("NIK of head"), max_length=16, unique=True, validators=[validate_nik],
+        _("NIK of head"),
+        max_length=16,
+        unique=True,
+        validators=[validate_nik],
         error_messages={"unique": _("This NIK is already the head of another household.")},
     )
     head_name = models.CharField(_("name of head"), max_length=150)
@@ -193,7 +209,10 @@ class Household(models.Model):
     rt = models.CharField(_("RT"), max_length=3, blank=True)
     rw = models.CharField(_("RW"), max_length=3, blank=True)
     desa = models.ForeignKey(
-        Region, models.PROTECT, related_name="households", verbose_name=_("desa or kelurahan"),
+        Region,
+        models.PROTECT,
+        related_name="households",
+        verbose_name=_("desa or kelurahan"),
         limit_choices_to={"level": Region.Level.VILLAGE},
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

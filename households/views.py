@@ -22,9 +22,7 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     batches = ProposalBatch.objects.for_user(user)
     context = {
-        "batch_counts": dict(
-            batches.values_list("status").annotate(n=Count("pk")).order_by()
-        ),
+        "batch_counts": dict(batches.values_list("status").annotate(n=Count("pk")).order_by()),
         "rows_to_fix": ProposalRow.objects.filter(
             batch__in=batches, status=ProposalRow.Status.INVALID
         ).count(),
@@ -46,9 +44,9 @@ def household_list(request: HttpRequest) -> HttpResponse:
     form = HouseholdSearchForm(request.GET)
     households = Household.objects.for_user(request.user).select_related("desa__parent")
     if not request.user.sees_district:
-        form.fields["desa"].queryset = form.fields["desa"].queryset.filter(
-            households__in=households
-        ).distinct()
+        form.fields["desa"].queryset = (
+            form.fields["desa"].queryset.filter(households__in=households).distinct()
+        )
     if form.is_valid():
         if form.cleaned_data["q"]:
             households = households.search(form.cleaned_data["q"].strip())
@@ -70,8 +68,10 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         Household.objects.for_user(request.user).select_related("desa__parent"), pk=pk
     )
     memberships = (
-        RosterRow.objects.active().of_household(household)
-        .select_related("version__program").order_by("version__program__code")
+        RosterRow.objects.active()
+        .of_household(household)
+        .select_related("version__program")
+        .order_by("version__program__code")
     )
     history = household.history.select_related("history_user").order_by("-history_date")[:50]
     context = {
@@ -93,9 +93,7 @@ def _history_rows(records) -> list[dict]:
     for record, older in zip(records, [*records[1:], None], strict=True):
         changes = []
         if older is not None:
-            changes = [
-                change.field for change in record.diff_against(older).changes
-            ]
+            changes = [change.field for change in record.diff_against(older).changes]
         rows.append({"record": record, "changes": changes})
     return rows
 
@@ -116,11 +114,11 @@ def household_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def household_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    if not request.user.can_edit_households:
-        raise PermissionDenied
     household = None
     if pk is not None:
         household = get_object_or_404(Household.objects.for_user(request.user), pk=pk)
+    if not request.user.can_edit_households:
+        raise PermissionDenied
     form = HouseholdForm(request.POST or None, instance=household, user=request.user)
     if request.method == "POST" and form.is_valid():
         household = form.save()
@@ -134,17 +132,20 @@ def household_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def household_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    household = get_object_or_404(Household.objects.for_user(request.user), pk=pk)
     if not request.user.can_manage:
         raise PermissionDenied
-    household = get_object_or_404(Household.objects.for_user(request.user), pk=pk)
     if request.method == "POST":
         try:
             household.delete()
         except ProtectedError:
-            messages.error(request, _(
-                "This household cannot be deleted: proposals, allocations or access records "
-                "refer to it. Correct its data instead."
-            ))
+            messages.error(
+                request,
+                _(
+                    "This household cannot be deleted: proposals, allocations or access records "
+                    "refer to it. Correct its data instead."
+                ),
+            )
             return redirect("households:detail", pk=pk)
         messages.success(request, _("Household deleted."))
         return redirect("households:list")

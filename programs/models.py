@@ -28,21 +28,25 @@ class Program(models.Model):
         DANA_DESA = "dana_desa", _("Dana Desa (village fund)")
 
     code = models.SlugField(
-        _("code"), max_length=20, unique=True,
+        _("code"),
+        max_length=20,
+        unique=True,
         help_text=_("Short upper-case code used in files and results, e.g. PKH."),
     )
     name = models.CharField(_("name"), max_length=150)
     level = models.CharField(_("level"), max_length=10, choices=Level)
     funding = models.CharField(_("funding"), max_length=10, choices=Funding)
     benefit_per_month = models.PositiveIntegerField(
-        _("benefit per month (Rp)"), default=0,
+        _("benefit per month (Rp)"),
+        default=0,
         help_text=_("Rupiah per family per month; 0 for a base list such as DTSEN."),
     )
     months = models.PositiveSmallIntegerField(_("number of months"), default=0)
     active_from = models.DateField(_("active from"), null=True, blank=True)
     active_until = models.DateField(_("active until"), null=True, blank=True)
     carries_desil = models.BooleanField(
-        _("carries welfare decile"), default=False,
+        _("carries welfare decile"),
+        default=False,
         help_text=_("The roster ranks each family into desil 1-10 (DTSEN)."),
     )
     description = models.TextField(_("description"), blank=True)
@@ -93,14 +97,16 @@ class RosterVersion(models.Model):
         Program, models.PROTECT, related_name="versions", verbose_name=_("programme")
     )
     period = models.CharField(_("period"), max_length=60, help_text=_('e.g. "Januari 2026"'))
-    status = models.CharField(
-        _("status"), max_length=12, choices=Status, default=Status.IMPORTING
-    )
+    status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.IMPORTING)
     source_name = models.CharField(_("source file"), max_length=255, blank=True)
     row_count = models.PositiveIntegerField(_("rows stored"), default=0)
     problem_count = models.PositiveIntegerField(_("rows with damaged identifiers"), default=0)
     imported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("imported by"),
     )
     created_at = models.DateTimeField(_("started"), auto_now_add=True)
@@ -113,7 +119,8 @@ class RosterVersion(models.Model):
         verbose_name_plural = _("roster versions")
         constraints = [
             models.UniqueConstraint(
-                fields=["program"], condition=Q(status="active"),
+                fields=["program"],
+                condition=Q(status="active"),
                 name="one_active_version_per_program",
             ),
         ]
@@ -166,7 +173,11 @@ class RosterRow(models.Model):
     rt = models.CharField(_("RT"), max_length=3, blank=True)
     rw = models.CharField(_("RW"), max_length=3, blank=True)
     desa = models.ForeignKey(
-        Region, models.PROTECT, null=True, blank=True, related_name="+",
+        Region,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("desa or kelurahan"),
     )
     desil = models.PositiveSmallIntegerField(_("desil"), null=True, blank=True)
@@ -228,7 +239,11 @@ class ProposalBatch(models.Model):
 
     unit = models.ForeignKey(Unit, models.PROTECT, related_name="batches", verbose_name=_("unit"))
     sector = models.ForeignKey(
-        Sector, models.PROTECT, null=True, blank=True, related_name="batches",
+        Sector,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="batches",
         verbose_name=_("sector"),
     )
     title = models.CharField(_("title"), max_length=150)
@@ -280,7 +295,11 @@ class ProposalRow(models.Model):
     rt = models.CharField(_("RT"), max_length=3, blank=True)
     rw = models.CharField(_("RW"), max_length=3, blank=True)
     desa = models.ForeignKey(
-        Region, models.PROTECT, null=True, blank=True, related_name="+",
+        Region,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("desa or kelurahan"),
     )
     phone = models.CharField(_("phone"), max_length=30, blank=True)
@@ -289,7 +308,11 @@ class ProposalRow(models.Model):
     problems = models.JSONField(_("problems"), default=list, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.VALID)
     household = models.ForeignKey(
-        Household, models.PROTECT, null=True, blank=True, related_name="proposal_rows",
+        Household,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="proposal_rows",
         verbose_name=_("household"),
     )
     history = HistoricalRecords()
@@ -342,9 +365,7 @@ class Allocation(models.Model):
     target = models.ForeignKey(Program, models.PROTECT, related_name="allocations")
     phase = models.PositiveSmallIntegerField(_("phase"), choices=Phase, null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.PROPOSED)
-    override_reason = models.TextField(
-        _("reason for overriding an excluding roster"), blank=True
-    )
+    override_reason = models.TextField(_("reason for overriding an excluding roster"), blank=True)
     return_reasons = models.JSONField(_("reasons returned"), default=list, blank=True)
     history = HistoricalRecords()
 

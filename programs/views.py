@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, ProtectedError, Q
+from django.db.models import Count, Prefetch, ProtectedError, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -15,7 +15,13 @@ from .models import Program, ProposalBatch, ProposalRow, RosterRow, RosterVersio
 @login_required
 @require_GET
 def program_list(request: HttpRequest) -> HttpResponse:
-    programs = Program.objects.prefetch_related("versions")
+    programs = Program.objects.prefetch_related(
+        Prefetch(
+            "versions",
+            queryset=RosterVersion.objects.filter(status=RosterVersion.Status.ACTIVE),
+            to_attr="active_versions",
+        )
+    )
     return render(request, "programs/program_list.html", {"programs": programs})
 
 
@@ -53,10 +59,14 @@ def program_delete(request: HttpRequest, code: str) -> HttpResponse:
         try:
             program.delete()
         except ProtectedError:
-            messages.error(request, _(
-                "%(code)s cannot be deleted: its rosters or allocations refer to it. "
-                "Set an end date instead."
-            ) % {"code": program.code})
+            messages.error(
+                request,
+                _(
+                    "%(code)s cannot be deleted: its rosters or allocations refer to it. "
+                    "Set an end date instead."
+                )
+                % {"code": program.code},
+            )
             return redirect("programs:detail", code=code)
         messages.success(request, _("Programme deleted."))
         return redirect("programs:list")

@@ -1,0 +1,33 @@
+from django import template
+
+from households.identity import mask_id
+
+register = template.Library()
+
+
+@register.filter
+def rupiah(value) -> str:
+    """250000 -> 'Rp250.000', as the office writes money."""
+    if value in (None, ""):
+        return ""
+    amount = int(value)
+    sign = "-" if amount < 0 else ""
+    return f"{sign}Rp{abs(amount):,}".replace(",", ".")
+
+
+@register.filter
+def masked(value) -> str:
+    """A NIK or No. KK as lists show it: 3306********0001."""
+    return mask_id(str(value or ""))
+
+
+@register.filter
+def timeuntil_from_delta(delta) -> str:
+    """A lock-out's cool-off (a timedelta) in words: '15 menit'."""
+    from django.utils.timesince import timeuntil
+    from django.utils.timezone import now
+
+    if not delta:
+        return ""
+    start = now()
+    return timeuntil(start + delta, start)

@@ -1,0 +1,189 @@
+"""Shared builders: a small slice of Purworejo with two villages, an agency, users of every role
+and households with valid identity numbers."""
+
+import datetime
+import itertools
+
+import pytest
+
+from households.models import Household, Member, Region, Unit, User
+from programs.models import Program, ProposalBatch, ProposalRow, RosterRow, RosterVersion
+
+PASSWORD = "sandi-uji-2026"
+_serial = itertools.count(1)
+
+
+def make_nik(district: str = "330606", born=datetime.date(1980, 3, 12), female=False) -> str:
+    """A structurally valid NIK, unique within the test session."""
+    day = born.day + (40 if female else 0)
+    return f"{district}{day:02d}{born:%m%y}{next(_serial):04d}"
+
+
+def make_no_kk(district: str = "330606") -> str:
+    return f"{district}0101{20:02d}{next(_serial):04d}"
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The real hasher is slow on purpose; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def regions(db):
+    province = Region.objects.create(code="33", name="Jawa Tengah", level=1, kind="provinsi")
+    district = Region.objects.create(
+        code="33.06", name="Kabupaten Purworejo", level=2, kind="kabupaten", parent=province
+    )
+    kec_a = Region.objects.create(
+        code="33.06.06", name="Purworejo", level=3, kind="kecamatan", parent=district
+    )
+    kec_b = Region.objects.create(
+        code="33.06.01", name="Grabag", level=3, kind="kecamatan", parent=district
+    )
+    return {
+        "district": district,
+        "desa_a": Region.objects.create(
+            code="33.06.06.1001", name="Sindurjan", level=4, kind="kelurahan", parent=kec_a
+        ),
+        "desa_b": Region.objects.create(
+            code="33.06.01.2001", name="Harjobinangun", level=4, kind="desa", parent=kec_b
+        ),
+    }
+
+
+@pytest.fixture
+def units(regions):
+    return {
+        "village_a": Unit.objects.create(
+            kind="village", name="Kelurahan Sindurjan", region=regions["desa_a"]
+        ),
+        "village_b": Unit.objects.create(
+            kind="village", name="Desa Harjobinangun", region=regions["desa_b"]
+        ),
+        "agency": Unit.objects.create(kind="agency", name="Dinas Perhubungan"),
+    }
+
+
+@pytest.fixture
+def users(units):
+    def make(username, role, unit=None):
+        user = User(username=username, role=role, unit=unit, first_name=username.title())
+        user.set_password(PASSWORD)
+        user.save()
+        return user
+
+    return {
+        "admin": make("admin", User.Role.ADMIN),
+        "staff": make("staf", User.Role.STAFF),
+        "head": make("kepala", User.Role.HEAD),
+        "village": make("op.sindurjan", User.Role.VILLAGE, units["village_a"]),
+        "village_b": make("op.harjobinangun", User.Role.VILLAGE, units["village_b"]),
+        "agency": make("op.dishub", User.Role.AGENCY, units["agency"]),
+        "desk": make("posko", User.Role.DESK),
+    }
+
+
+@pytest.fixture
+def make_household(regions):
+    def make(desa=None, name="SLAMET RIYADI", **fields) -> Household:
+        desa = desa or regions["desa_a"]
+        district = desa.code.replace(".", "")[:6]
+        fields.setdefault("head_nik", make_nik(district))
+        fields.setdefault("no_kk", make_no_kk(district))
+        fields.setdefault("head_sex", "L")
+        fields.setdefault("head_birth_date", datetime.date(1980, 3, 12))
+        fields.setdefault("address", "DUSUN KRAJAN")
+        fields.setdefault("rt", "002")
+        fields.setdefault("rw", "005")
+        household = Household(desa=desa, head_name=name, **fields)
+        household.full_clean()
+        household.save()
+        return household
+
+    return make
+
+
+@pytest.fixture
+def households(make_household, regions):
+    """One family in each village, the first with a wife listed as member."""
+    a = make_household(regions["desa_a"], "SLAMET RIYADI")
+    Member.objects.create(
+        household=a,
+        nik=make_nik("330606", datetime.date(1982, 7, 1), female=True),
+        name="SRI WAHYUNI",
+        sex="P",
+        relation=Member.Relation.SPOUSE,
+    )
+    b = make_household(regions["desa_b"], "SUPARMAN")
+    return {"a": a, "b": b}
+
+
+@pytest.fixture
+def batches(users, units, households):
+    """A village batch per village and one agency batch proposing the Harjobinangun family."""
+
+    def make(unit, user, title, household):
+        batch = ProposalBatch.objects.create(unit=unit, title=title, created_by=user)
+        ProposalRow.objects.create(
+            batch=batch,
+            row_number=1,
+            no_kk=household.no_kk,
+            nik=household.head_nik,
+            name=household.head_name,
+            address=household.address,
+            desa=household.desa,
+            household=household,
+        )
+        ProposalRow.objects.create(
+            batch=batch,
+            row_number=2,
+            nik="3.30601E+15",
+            name="TUKIYEM",
+            status=ProposalRow.Status.INVALID,
+            problems=[{"column": "nik", "message": "NIK rusak oleh Excel"}],
+        )
+        return batch
+
+    return {
+        "a": make(units["village_a"], users["village"], "Usulan Sindurjan", households["a"]),
+        "b": make(units["village_b"], users["village_b"], "Usulan Harjobinangun", households["b"]),
+        "agency": make(units["agency"], users["agency"], "Usulan becak", households["b"]),
+    }
+
+
+@pytest.fixture
+def roster(households, regions):
+    """An active PKH roster listing family A under the wife's NIK, family B under the head."""
+    program = Program.objects.get(code="PKH")
+    version = RosterVersion.objects.create(program=program, period="Oktober 2026")
+    wife = households["a"].members.get()
+    for number, (household, nik, name) in enumerate(
+        [
+            (households["a"], wife.nik, wife.name),
+            (households["b"], households["b"].head_nik, households["b"].head_name),
+        ],
+        start=1,
+    ):
+        RosterRow.objects.create(
+            version=version,
+            row_number=number,
+            no_kk=household.no_kk,
+            nik=nik,
+            name=name,
+            desa=household.desa,
+            address=household.address,
+        )
+    version.row_count = 2
+    version.save()
+    version.activate()
+    return version
+
+
+@pytest.fixture
+def login(client):
+    def as_user(user):
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return as_user

@@ -31,6 +31,9 @@ class Run(models.Model):
         verbose_name = _("cross-check run")
         verbose_name_plural = _("cross-check runs")
 
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"
+
 
 class Result(models.Model):
     """What the run found for one proposed family (the contract's result row)."""
@@ -53,6 +56,9 @@ class Result(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["run", "proposal_row"], name="one_result_per_row"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.proposal_row_id}: {self.status}"
 
 
 class ReviewPair(models.Model):
@@ -86,3 +92,6 @@ class ReviewPair(models.Model):
                 name="pair_has_one_candidate",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.proposal_row_id} ~ {self.roster_row_id or self.other_proposal_id}"

@@ -228,15 +228,15 @@ class Household(models.Model):
     def __str__(self) -> str:
         return f"{self.head_name} ({identity.mask_id(self.no_kk)})"
 
-    def clean(self) -> None:
-        if self.desa_id and self.desa.level != Region.Level.VILLAGE:
-            raise ValidationError({"desa": _("Choose a desa or kelurahan.")})
-
     def save(self, *args, **kwargs) -> None:
         self.head_name_folded = fold_name(self.head_name)
         if kwargs.get("update_fields") and "head_name" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "head_name_folded"}
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if self.desa_id and self.desa.level != Region.Level.VILLAGE:
+            raise ValidationError({"desa": _("Choose a desa or kelurahan.")})
 
     @property
     def nik_warnings(self) -> list[str]:
@@ -290,3 +290,6 @@ class IdReveal(models.Model):
         ordering = ["-at"]
         verbose_name = _("identity number shown")
         verbose_name_plural = _("identity numbers shown")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.field} {self.household_id}"

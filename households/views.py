@@ -30,10 +30,12 @@ def home(request: HttpRequest) -> HttpResponse:
         "active_versions": RosterVersion.objects.filter(
             status=RosterVersion.Status.ACTIVE
         ).select_related("program"),
-        "recent_batches": batches.select_related("unit", "sector").annotate(
+        "recent_batches": batches.select_related("unit", "sector")
+        .annotate(
             n_rows=Count("rows"),
             n_invalid=Count("rows", filter=Q(rows__status=ProposalRow.Status.INVALID)),
-        )[:5],
+        )
+        .order_by("-created_at", "pk")[:5],
     }
     return render(request, f"households/home_{user.role}.html", context)
 

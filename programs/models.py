@@ -198,6 +198,9 @@ class RosterRow(models.Model):
         ]
         indexes = [models.Index(fields=["nik"]), models.Index(fields=["no_kk"])]
 
+    def __str__(self) -> str:
+        return f"{self.version_id}:{self.row_number}"
+
 
 class Sector(models.Model):
     """A group hit by a crisis that an agency proposes: tukang becak, sopir angkot..."""
@@ -326,6 +329,9 @@ class ProposalRow(models.Model):
         ]
         indexes = [models.Index(fields=["nik"]), models.Index(fields=["no_kk"])]
 
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.row_number}"
+
 
 class AllocationRound(models.Model):
     """One round of deciding who receives which aid (e.g. "JPS Covid-19 Mei 2020")."""
@@ -377,6 +383,9 @@ class Allocation(models.Model):
             models.UniqueConstraint(fields=["round", "household"], name="one_target_per_round"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.household_id} -> {self.target_id}"
+
 
 class RecipientList(models.Model):
     """A list prepared by staff (a phase of a target) and approved by the head, which freezes
@@ -403,3 +412,6 @@ class RecipientList(models.Model):
                 fields=["round", "target", "phase", "version"], name="list_version_once"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.target_id} v{self.version}"

@@ -92,6 +92,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
             n_rows=Count("rows"),
             n_invalid=Count("rows", filter=Q(rows__status=ProposalRow.Status.INVALID)),
         )
+        .order_by("-created_at", "pk")
     )
     page = Paginator(batches, 25).get_page(request.GET.get("page"))
     return render(request, "programs/batch_list.html", {"page": page})

@@ -1,0 +1,131 @@
+"""Login throttling, session lifetime, production settings, health and translation."""
+
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import polib
+import pytest
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.conftest import PASSWORD
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.django_db
+
+
+def _login(client, username, password, ip="10.1.1.1"):
+    return client.post(
+        reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=ip
+    )
+
+
+def test_repeated_wrong_passwords_lock_that_user_from_that_address(client, users):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _login(client, "staf", "salah")
+    response = _login(client, "staf", PASSWORD)
+    assert response.status_code == 429
+    assert "Terlalu banyak percobaan masuk yang gagal" in response.content.decode()
+    # Another user at the same office address is not locked out.
+    assert _login(client, "kepala", PASSWORD).status_code == 302
+
+
+def test_lock_ends_after_the_cool_off(client, users):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _login(client, "staf", "salah")
+    from axes.models import AccessAttempt
+
+    AccessAttempt.objects.update(
+        attempt_time=timezone.now() - settings.AXES_COOLOFF_TIME - timedelta(seconds=1)
+    )
+    assert _login(client, "staf", PASSWORD).status_code == 302
+
+
+def test_session_ends_after_inactivity(client, users):
+    assert _login(client, "staf", PASSWORD).status_code == 302
+    assert client.get(reverse("home")).status_code == 200
+    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+    assert client.get(reverse("home")).status_code == 302
+
+
+def test_session_cookie_dies_with_the_browser_and_lasts_at_most_the_idle_time(client, users):
+    response = _login(client, "staf", PASSWORD)
+    cookie = response.cookies[settings.SESSION_COOKIE_NAME]
+    assert not cookie["max-age"] and not cookie["expires"]
+    assert settings.SESSION_COOKIE_AGE <= 60 * 60
+
+
+def test_logout_ends_the_session(client, users):
+    _login(client, "staf", PASSWORD)
+    client.post(reverse("logout"))
+    assert client.get(reverse("home")).status_code == 302
+    assert not Session.objects.exists()
+
+
+def _manage(*args, **env):
+    environ = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY")}
+    environ.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_settings_pass_the_deploy_check():
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        SECRET_KEY="a-production-secret-" + "x" * 50,
+        ALLOWED_HOSTS="bansos.example.go.id",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret():
+    result = _manage("check")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def health(client) -> tuple[int, dict[str, str]]:
+    """The health page as monitoring reads it: check name -> status."""
+    response = client.get(reverse("health"), HTTP_ACCEPT="application/json")
+    return response.status_code, {k.split("(")[0]: v for k, v in response.json().items()}
+
+
+def test_health_endpoint_reports_the_database(client):
+    status, checks = health(client)
+    assert status == 200
+    assert checks["Database"] == "OK"
+
+
+def test_pages_are_in_indonesian_with_english_on_offer(client):
+    html = client.get(reverse("login")).content.decode()
+    assert "Masuk ke Bansos" in html and "English" in html
+    client.post(reverse("set_language"), {"language": "en", "next": "/login/"})
+    assert "Log in to Bansos" in client.get(reverse("login")).content.decode()
+
+
+def test_indonesian_translation_is_complete_and_compiled():
+    po = polib.pofile(str(ROOT / "locale/id/LC_MESSAGES/django.po"))
+    assert po.untranslated_entries() == [] and po.fuzzy_entries() == []
+    mo = polib.mofile(str(ROOT / "locale/id/LC_MESSAGES/django.mo"))
+    compiled = {e.msgid: e.msgstr or e.msgstr_plural for e in mo}
+    assert compiled == {e.msgid: e.msgstr or e.msgstr_plural for e in po.translated_entries()}
+
+
+def test_pages_forbid_inline_scripts(client):
+    policy = client.get(reverse("login"))["Content-Security-Policy"]
+    assert "script-src 'self' 'nonce-" in policy and "unsafe-inline" not in policy

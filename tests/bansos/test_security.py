@@ -68,7 +68,8 @@ def test_logout_ends_the_session(client, users):
 
 
 def _manage(*args, **env):
-    environ = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY")}
+    unset = ("DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    environ = {k: v for k, v in os.environ.items() if k not in unset}
     environ.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -129,3 +130,8 @@ def test_indonesian_translation_is_complete_and_compiled():
 def test_pages_forbid_inline_scripts(client):
     policy = client.get(reverse("login"))["Content-Security-Policy"]
     assert "script-src 'self' 'nonce-" in policy and "unsafe-inline" not in policy
+
+
+def test_an_english_browser_still_gets_indonesian_until_the_user_switches(client):
+    html = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "Masuk ke Bansos" in html

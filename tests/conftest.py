@@ -38,6 +38,18 @@ def make_no_kk(district: str = "330606") -> str:
 
 
 @pytest.fixture(autouse=True)
+def tasks_in_process(request):
+    """Tasks run in the test's own process, except in tests of the real worker."""
+    from bansos.celery import app
+
+    eager = request.node.get_closest_marker("worker") is None
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = eager
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     # The real hasher is slow on purpose; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

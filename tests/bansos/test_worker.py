@@ -24,6 +24,7 @@ def worker(django_db_blocker):
 
     from bansos.celery import app
 
+    app.control.purge()  # nothing left over from an earlier run may reach this worker
     with django_db_blocker.unblock(), start_worker(app, pool="solo", perform_ping_check=False):
         yield
 

@@ -1,3 +1,5 @@
+from itertools import pairwise
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, user_passes_test
 from django.core.exceptions import PermissionDenied
@@ -92,13 +94,11 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _history_rows(records) -> list[dict]:
     """Each historical record with the fields it changed, newest first."""
-    records = list(records)
+    # Households loaded in bulk (demo data, imports) have no history records at all.
     rows = []
-    for record, older in zip(records, [*records[1:], None], strict=True):
-        changes = []
-        if older is not None:
-            changes = [change.field for change in record.diff_against(older).changes]
-        rows.append({"record": record, "changes": changes})
+    for newer, older in pairwise([*records, None]):
+        changes = [c.field for c in newer.diff_against(older).changes] if older else []
+        rows.append({"record": newer, "changes": changes})
     return rows
 
 

@@ -106,6 +106,13 @@ class Unit(models.Model):
             raise ValidationError({"region": _("An agency is not tied to one village.")})
 
 
+class BansosUserManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        # Whoever sets up the office with createsuperuser is its administrator.
+        extra_fields.setdefault("role", User.Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
 class User(AbstractUser):
     class Role(models.TextChoices):
         ADMIN = "admin", _("administrator")
@@ -124,7 +131,7 @@ class User(AbstractUser):
     unit = models.ForeignKey(
         Unit, models.PROTECT, null=True, blank=True, related_name="users", verbose_name=_("unit")
     )
-    objects = UserManager()
+    objects = BansosUserManager()
 
     class Meta:
         verbose_name = _("user")

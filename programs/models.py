@@ -128,7 +128,7 @@ class RosterVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.program.code} {self.period}"
 
-    def activate(self, *, by: User | None = None) -> None:
+    def activate(self) -> None:
         """Make this completed import the programme's active list; the previous one stays."""
         if self.status != self.Status.IMPORTING:
             raise ValidationError(_("Only an import in progress can become active."))

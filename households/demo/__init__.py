@@ -278,7 +278,7 @@ class _Demo:
             version = roster.version
             version.row_count, version.problem_count = roster.rows.count, roster.problems
             version.save(update_fields=["row_count", "problem_count"])
-            version.activate(by=users["staf"])
+            version.activate()
         return kept
 
     def units(self) -> dict[str, Unit]:

@@ -80,3 +80,10 @@ def test_agency_unit_tied_to_a_village_is_refused(login, users, regions):
     )
     assert response.status_code == 200
     assert not Unit.objects.filter(name="Dinas X").exists()
+
+
+def test_createsuperuser_makes_an_administrator(db):
+    from django.core.management import call_command
+
+    call_command("createsuperuser", username="it", email="", interactive=False, verbosity=0)
+    assert User.objects.get(username="it").role == User.Role.ADMIN

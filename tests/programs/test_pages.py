@@ -143,3 +143,16 @@ def test_a_family_is_in_one_target_of_a_round_only(users, households):
     Allocation.objects.create(round=round_, household=households["a"], target=jps, phase=1)
     with pytest.raises(IntegrityError):
         Allocation.objects.create(round=round_, household=households["a"], target=prov)
+
+
+def test_admin_refuses_to_delete_a_region_households_live_in(client, users, households):
+    admin = users["admin"]
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    client.force_login(admin, backend="django.contrib.auth.backends.ModelBackend")
+    region = Region.objects.get(code="33.06.06.1001")
+    response = client.post(
+        reverse("admin:households_region_delete", args=[region.pk]), {"post": "yes"}
+    )
+    assert "SLAMET RIYADI" in response.content.decode()  # the household that protects it
+    assert Region.objects.filter(pk=region.pk).exists()

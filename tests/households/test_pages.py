@@ -233,10 +233,18 @@ def test_unreferenced_household_can_be_deleted_by_staff(login, users, households
 def test_household_loaded_in_bulk_has_a_detail_page_without_history(login, users, regions):
     from tests.conftest import make_nik, make_no_kk
 
-    [household] = Household.objects.bulk_create([Household(
-        no_kk=make_no_kk(), head_nik=make_nik(), head_name="TUKINO", head_name_folded="TUKINO",
-        address="DUSUN KRAJAN", desa=regions["desa_a"],
-    )])
+    [household] = Household.objects.bulk_create(
+        [
+            Household(
+                no_kk=make_no_kk(),
+                head_nik=make_nik(),
+                head_name="TUKINO",
+                head_name_folded="TUKINO",
+                address="DUSUN KRAJAN",
+                desa=regions["desa_a"],
+            )
+        ]
+    )
     response = login(users["staff"]).get(reverse("households:detail", args=[household.pk]))
     assert response.status_code == 200
     assert "Dimuat secara massal" in response.content.decode()

@@ -7,8 +7,9 @@ register = template.Library()
 
 @register.filter
 def rupiah(value) -> str:
-    """250000 -> 'Rp250.000', as the office writes money."""
-    if value in (None, ""):
+    """250000 -> 'Rp250.000', as the office writes money; nothing for no amount (a base list
+    such as DTSEN pays nothing itself)."""
+    if value in (None, "", 0):
         return ""
     amount = int(value)
     sign = "-" if amount < 0 else ""

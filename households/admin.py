@@ -1,8 +1,8 @@
 from django.contrib import admin
+from django.contrib.admin import AdminSite
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Household, IdReveal, Member, Region, Unit, User
+from .models import IdReveal, Region, Unit, User
 
 
 @admin.register(User)
@@ -10,6 +10,9 @@ class UserAdmin(BaseUserAdmin):
     list_display = ["username", "get_full_name", "role", "unit", "is_active"]
     list_filter = ["role", "is_active"]
     fieldsets = [*BaseUserAdmin.fieldsets, (None, {"fields": ["role", "unit"]})]
+    add_fieldsets = [
+        (None, {"fields": ["username", "role", "unit", "password1", "password2"]}),
+    ]
 
 
 @admin.register(Region)
@@ -25,26 +28,27 @@ class UnitAdmin(admin.ModelAdmin):
     autocomplete_fields = ["region"]
 
 
-class MemberInline(admin.TabularInline):
-    model = Member
-    extra = 0
-
-
-@admin.register(Household)
-class HouseholdAdmin(SimpleHistoryAdmin):
-    list_display = ["head_name", "desa"]
-    search_fields = ["head_name_folded", "=head_nik", "=no_kk"]
-    autocomplete_fields = ["desa"]
-    inlines = [MemberInline]
-
-
 @admin.register(IdReveal)
 class IdRevealAdmin(admin.ModelAdmin):
     list_display = ["at", "user", "household", "field"]
     list_select_related = ["user", "household"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+def _administrators_only(request) -> bool:
+    # Households are deliberately not in the admin: their own pages mask NIK and No. KK and
+    # record who showed them.
+    user = request.user
+    return user.is_active and user.is_staff and user.role == User.Role.ADMIN
+
+
+admin.site.has_permission = _administrators_only
+AdminSite.site_header = "Bansos"

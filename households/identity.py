@@ -135,7 +135,8 @@ def _clean(raw: object, field: str) -> tuple[str, str | None, list[Problem]]:
     cleaned = text.translate(_INVISIBLE).strip().removeprefix("'").strip()
     if not cleaned or (isinstance(raw, float) and math.isnan(raw)):  # pandas reads empty as NaN
         return text, None, [Problem("empty", _("%(field)s is empty.") % {"field": field})]
-    values = {"field": field, "value": cleaned}
+    # Messages reach lists and downloaded files: never repeat a full identity number in them.
+    values = {"field": field, "value": mask_id(cleaned)}
     if isinstance(raw, float) or _DECIMAL.fullmatch(cleaned):
         message = _(
             "%(field)s %(value)s was stored as a number, not text: format the column as Text "
@@ -148,7 +149,8 @@ def _clean(raw: object, field: str) -> tuple[str, str | None, list[Problem]]:
             "%(field)s %(value)s was turned into scientific notation by Excel and digits are "
             "lost: format the column as Text and retype the number."
         )
-        return text, None, [Problem("scientific", message % values)]
+        # Scientific notation keeps six digits or so, not the number: show it as typed.
+        return text, None, [Problem("scientific", message % {**values, "value": cleaned})]
     cleaned = _SEPARATORS.sub("", cleaned)
     bad = sorted(set(_DIGITS.sub("", cleaned)))
     if bad:

@@ -123,11 +123,13 @@ class User(AbstractUser):
         DESK = "desk", _("complaint desk")
 
     DISTRICT_ROLES = frozenset({Role.ADMIN, Role.STAFF, Role.HEAD, Role.DESK})
+    # The accounts Dinsos staff may create and manage; the rest are an administrator's.
+    OPERATOR_ROLES = frozenset({Role.VILLAGE, Role.AGENCY, Role.DESK})
     # Who may see a full NIK or No. KK on a detail page; every reveal is logged.
     REVEAL_ROLES = frozenset({Role.ADMIN, Role.STAFF, Role.HEAD, Role.VILLAGE})
     UNIT_KIND = {Role.VILLAGE: Unit.Kind.VILLAGE, Role.AGENCY: Unit.Kind.AGENCY}
 
-    role = models.CharField(_("role"), max_length=10, choices=Role, default=Role.STAFF)
+    role = models.CharField(_("role"), max_length=10, choices=Role)
     unit = models.ForeignKey(
         Unit, models.PROTECT, null=True, blank=True, related_name="users", verbose_name=_("unit")
     )
@@ -183,11 +185,13 @@ class HouseholdQuerySet(models.QuerySet):
         """A 16-digit NIK or No. KK (head or member), else the head's name, any case or spacing."""
         digits = "".join(ch for ch in query if ch.isdigit())
         if digits and len(digits) == len(query.replace(" ", "")):
-            if len(digits) == 16:
-                return self.filter(
-                    Q(no_kk=digits) | Q(head_nik=digits) | Q(members__nik=digits)
-                ).distinct()
-            return self.filter(Q(no_kk__startswith=digits) | Q(head_nik__startswith=digits))
+            # Only the whole number: matching a prefix would let a user who may not see full
+            # numbers work one out digit by digit.
+            if len(digits) != 16:
+                return self.none()
+            return self.filter(
+                Q(no_kk=digits) | Q(head_nik=digits) | Q(members__nik=digits)
+            ).distinct()
         folded = fold_name(query)
         return self.filter(head_name_folded__contains=folded) if folded else self
 
@@ -248,9 +252,6 @@ class Household(models.Model):
     @property
     def nik_warnings(self) -> list[str]:
         return [p.message for p in identity.check_nik(self.head_nik).warnings]
-
-    def all_niks(self) -> list[str]:
-        return [self.head_nik, *(m.nik for m in self.members.all() if m.nik)]
 
 
 class Member(models.Model):

@@ -1,7 +1,8 @@
+from functools import wraps
 from itertools import pairwise
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, user_passes_test
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -17,7 +18,18 @@ from . import tasks
 from .forms import DistrictForm, HouseholdForm, HouseholdSearchForm, UnitForm, UserForm
 from .models import Household, IdReveal, Region, Unit, User
 
-manager_required = user_passes_test(lambda u: u.is_authenticated and u.can_manage)
+
+def manager_required(view):
+    """Administrators and Dinsos staff only; anyone else logged in is refused, not redirected."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.can_manage:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 @login_required
@@ -53,16 +65,16 @@ def household_list(request: HttpRequest) -> HttpResponse:
         form.fields["desa"].queryset = (
             form.fields["desa"].queryset.filter(households__in=households).distinct()
         )
-    if form.is_valid():
-        if form.cleaned_data["q"]:
-            households = households.search(form.cleaned_data["q"].strip())
-        if form.cleaned_data["desa"]:
-            households = households.filter(desa=form.cleaned_data["desa"])
+    form.is_valid()  # a stale village in the link must not drop the name typed beside it
+    if query := form.cleaned_data.get("q", "").strip():
+        households = households.search(query)
+    if desa := form.cleaned_data.get("desa"):
+        households = households.filter(desa=desa)
     page = Paginator(households, 25).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     template = "households/household_list.html"
-    if request.htmx:
+    if request.htmx and not request.htmx.history_restore_request:
         template += "#results"
     return render(request, template, {"form": form, "page": page, "query": query.urlencode()})
 
@@ -73,18 +85,20 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     household = get_object_or_404(
         Household.objects.for_user(request.user).select_related("desa__parent"), pk=pk
     )
+    members = list(household.members.all())
     memberships = (
         RosterRow.objects.active()
-        .of_household(household)
+        .of_household(household, [household.head_nik, *(m.nik for m in members if m.nik)])
         .select_related("version__program")
         .order_by("version__program__code")
     )
-    history = household.history.select_related("history_user").order_by("-history_date")[:50]
+    # One record more than shown, so the oldest shown one still has something to compare with.
+    history = household.history.select_related("history_user").order_by("-history_date")[:51]
     context = {
         "household": household,
-        "members": household.members.all(),
+        "members": members,
         "memberships": memberships,
-        "history": _history_rows(history),
+        "history": _history_rows(history)[:50],
         "proposals": household.proposal_rows.filter(
             batch__in=ProposalBatch.objects.for_user(request.user)
         ).select_related("batch__unit"),
@@ -97,7 +111,8 @@ def _history_rows(records) -> list[dict]:
     # Households loaded in bulk (demo data, imports) have no history records at all.
     rows = []
     for newer, older in pairwise([*records, None]):
-        changes = [c.field for c in newer.diff_against(older).changes] if older else []
+        diff = newer.diff_against(older).changes if older else []
+        changes = [str(Household._meta.get_field(c.field).verbose_name) for c in diff]
         rows.append({"record": newer, "changes": changes})
     return rows
 
@@ -124,6 +139,12 @@ def household_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if not request.user.can_edit_households:
         raise PermissionDenied
     form = HouseholdForm(request.POST or None, instance=household, user=request.user)
+    if household and request.method == "GET":
+        # The form carries the full numbers, so opening it is recorded like "Show".
+        IdReveal.objects.bulk_create(
+            IdReveal(user=request.user, household=household, field=field)
+            for field in IdReveal.Field.values
+        )
     if request.method == "POST" and form.is_valid():
         household = form.save()
         for warning in form.warnings:
@@ -167,13 +188,18 @@ def user_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def user_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     user = get_object_or_404(User, pk=pk) if pk else None
-    if user and user.role == User.Role.ADMIN and request.user.role != User.Role.ADMIN:
+    is_admin = request.user.role == User.Role.ADMIN
+    # Staff manage operators and the desk; only an administrator touches district accounts,
+    # so nobody can make themselves the head who approves the lists they prepared.
+    if user and not is_admin and user.role not in User.OPERATOR_ROLES:
         raise PermissionDenied
     form = UserForm(request.POST or None, instance=user)
-    if request.user.role != User.Role.ADMIN:
+    if not is_admin:
         form.fields["role"].choices = [
-            c for c in form.fields["role"].choices if c[0] != User.Role.ADMIN
+            c for c in form.fields["role"].choices if c[0] in User.OPERATOR_ROLES
         ]
+    if user == request.user:
+        form.fields["role"].disabled = True
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("User saved."))

@@ -21,6 +21,3 @@ class ProgramForm(forms.ModelForm):
             "description",
         ]
         widgets = {"active_from": DateInput(), "active_until": DateInput()}
-
-    def clean_code(self) -> str:
-        return self.cleaned_data["code"].upper()

@@ -133,9 +133,11 @@ class RosterVersion(models.Model):
         if self.status != self.Status.IMPORTING:
             raise ValidationError(_("Only an import in progress can become active."))
         with transaction.atomic():
-            RosterVersion.objects.select_for_update().filter(
-                program=self.program, status=self.Status.ACTIVE
-            ).update(status=self.Status.SUPERSEDED)
+            # Two imports finishing at once take turns here instead of failing on the constraint.
+            Program.objects.select_for_update().get(pk=self.program_id)
+            RosterVersion.objects.filter(program=self.program, status=self.Status.ACTIVE).update(
+                status=self.Status.SUPERSEDED
+            )
             self.status = self.Status.ACTIVE
             self.activated_at = timezone.now()
             self.save(update_fields=["status", "activated_at"])
@@ -152,8 +154,9 @@ class RosterRowQuerySet(models.QuerySet):
     def active(self) -> RosterRowQuerySet:
         return self.filter(version__status=RosterVersion.Status.ACTIVE)
 
-    def of_household(self, household: Household) -> RosterRowQuerySet:
-        return self.filter(Q(no_kk=household.no_kk) | Q(nik__in=household.all_niks()))
+    def of_household(self, household: Household, niks: list[str]) -> RosterRowQuerySet:
+        """Rows listing the family by its No. KK or by the NIK of anyone in it."""
+        return self.filter(Q(no_kk=household.no_kk) | Q(nik__in=niks))
 
 
 class RosterRow(models.Model):

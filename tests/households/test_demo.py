@@ -179,7 +179,9 @@ def test_demo_users_have_their_role_and_can_log_in(demo, client, username, role)
     assert client.login(request=HttpRequest(), username=username, password=PASSWORD)
 
 
-def test_loading_again_changes_nothing_and_shows_the_logins(demo):
+def test_loading_again_changes_nothing_and_shows_the_logins(demo, settings):
+    settings.DEBUG = True
+
     def counts():
         models = [Household, Member, Unit, User, RosterVersion, RosterRow, ProposalRow]
         return [model.objects.count() for model in models]
@@ -194,3 +196,11 @@ def test_loading_again_changes_nothing_and_shows_the_logins(demo):
 def test_an_unknown_scale_is_refused(demo):
     with pytest.raises(ValueError, match="province"):
         load_demo("province")
+
+
+def test_demo_refuses_to_run_in_production(settings):
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG=true"):
+        call_command("load_demo", stdout=io.StringIO())

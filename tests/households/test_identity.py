@@ -369,3 +369,8 @@ def test_mask_id_keeps_length_and_hides_at_least_half(value):
     masked = mask_id(value)
     assert len(masked) == len(value)
     assert masked.count("*") >= len(value) / 2
+
+
+def test_a_number_damaged_nik_is_not_repeated_in_full_in_the_message():
+    [problem] = check_nik("3306011203800001.0").errors
+    assert "3306011203800001" not in problem.message and "3306" in problem.message

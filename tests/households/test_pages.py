@@ -205,10 +205,11 @@ def test_editing_records_what_changed_and_who(login, users, households):
         "desa": household.desa_id,
     }
     client.post(reverse("households:edit", args=[household.pk]), data)
-    html = client.get(reverse("households:detail", args=[household.pk])).content.decode()
-    latest = household.history.first()
-    assert latest.history_user == users["staff"]
-    assert "address" in html and "rt" in html and "Staf" in html
+    response = client.get(reverse("households:detail", args=[household.pk]))
+    latest = response.context["history"][0]
+    assert latest["record"].history_user == users["staff"]
+    assert latest["changes"] == ["alamat (jalan, dusun)", "RT"]
+    assert "diubah: alamat (jalan, dusun), RT" in response.content.decode()
 
 
 def test_desk_cannot_edit_households(login, users, households):

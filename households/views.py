@@ -209,6 +209,18 @@ def user_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @manager_required
 @require_http_methods(["GET", "POST"])
+def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = get_object_or_404(Unit, pk=pk)
+    form = UnitForm(request.POST or None, instance=unit)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Unit saved."))
+        return redirect("units:list")
+    return render(request, "households/unit_form.html", {"form": form, "unit": unit})
+
+
+@manager_required
+@require_http_methods(["GET", "POST"])
 def unit_list(request: HttpRequest) -> HttpResponse:
     form = UnitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -87,7 +87,7 @@ def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def batch_list(request: HttpRequest) -> HttpResponse:
     batches = (
         ProposalBatch.objects.for_user(request.user)
-        .select_related("unit", "sector", "created_by")
+        .select_related("unit", "sector")
         .annotate(
             n_rows=Count("rows"),
             n_invalid=Count("rows", filter=Q(rows__status=ProposalRow.Status.INVALID)),

@@ -32,3 +32,9 @@ def timeuntil_from_delta(delta) -> str:
         return ""
     start = now()
     return timeuntil(start + delta, start)
+
+
+@register.filter
+def column_label(name: str) -> str:
+    """A canonical column as operators write it in their sheets: no_kk -> NO KK."""
+    return str(name).replace("_", " ").upper()

@@ -249,3 +249,66 @@ def test_household_loaded_in_bulk_has_a_detail_page_without_history(login, users
     response = login(users["staff"]).get(reverse("households:detail", args=[household.pk]))
     assert response.status_code == 200
     assert "Dimuat secara massal" in response.content.decode()
+
+
+def test_opening_the_edit_form_records_that_full_numbers_were_shown(login, users, households):
+    household = households["a"]
+    login(users["village"]).get(reverse("households:edit", args=[household.pk]))
+    assert sorted(IdReveal.objects.values_list("field", flat=True)) == ["nik", "no_kk"]
+
+
+def test_operator_cannot_post_changes_to_household_of_other_desa(login, users, households):
+    household = households["b"]
+    response = login(users["village"]).post(
+        reverse("households:edit", args=[household.pk]), {"head_name": "DIUBAH"}
+    )
+    household.refresh_from_db()
+    assert response.status_code == 404 and household.head_name == "SUPARMAN"
+
+
+@pytest.mark.parametrize("query", ["3306", "330606120380", "33060612038000"])
+def test_part_of_a_number_finds_nothing(login, users, households, query):
+    response = login(users["desk"]).get(reverse("households:list"), {"q": query})
+    assert response.context["page"].paginator.count == 0
+
+
+def test_search_as_you_type_returns_only_the_results(login, users, households):
+    response = login(users["staff"]).get(
+        reverse("households:list"), {"q": "slamet"}, HTTP_HX_REQUEST="true"
+    )
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="results">') and "SLAMET RIYADI" in html
+
+
+def test_back_button_after_search_gets_the_whole_page(login, users, households):
+    response = login(users["staff"]).get(
+        reverse("households:list"),
+        {"q": "slamet"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_HISTORY_RESTORE_REQUEST="true",
+    )
+    assert "<html" in response.content.decode()
+
+
+def test_a_stale_village_in_the_link_keeps_the_name_search(login, users, households):
+    response = login(users["staff"]).get(
+        reverse("households:list"), {"q": "suparman", "desa": "999999"}
+    )
+    assert list(response.context["page"]) == [households["b"]]
+
+
+def test_birth_date_differing_from_the_nik_is_saved_with_a_warning(login, users, regions):
+    response = login(users["village"]).post(
+        reverse("households:create"), _form_data(regions, head_birth_date="13-03-1980"), follow=True
+    )
+    assert Household.objects.filter(head_name="PARJO").exists()
+    assert "NIK memuat tanggal lahir 12-03-1980, tetapi yang diisi 13-03-1980" in (
+        response.content.decode()
+    )
+
+
+def test_agency_sees_no_roster_rows_and_desk_sees_them_masked(login, users, roster, households):
+    url = reverse("programs:version", args=[roster.pk])
+    assert list(login(users["agency"]).get(url).context["page"]) == []
+    html = login(users["desk"]).get(url).content.decode()
+    assert "SUPARMAN" in html and households["b"].head_nik not in html

@@ -52,9 +52,71 @@ def test_staff_cannot_make_an_administrator(login, users):
 
 
 @pytest.mark.parametrize("role", ["head", "village", "agency", "desk"])
-def test_other_roles_cannot_manage_users(login, users, role):
-    assert login(users[role]).get(reverse("users:list")).status_code in (302, 403)
+@pytest.mark.parametrize("url", ["users:list", "users:create", "units:list", "regions:list"])
+def test_other_roles_are_refused_user_unit_and_region_pages(login, users, role, url):
+    client = login(users[role])
+    assert client.get(reverse(url)).status_code == 403
+    assert client.post(reverse("users:create"), _data(unit="")).status_code == 403
     assert not User.objects.filter(username="op.baru").exists()
+
+
+def test_staff_cannot_promote_themselves_to_head(login, users):
+    staff = users["staff"]
+    response = login(staff).post(
+        reverse("users:edit", args=[staff.pk]), _data(username="staf", role="head")
+    )
+    staff.refresh_from_db()
+    assert response.status_code == 403 and staff.role == User.Role.STAFF
+
+
+@pytest.mark.parametrize("target", ["head", "admin", "staff"])
+def test_staff_cannot_touch_district_accounts(login, users, target):
+    url = reverse("users:edit", args=[users[target].pk])
+    assert login(users["staff"]).get(url).status_code == 403
+
+
+def test_staff_can_only_grant_operator_and_desk_roles(login, users):
+    form = login(users["staff"]).get(reverse("users:create")).context["form"]
+    assert {value for value, _ in form.fields["role"].choices} - {""} == {
+        "village",
+        "agency",
+        "desk",
+    }
+
+
+def test_staff_moves_an_operator_to_another_village(login, users, units):
+    operator = users["village"]
+    login(users["staff"]).post(
+        reverse("users:edit", args=[operator.pk]),
+        _data(username=operator.username, unit=units["village_b"].pk, password1="", password2=""),
+    )
+    operator.refresh_from_db()
+    assert operator.unit == units["village_b"]
+
+
+def test_staff_renames_a_unit(login, users, units):
+    unit = units["agency"]
+    login(users["staff"]).post(
+        reverse("units:edit", args=[unit.pk]), {"kind": "agency", "name": "Dinas Perhubungan Kab."}
+    )
+    unit.refresh_from_db()
+    assert unit.name == "Dinas Perhubungan Kab."
+
+
+def test_only_administrators_enter_the_django_admin(client, users):
+    staff = users["staff"]
+    staff.is_staff = True
+    staff.save()
+    client.force_login(staff, backend="django.contrib.auth.backends.ModelBackend")
+    assert client.get(reverse("admin:index")).status_code == 302
+
+
+def test_nobody_can_add_a_reveal_record_by_hand(client, users):
+    admin = users["admin"]
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    client.force_login(admin, backend="django.contrib.auth.backends.ModelBackend")
+    assert client.get(reverse("admin:households_idreveal_add")).status_code == 403
 
 
 def test_editing_a_user_without_a_password_keeps_the_password(client, login, users):

@@ -134,7 +134,7 @@ def test_batch_page_lists_rows_to_fix_with_column_and_reason(login, users, batch
     )
     html = response.content.decode()
     assert [row.name for row in response.context["page"]] == ["TUKIYEM"]
-    assert "<strong>nik</strong>: NIK rusak oleh Excel" in html
+    assert "<strong>NIK</strong>: NIK rusak oleh Excel" in html
 
 
 def test_a_family_is_in_one_target_of_a_round_only(users, households):

@@ -1,0 +1,569 @@
+"""Spreadsheets from the field -> rows with canonical columns.
+
+Proposals and programme rosters arrive as .xlsx, .xls or .csv, typed by hand, with title rows
+above the header and headers that vary from desk to desk. `open_sheet` looks at what the file
+really is (not at its name), refuses what cannot be read safely with a message telling the
+operator what to do, finds the header row and maps its headers to the canonical columns of the
+data contract. `Sheet.rows()` then hands the data rows over one by one.
+
+Excel files are read with python-calamine: it loads the first visible sheet into its own
+memory (about 100 bytes per cell) and converts rows to Python one at a time. CSV files are read
+line by line and never held in memory whole.
+"""
+
+import codecs
+import csv
+import datetime
+import io
+import re
+import struct
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.utils.translation import gettext as _
+from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
+
+from programs.headers import canonical, fold_header
+
+HEADER_SCAN_ROWS = 30  # non-blank rows searched for the header
+IDENTIFIER_COLUMNS = frozenset({"no_kk", "nik"})
+EXPECTED_HEADERS = "NIK, NO KK, NAMA, ALAMAT, DESA, KECAMATAN"
+
+# An .xlsx is a zip: these limits are checked on its table of contents before anything is
+# unpacked, so a small upload cannot make the server unpack gigabytes.
+ZIP_MAX_ENTRIES = 10_000
+ZIP_MAX_RATIO = 100
+ZIP_RATIO_FLOOR = 200 * 1024 * 1024
+ZIP_MAX_TOTAL = 1024 * 1024 * 1024
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+# Files that are clearly not text even when their first bytes happen to hold no NUL.
+BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"{\\rtf", b"\x1f\x8b", b"Rar!")
+DELIMITERS = (",", ";", "\t", "|")
+SNIFF_CHARS = 256 * 1024
+_SEP_LINE = re.compile(r"\Asep=(.)\r?\n")  # Excel's own hint on the first line of a CSV
+
+RawRow = tuple[int, list[object]]  # (line the operator sees in Excel, cell values)
+
+
+class ReadError(Exception):
+    """The whole file cannot be read; .code is stable ('type', 'empty', 'no_header', 'encrypted',
+    'too_big', 'zip_bomb', 'encoding', 'corrupt', 'too_many_rows'), str(err) is the translated
+    message naming the problem and what to do."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass
+class SourceRow:
+    """One data row of the file."""
+
+    number: int  # 1-based data row: title, header, repeated header and blank rows not counted
+    line: int  # the row number the operator sees in Excel, for messages
+    values: dict[str, str]  # canonical column -> cell text, stripped; missing or blank -> ""
+    cells: list[str]  # every cell of the row as text, in file order (for handing rows back)
+
+
+@dataclass
+class Sheet:
+    """The header found in a file and the way to its data rows.
+
+    Read the rows with `for row in sheet.rows()`; a caller that stops early uses the sheet as
+    a context manager (`with open_sheet(path) as sheet:`) or calls close().
+    """
+
+    filename: str
+    header_line: int  # row number of the header as the operator sees it in Excel
+    headers: list[str]  # header cells as written, file order
+    columns: dict[int, str]  # column index (0 = A) -> canonical name, first occurrence wins
+    ignored: list[str]  # header texts not recognised
+    duplicates: list[str] = field(default_factory=list)  # headers of a column already mapped
+    repeated_headers: list[int] = field(default_factory=list)  # filled while rows() runs
+    _source: Iterator[RawRow] | None = field(default=None, repr=False, compare=False)
+    _close: Callable[[], None] | None = field(default=None, repr=False, compare=False)
+    _max_rows: int = field(default=0, repr=False, compare=False)
+
+    def rows(self) -> Iterator[SourceRow]:
+        """The data rows below the header, read as they are needed; can be called once.
+
+        Blank rows are skipped, and so is the header row where it is repeated inside the data
+        (its lines are added to `repeated_headers`). Raises ReadError('too_many_rows') when the
+        file holds more than `max_rows` data rows: the caller must then throw away the rows
+        already read and treat the whole file as refused.
+        """
+        source, self._source = self._source, None
+        if source is None:
+            raise RuntimeError("Sheet.rows() can be called only once")
+        header_key = _row_key(self.headers)
+        probe = min(self.columns)  # folding one cell first keeps the check cheap on data rows
+        identifiers = {i for i, name in self.columns.items() if name in IDENTIFIER_COLUMNS}
+        number = 0
+        try:
+            for line, raw in source:
+                cells = [_cell_text(value, i in identifiers) for i, value in enumerate(raw)]
+                if not any(cells):
+                    continue
+                if fold_header(_at(cells, probe)) == header_key[probe] and (
+                    _row_key(cells) == header_key
+                ):
+                    self.repeated_headers.append(line)
+                    continue
+                if number >= self._max_rows:
+                    raise ReadError(
+                        "too_many_rows",
+                        _(
+                            "%(name)s has more than %(limit)s data rows, the most one file may "
+                            "hold. Split it into smaller files and upload them one by one."
+                        )
+                        % {"name": self.filename, "limit": self._max_rows},
+                    )
+                number += 1
+                values = {name: _at(cells, i) for i, name in self.columns.items()}
+                yield SourceRow(number, line, values, cells)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Release the file and the memory it holds; rows() does this itself when it ends."""
+        self._source = None
+        close, self._close = self._close, None
+        if close is not None:
+            close()
+
+    def __enter__(self) -> "Sheet":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_sheet(
+    path: str | Path,
+    *,
+    filename: str | None = None,
+    max_bytes: int = 50 * 1024 * 1024,
+    max_rows: int = 2_000_000,
+    required_any: tuple[str, ...] = ("nik", "no_kk"),
+) -> Sheet:
+    """Open a proposal or roster file and find its header row.
+
+    The file type is decided by its content: an .xlsx renamed to .csv is still read as .xlsx.
+    `filename` is the name the operator uploaded (messages use it); `required_any` lists the
+    columns of which the header must have at least one (a roster may carry NIK and name only).
+    Raises ReadError when the file cannot be read at all.
+    """
+    path = Path(path)
+    name = filename or path.name
+    size = path.stat().st_size
+    if size == 0:
+        raise _empty(name)
+    if size > max_bytes:
+        raise ReadError(
+            "too_big",
+            _(
+                "%(name)s is %(size)s MB; the limit is %(limit)s MB. Split it into smaller "
+                "files and upload them one by one."
+            )
+            % {"name": name, "size": _megabytes(size), "limit": _megabytes(max_bytes)},
+        )
+    with path.open("rb") as file:
+        start = file.read(4096)
+    if start.startswith(OLE_MAGIC):
+        source, close = _open_xls(path, name)
+    elif start.startswith(ZIP_MAGIC):
+        source, close = _open_xlsx(path, name)
+    else:
+        source, close = _open_csv(path, name, start, required_any)
+    try:
+        header = _find_header(source, required_any, name)
+    except BaseException:
+        close()
+        raise
+    return Sheet(
+        filename=name,
+        header_line=header.line,
+        headers=header.cells,
+        columns=header.columns,
+        ignored=header.ignored,
+        duplicates=header.duplicates,
+        _source=source,
+        _close=close,
+        _max_rows=max_rows,
+    )
+
+
+# Header -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Header:
+    line: int
+    cells: list[str]
+    columns: dict[int, str]
+    ignored: list[str]
+    duplicates: list[str]
+
+
+def _find_header(source: Iterator[RawRow], required_any: tuple[str, ...], name: str) -> _Header:
+    """The first row naming two known columns, one of them in `required_any`."""
+    seen = 0
+    for line, raw in source:
+        cells = [_cell_text(value, False) for value in raw]
+        if not any(cells):
+            continue
+        seen += 1
+        columns: dict[int, str] = {}
+        ignored, duplicates = [], []
+        for i, text in enumerate(cells):
+            found = canonical(text) if text else None
+            if found is None:
+                if text:
+                    ignored.append(text)
+            elif found in columns.values():
+                duplicates.append(text)
+            else:
+                columns[i] = found
+        if len(columns) >= 2 and set(columns.values()) & set(required_any):
+            return _Header(line, cells, columns, ignored, duplicates)
+        if seen >= HEADER_SCAN_ROWS:
+            break
+    if not seen:
+        raise _empty(name)
+    raise ReadError(
+        "no_header",
+        _(
+            "%(name)s has no header row we recognise in its first %(rows)s rows. Put one row of "
+            "column names above the data, such as %(expected)s, and upload again."
+        )
+        % {"name": name, "rows": HEADER_SCAN_ROWS, "expected": EXPECTED_HEADERS},
+    )
+
+
+def _row_key(cells: list[str]) -> tuple[str, ...]:
+    key = [fold_header(cell) for cell in cells]
+    while key and not key[-1]:
+        key.pop()
+    return tuple(key)
+
+
+def _at(cells: list[str], i: int) -> str:
+    return cells[i] if i < len(cells) else ""
+
+
+def _cell_text(value: object, identifier: bool) -> str:
+    """A cell as the operator would read it; an identifier stored as a number stays visibly one.
+
+    A NIK or No. KK typed as a number has already lost what Excel dropped (digits past the
+    15th, leading zeros), so it is never turned back into digits: "3306011203800000.0" and
+    "3.30601e+15" let the identity checks say "stored as a number".
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return f"{value}.0" if identifier else str(value)
+    if isinstance(value, float):
+        if identifier or not value.is_integer():
+            return repr(value)
+        return str(int(value))
+    if isinstance(value, datetime.date):  # datetimes too: a birth date has no time
+        return f"{value.day:02d}-{value.month:02d}-{value.year:04d}"
+    if isinstance(value, datetime.time):
+        return value.isoformat(timespec="seconds")
+    return str(value).strip()
+
+
+# Excel ------------------------------------------------------------------------------------
+
+
+def _open_xlsx(path: Path, name: str) -> tuple[Iterator[RawRow], Callable[[], None]]:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        raise _corrupt(name) from exc
+    unpacked = sum(entry.file_size for entry in entries)
+    packed = max(1, sum(entry.compress_size for entry in entries))
+    if (
+        len(entries) > ZIP_MAX_ENTRIES
+        or unpacked > ZIP_MAX_TOTAL
+        or (unpacked > ZIP_RATIO_FLOOR and unpacked > ZIP_MAX_RATIO * packed)
+    ):
+        raise ReadError(
+            "zip_bomb",
+            _(
+                "%(name)s would unpack to far more data than a spreadsheet of its size can hold, "
+                "so it was refused. Open it in Excel, save it again as .xlsx and upload the new "
+                "file."
+            )
+            % {"name": name},
+        )
+    names = {entry.filename for entry in entries}
+    if not {"[Content_Types].xml", "xl/workbook.xml"} <= names:
+        raise _wrong_type(name)  # a .docx, .ods, .xlsb or any other zip
+    return _calamine_rows(path, name)
+
+
+def _open_xls(path: Path, name: str) -> tuple[Iterator[RawRow], Callable[[], None]]:
+    try:
+        streams = _ole_stream_names(path)
+    except (OSError, ValueError, struct.error) as exc:
+        raise _corrupt(name) from exc
+    # A password-protected .xlsx is stored in an OLE2 envelope with these two streams.
+    if streams & {"encryptioninfo", "encryptedpackage"}:
+        raise _encrypted(name)
+    if not streams & {"workbook", "book"}:
+        raise _wrong_type(name)  # a .doc, .ppt, .msg or other OLE2 file
+    return _calamine_rows(path, name)
+
+
+def _calamine_rows(path: Path, name: str) -> tuple[Iterator[RawRow], Callable[[], None]]:
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        with workbook:
+            sheet = workbook.get_sheet_by_index(_first_visible(workbook))
+        start = sheet.start
+        rows = sheet.iter_rows()
+    except PasswordError as exc:  # an .xls with a password to open
+        raise _encrypted(name) from exc
+    except BaseException as exc:
+        _reraise_interrupt(exc)
+        raise _corrupt(name) from exc
+    # iter_rows() starts at row 1 but at the first used column: pad so indexes are Excel's.
+    pad: list[object] = [""] * (start[1] if start else 0)
+
+    def read() -> Iterator[RawRow]:
+        line = 0
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                return
+            except BaseException as exc:
+                _reraise_interrupt(exc)
+                raise _corrupt(name) from exc
+            line += 1
+            yield line, pad + row
+
+    return read(), lambda: None
+
+
+def _first_visible(workbook: CalamineWorkbook) -> int:
+    sheets = workbook.sheets_metadata
+    for i, sheet in enumerate(sheets):
+        if sheet.visible == SheetVisibleEnum.Visible and sheet.typ == SheetTypeEnum.WorkSheet:
+            return i
+    return 0
+
+
+def _reraise_interrupt(exc: BaseException) -> None:
+    # calamine's Rust panics arrive as BaseException (pyo3's PanicException): a damaged file
+    # must give the operator a message, not a server error; only a real interrupt goes on.
+    if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
+        raise exc
+
+
+def _ole_stream_names(path: Path) -> set[str]:
+    """Lower-cased names of the entries in an OLE2 compound file (the .xls container)."""
+    end_of_chain, free = 0xFFFFFFFE, 0xFFFFFFFF
+    with path.open("rb") as file:
+        file_size = file.seek(0, io.SEEK_END)
+        file.seek(0)
+        header = file.read(512)
+        if len(header) < 512:
+            raise ValueError("OLE2 header cut off")
+        shift = struct.unpack_from("<H", header, 30)[0]
+        if shift not in (9, 12):
+            raise ValueError("OLE2 sector size")
+        size = 1 << shift
+        max_sectors = file_size // size + 1
+        first_dir, difat_start, difat_count = (
+            struct.unpack_from("<I", header, o)[0] for o in (48, 68, 72)
+        )
+
+        def sector(number: int) -> bytes:
+            if number >= max_sectors:
+                raise ValueError("OLE2 sector outside the file")
+            file.seek((number + 1) * size)
+            data = file.read(size)
+            if len(data) < size:
+                raise ValueError("OLE2 file cut off")
+            return data
+
+        fat_sectors = [s for s in struct.unpack_from("<109I", header, 76) if s != free]
+        next_difat, per_sector = difat_start, size // 4 - 1
+        for _ in range(min(difat_count, max_sectors)):
+            if next_difat in (end_of_chain, free):
+                break
+            entries = struct.unpack(f"<{per_sector + 1}I", sector(next_difat))
+            fat_sectors += [s for s in entries[:per_sector] if s != free]
+            next_difat = entries[per_sector]
+        per_fat = size // 4
+
+        def next_sector(number: int) -> int:
+            index = number // per_fat
+            if index >= len(fat_sectors):
+                raise ValueError("OLE2 sector outside the FAT")
+            return struct.unpack_from("<I", sector(fat_sectors[index]), (number % per_fat) * 4)[0]
+
+        names: set[str] = set()
+        current, visited = first_dir, set()
+        while current != end_of_chain:
+            if current in visited or len(visited) > max_sectors:
+                raise ValueError("OLE2 directory chain loops")
+            visited.add(current)
+            data = sector(current)
+            for offset in range(0, size, 128):
+                length, kind = struct.unpack_from("<HB", data, offset + 64)
+                if kind in (1, 2, 5) and 2 <= length <= 64:
+                    names.add(data[offset : offset + length - 2].decode("utf-16-le").casefold())
+            current = next_sector(current)
+        return names
+
+
+# CSV --------------------------------------------------------------------------------------
+
+
+def _open_csv(
+    path: Path, name: str, start: bytes, required_any: tuple[str, ...]
+) -> tuple[Iterator[RawRow], Callable[[], None]]:
+    if start.startswith(BINARY_MAGIC):
+        raise _wrong_type(name)
+    if b"\0" in start and not start.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _wrong_type(name)  # binary; UTF-16 text ("Unicode Text") is an encoding problem
+    opening = start.lstrip(b"\xef\xbb\xbf \t\r\n")[:1024].lower()
+    if opening.startswith(b"<") and any(tag in opening for tag in (b"<html", b"<table", b"<?xml")):
+        raise ReadError(
+            "type",
+            _(
+                "%(name)s is a web page or XML file saved under a spreadsheet name. Open it in "
+                "Excel, choose Save As > Excel Workbook (.xlsx) and upload the new file."
+            )
+            % {"name": name},
+        )
+    encoding = _text_encoding(path)
+    if encoding is None:
+        raise ReadError(
+            "encoding",
+            _(
+                "%(name)s is not text we can read. In Excel choose File > Save As > "
+                "CSV UTF-8 (Comma delimited), or save it as .xlsx, and upload again."
+            )
+            % {"name": name},
+        )
+    delimiter = _sniff_delimiter(path, encoding, required_any)
+    text = io.TextIOWrapper(path.open("rb"), encoding=encoding, newline="")
+    reader = csv.reader(text, delimiter=delimiter)
+
+    def read() -> Iterator[RawRow]:
+        try:
+            yield from enumerate(reader, start=1)
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise ReadError(
+                "corrupt",
+                _(
+                    "%(name)s cannot be read from row %(line)s on: a quote may be left open or "
+                    "a cell is far too long. Check that row, save the file again and upload it."
+                )
+                % {"name": name, "line": reader.line_num},
+            ) from exc
+        finally:
+            text.close()
+
+    return read(), text.close
+
+
+def _text_encoding(path: Path) -> str | None:
+    """'utf-8-sig' (with or without BOM), else 'cp1252', else None; NUL bytes mean not text."""
+    for encoding in ("utf-8", "cp1252"):
+        # cp1252 decodes almost any byte; it fails on 0x81, 0x8D, 0x8F, 0x90 and 0x9D only.
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with path.open("rb") as file:
+                while chunk := file.read(1024 * 1024):
+                    if b"\0" in chunk:
+                        return None
+                    decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return "utf-8-sig" if encoding == "utf-8" else encoding
+    return None
+
+
+def _sniff_delimiter(path: Path, encoding: str, required_any: tuple[str, ...]) -> str:
+    """The delimiter under which the header row names the most known columns."""
+    with io.TextIOWrapper(path.open("rb"), encoding=encoding, newline="") as text:
+        sample = text.read(SNIFF_CHARS)
+        if text.read(1):
+            sample = sample[: sample.rfind("\n") + 1] or sample
+    hint = _SEP_LINE.match(sample)
+    if hint and hint.group(1) in DELIMITERS:
+        return hint.group(1)
+    best, best_count = ",", 0
+    for delimiter in DELIMITERS:
+        rows = enumerate(csv.reader(io.StringIO(sample), delimiter=delimiter), start=1)
+        try:
+            header = _find_header(rows, required_any, "")
+        except (ReadError, csv.Error):
+            continue
+        if len(header.columns) > best_count:
+            best, best_count = delimiter, len(header.columns)
+    return best
+
+
+# Messages ---------------------------------------------------------------------------------
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f}".removesuffix(".0")
+
+
+def _empty(name: str) -> ReadError:
+    return ReadError(
+        "empty",
+        _("%(name)s is empty: it has no rows with data. Check that you chose the right file.")
+        % {"name": name},
+    )
+
+
+def _wrong_type(name: str) -> ReadError:
+    return ReadError(
+        "type",
+        _(
+            "%(name)s is not a spreadsheet. Upload an Excel file (.xlsx or .xls) or a CSV file "
+            "(.csv)."
+        )
+        % {"name": name},
+    )
+
+
+def _encrypted(name: str) -> ReadError:
+    return ReadError(
+        "encrypted",
+        _(
+            "%(name)s is protected with a password. Remove the password in Excel (File > Info > "
+            "Protect Workbook), save the file and upload again."
+        )
+        % {"name": name},
+    )
+
+
+def _corrupt(name: str) -> ReadError:
+    return ReadError(
+        "corrupt",
+        _(
+            "%(name)s is damaged and cannot be opened. Open it in Excel, save it again as .xlsx "
+            "and upload the new file."
+        )
+        % {"name": name},
+    )

@@ -280,6 +280,83 @@ class ProposalBatch(models.Model):
         self.save(update_fields=["status"])
 
 
+class UploadQuerySet(models.QuerySet):
+    def for_user(self, user) -> UploadQuerySet:
+        if user.role in (User.Role.ADMIN, User.Role.STAFF, User.Role.HEAD):
+            return self
+        if user.unit_id and user.role in (User.Role.VILLAGE, User.Role.AGENCY):
+            return self.filter(batch__unit_id=user.unit_id)
+        return self.none()
+
+
+class Upload(models.Model):
+    """A spreadsheet received: read and checked in the background, previewed, then saved.
+    It is also the audit record of a bulk import: who, when, which file, what came of it."""
+
+    class Kind(models.TextChoices):
+        PROPOSAL = "proposal", _("proposals of one village or agency")
+        COMBINED = "combined", _("combined proposals of many villages and agencies")
+        ROSTER = "roster", _("programme roster")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("waiting")
+        CHECKING = "checking", _("checking")
+        CHECKED = "checked", _("checked, waiting for confirmation")
+        SAVING = "saving", _("saving")
+        DONE = "done", _("done")
+        REFUSED = "refused", _("refused")
+        CANCELLED = "cancelled", _("cancelled")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind)
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.QUEUED)
+    file = models.FileField(_("file"), upload_to="uploads/%Y/%m/")
+    filename = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    batch = models.ForeignKey(
+        ProposalBatch,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="uploads",
+        verbose_name=_("proposal batch"),
+    )
+    version = models.OneToOneField(
+        RosterVersion,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="upload",
+        verbose_name=_("roster version"),
+    )
+    rows_read = models.PositiveIntegerField(_("rows read"), default=0)
+    rows_valid = models.PositiveIntegerField(_("valid rows"), default=0)
+    rows_invalid = models.PositiveIntegerField(_("rows with problems"), default=0)
+    rows_known = models.PositiveIntegerField(_("rows already in the batch"), default=0)
+    rows_saved = models.PositiveIntegerField(_("rows saved"), default=0)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    problems = models.JSONField(_("problems"), default=list, blank=True)
+    error = models.TextField(_("why the file was refused"), blank=True)
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    objects = UploadQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("upload")
+        verbose_name_plural = _("uploads")
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def running(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.CHECKING, self.Status.SAVING)
+
+
 class ProposalRow(models.Model):
     """One proposed family, as typed by the operator, with what the checks found."""
 
@@ -313,6 +390,16 @@ class ProposalRow(models.Model):
     raw = models.JSONField(_("row as uploaded"), default=dict)
     problems = models.JSONField(_("problems"), default=list, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.VALID)
+    upload = models.ForeignKey(
+        Upload,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rows",
+        verbose_name=_("upload"),
+    )
+    # The cells as uploaded, hashed: the same rejected row uploaded again is not stored twice.
+    fingerprint = models.CharField(max_length=40, blank=True, db_index=True)
     household = models.ForeignKey(
         Household,
         models.PROTECT,

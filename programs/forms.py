@@ -1,8 +1,11 @@
 from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from households.forms import DateInput
+from households.models import Unit
 
-from .models import Program
+from .models import Program, ProposalBatch
 
 
 class ProgramForm(forms.ModelForm):
@@ -21,3 +24,49 @@ class ProgramForm(forms.ModelForm):
             "description",
         ]
         widgets = {"active_from": DateInput(), "active_until": DateInput()}
+
+
+class SpreadsheetField(forms.FileField):
+    """A spreadsheet upload, refused at once when over the configured size."""
+
+    def clean(self, data, initial=None):
+        file = super().clean(data, initial)
+        limit = settings.UPLOAD_MAX_BYTES
+        if file and file.size > limit:
+            raise forms.ValidationError(
+                _(
+                    "The file is %(size)s MB; the limit is %(limit)s MB. Split it and upload "
+                    "the parts one by one."
+                )
+                % {"size": round(file.size / 2**20, 1), "limit": limit // 2**20}
+            )
+        return file
+
+
+class UploadForm(forms.Form):
+    file = SpreadsheetField(
+        label=_("Spreadsheet (.xlsx, .xls or .csv)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.csv"}),
+    )
+
+
+class BatchForm(forms.ModelForm):
+    class Meta:
+        model = ProposalBatch
+        fields = ["title", "sector"]
+
+    def __init__(self, *args, unit: Unit, **kwargs):
+        super().__init__(*args, **kwargs)
+        if unit.kind == Unit.Kind.AGENCY:
+            self.fields["sector"].required = True
+        else:
+            del self.fields["sector"]
+
+
+class RosterImportForm(forms.Form):
+    period = forms.CharField(
+        label=_("Period"),
+        max_length=60,
+        widget=forms.TextInput(attrs={"placeholder": "Januari 2026"}),
+    )
+    file = SpreadsheetField(label=_("Roster file (.xlsx, .xls or .csv)"))

@@ -73,6 +73,9 @@ ALIASES: dict[str, list[str]] = {
         "NOMOR PESERTA",
     ],
     "desil": ["DESIL", "DESIL KESEJAHTERAAN"],
+    # Written by Bansos into the rejected rows it hands back, so a corrected row replaces its
+    # rejected self instead of joining the batch a second time.
+    "ref": ["ID BARIS BANSOS"],
 }
 
 # A proposal cannot be checked without these columns.

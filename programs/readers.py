@@ -266,7 +266,9 @@ def _cell_text(value: object, identifier: bool) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return value.strip()
+        # One leading apostrophe is Excel's "keep this as text" mark (and how our own files
+        # neutralise formulas); the operator never sees it as part of the value.
+        return value.strip().removeprefix("'")
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, int):

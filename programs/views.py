@@ -1,15 +1,22 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, Prefetch, ProtectedError, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
-from .forms import ProgramForm
-from .models import Program, ProposalBatch, ProposalRow, RosterRow, RosterVersion
+from households.models import User
+
+from . import imports, tasks, writers
+from .forms import BatchForm, ProgramForm, RosterImportForm, UploadForm
+from .models import Program, ProposalBatch, ProposalRow, RosterRow, RosterVersion, Upload
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @login_required
@@ -104,8 +111,196 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(
         ProposalBatch.objects.for_user(request.user).select_related("unit", "sector"), pk=pk
     )
+    return _batch_page(request, batch)
+
+
+def _unit_batch(request: HttpRequest, pk: int) -> ProposalBatch:
+    """A batch the user may add rows to: their own unit's, still a draft."""
+    batch = get_object_or_404(ProposalBatch.objects.for_user(request.user), pk=pk)
+    if batch.unit_id != request.user.unit_id:
+        raise PermissionDenied
+    return batch
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def batch_create(request: HttpRequest) -> HttpResponse:
+    unit = request.user.unit
+    if unit is None or request.user.role not in User.UNIT_KIND:
+        raise PermissionDenied
+    form = BatchForm(request.POST or None, unit=unit)
+    if request.method == "POST" and form.is_valid():
+        batch = form.save(commit=False)
+        batch.unit, batch.created_by = unit, request.user
+        batch.save()
+        return redirect("programs:batch", pk=batch.pk)
+    return render(request, "programs/batch_form.html", {"form": form})
+
+
+@login_required
+@require_POST
+def batch_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _unit_batch(request, pk)
+    form = UploadForm(request.POST, request.FILES)
+    if batch.status != ProposalBatch.Status.DRAFT:
+        form.add_error(None, _("This proposal has been submitted; rows can no longer be added."))
+    if not form.is_valid():
+        return _batch_page(request, batch, form, status=400)
+    upload = imports.start_upload(
+        kind=Upload.Kind.PROPOSAL,
+        file=form.cleaned_data["file"],
+        filename=form.cleaned_data["file"].name,
+        user=request.user,
+        batch=batch,
+    )
+    transaction.on_commit(lambda: tasks.check_upload.delay(upload.pk))
+    return redirect("programs:upload", pk=upload.pk)
+
+
+@login_required
+@require_POST
+def batch_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _unit_batch(request, pk)
+    try:
+        batch.move_to(ProposalBatch.Status.SUBMITTED, by=request.user)
+    except ValidationError as refused:
+        messages.error(request, " ".join(refused.messages))
+    else:
+        messages.success(request, _("The proposal was submitted to Dinsos."))
+    return redirect("programs:batch", pk=pk)
+
+
+@login_required
+@require_GET
+def template_download(request: HttpRequest) -> HttpResponse:
+    unit = request.user.unit
+    region = unit.region if unit and unit.region_id else None
+    response = HttpResponse(content_type=XLSX)
+    response["Content-Disposition"] = 'attachment; filename="template-usulan.xlsx"'
+    writers.write_template(
+        response,
+        desa=region.name if region else "",
+        kecamatan=region.parent.name if region else "",
+    )
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def combined_upload(request: HttpRequest) -> HttpResponse:
+    if not request.user.can_manage:
+        raise PermissionDenied
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = imports.start_upload(
+            kind=Upload.Kind.COMBINED,
+            file=form.cleaned_data["file"],
+            filename=form.cleaned_data["file"].name,
+            user=request.user,
+        )
+        transaction.on_commit(lambda: tasks.check_upload.delay(upload.pk))
+        return redirect("programs:upload", pk=upload.pk)
+    return render(request, "programs/combined_form.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def roster_import(request: HttpRequest, code: str) -> HttpResponse:
+    if not request.user.can_manage:
+        raise PermissionDenied
+    program = get_object_or_404(Program, code=code)
+    form = RosterImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        from . import rosters
+
+        upload = rosters.start_import(
+            program=program,
+            period=form.cleaned_data["period"],
+            file=form.cleaned_data["file"],
+            filename=form.cleaned_data["file"].name,
+            user=request.user,
+        )
+        transaction.on_commit(lambda: tasks.import_roster.delay(upload.pk))
+        return redirect("programs:upload", pk=upload.pk)
+    return render(request, "programs/roster_import.html", {"form": form, "program": program})
+
+
+@login_required
+@require_GET
+def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    upload = get_object_or_404(
+        Upload.objects.for_user(request.user).select_related(
+            "batch__unit", "version__program", "uploaded_by"
+        ),
+        pk=pk,
+    )
+    if request.htmx and not request.htmx.history_restore_request:
+        if not upload.running:
+            return HttpResponseClientRefresh()  # the preview or the result replaces the bar
+        return render(request, "programs/upload_detail.html#progress", {"upload": upload})
+    context = {"upload": upload, "problems": upload.problems[:200]}
+    return render(request, "programs/upload_detail.html", context)
+
+
+@login_required
+@require_POST
+def upload_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    upload = get_object_or_404(Upload.objects.for_user(request.user), pk=pk)
+    if upload.status == Upload.Status.CHECKED and _may_change(request.user, upload):
+        # Marked first: outside a transaction on_commit runs the task at once.
+        Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.SAVING)
+        transaction.on_commit(lambda: tasks.save_upload.delay(upload.pk))
+    return redirect("programs:upload", pk=pk)
+
+
+@login_required
+@require_POST
+def upload_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    upload = get_object_or_404(Upload.objects.for_user(request.user), pk=pk)
+    if _may_change(request.user, upload):
+        imports.cancel_upload(upload)
+    return redirect("programs:upload", pk=pk)
+
+
+def _may_change(user: User, upload: Upload) -> bool:
+    return upload.uploaded_by_id == user.pk or user.can_manage
+
+
+@login_required
+@require_GET
+def upload_problems(request: HttpRequest, pk: int) -> HttpResponse:
+    upload = get_object_or_404(Upload.objects.for_user(request.user), pk=pk)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="masalah-{upload.pk}.csv"'
+    writers.write_problems_csv(response, upload.problems)
+    return response
+
+
+@login_required
+@require_GET
+def upload_rejected(request: HttpRequest, pk: int) -> HttpResponse:
+    upload = get_object_or_404(Upload.objects.for_user(request.user), pk=pk)
+    response = HttpResponse(content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="perbaiki-{upload.pk}.xlsx"'
+    writers.write_rejected(
+        response,
+        headers=upload.summary.get("headers", []),
+        rows=[writers.RejectedRow(*row) for row in imports.rejected_rows(upload)],
+    )
+    return response
+
+
+def _batch_page(request, batch, upload_form=None, status=200) -> HttpResponse:
     rows = batch.rows.select_related("desa")
     if request.GET.get("status") in ProposalRow.Status.values:
         rows = rows.filter(status=request.GET["status"])
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    return render(request, "programs/batch_detail.html", {"batch": batch, "page": page})
+    context = {
+        "batch": batch,
+        "page": Paginator(rows, 50).get_page(request.GET.get("page")),
+        "uploads": batch.uploads.select_related("uploaded_by")[:10],
+        "upload_form": upload_form or UploadForm(),
+        "can_add": batch.unit_id == request.user.unit_id
+        and batch.status == ProposalBatch.Status.DRAFT,
+        "counts": dict(batch.rows.values_list("status").annotate(n=Count("pk")).order_by()),
+    }
+    return render(request, "programs/batch_detail.html", context, status=status)

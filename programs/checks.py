@@ -1,0 +1,170 @@
+"""Checks of one proposed family as the operator typed it. Plain Python: no database.
+
+Every problem names its column and tells the operator what to fix, in their language.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from households import identity
+from households.address import PlaceIndex, fold_name, normalize_rt_rw
+from programs.headers import REQUIRED_PROPOSAL
+from programs.readers import SourceRow
+
+_SEX = {"L": "L", "LAKILAKI": "L", "PRIA": "L", "1": "L", "P": "P", "PEREMPUAN": "P",
+        "WANITA": "P", "2": "P"}  # fmt: skip
+_DATE = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})|(\d{4})-(\d{1,2})-(\d{1,2})")
+LABELS = {
+    "no_kk": "NO KK", "nik": "NIK", "nama": "NAMA", "jenis_kelamin": "JENIS KELAMIN",
+    "tanggal_lahir": "TANGGAL LAHIR", "alamat": "ALAMAT", "rt": "RT", "rw": "RW", "desa": "DESA",
+    "kecamatan": "KECAMATAN", "sumber": "SUMBER", "sektor": "SEKTOR", "nama_ibu": "NAMA IBU",
+    "no_hp": "NO HP", "keterangan": "KETERANGAN",
+}  # fmt: skip
+
+
+def parse_sex(text: str) -> str | None:
+    """'L', 'P', 'LAKI-LAKI', 'PEREMPUAN', '1', '2' -> 'L' or 'P'; None when unreadable."""
+    return _SEX.get(re.sub(r"[^A-Z0-9]", "", text.upper()))
+
+
+def parse_date(text: str) -> datetime.date | None:
+    """dd-mm-yyyy, dd/mm/yyyy or yyyy-mm-dd; None when it is not a real date."""
+    match = _DATE.fullmatch(text.strip())
+    if not match:
+        return None
+    d, m, y = (match.group(1), match.group(2), match.group(3)) if match.group(1) else (
+        match.group(6), match.group(5), match.group(4))  # fmt: skip
+    try:
+        return datetime.date(int(y), int(m), int(d))
+    except ValueError:
+        return None
+
+
+@dataclass
+class Checked:
+    """A row after the checks: the values to store and what is wrong, column by column."""
+
+    row: SourceRow
+    fields: dict[str, object] = field(default_factory=dict)
+    problems: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def problem(self, column: str, message: str) -> None:
+        self.problems.append((column, message))
+
+
+class ProposalChecker:
+    """Checks the rows of one file in order, remembering families seen earlier in it.
+
+    `village_allowed(region_id)` returns None when the village may be proposed by this
+    uploader, else the message saying why not (a village proposes only its own families).
+    """
+
+    def __init__(self, places: PlaceIndex, village_allowed: Callable[[int], str | None]) -> None:
+        self.places = places
+        self.village_allowed = village_allowed
+        self._seen_nik: dict[str, int] = {}
+        self._seen_kk: dict[str, int] = {}
+        self._places: dict[tuple[str, str], int | None] = {}
+
+    def check(self, row: SourceRow) -> Checked:
+        values = row.values
+        checked = Checked(row)
+        for column in REQUIRED_PROPOSAL:
+            if not values.get(column, "").strip() and column not in ("nik", "no_kk"):
+                checked.problem(column, _("%(column)s is empty.") % {"column": LABELS[column]})
+        self._identity(checked, "nik", identity.check_nik)
+        self._identity(checked, "no_kk", identity.check_no_kk)
+        fields = checked.fields
+        fields["name"] = fold_name(values.get("nama", ""))[:150]
+        fields["address"] = values.get("alamat", "").strip()[:255]
+        fields["mother_name"] = fold_name(values.get("nama_ibu", ""))[:150]
+        fields["phone"] = values.get("no_hp", "").strip()[:30]
+        fields["remarks"] = values.get("keterangan", "").strip()[:255]
+        fields["source"] = values.get("sumber", "").strip()
+        fields["sector"] = values.get("sektor", "").strip()
+        fields["ref"] = values.get("ref", "").strip()
+        self._sex(checked, values.get("jenis_kelamin", ""))
+        self._birth_date(checked, values.get("tanggal_lahir", ""))
+        for column in ("rt", "rw"):
+            raw = values.get(column, "")
+            fields[column] = normalize_rt_rw(raw)
+            if raw.strip() and not fields[column]:
+                checked.problem(column, _("Write a number from 1 to 999, e.g. 2 or 002."))
+        self._village(checked, values.get("desa", ""), values.get("kecamatan", ""))
+        self._duplicates(checked)
+        return checked
+
+    def _identity(self, checked: Checked, column: str, check) -> None:
+        raw = checked.row.values.get(column, "")
+        result = check(raw)
+        checked.fields[column] = result.value or raw.strip()[:40]
+        for problem in result.errors:
+            checked.problem(column, problem.message)
+
+    def _sex(self, checked: Checked, raw: str) -> None:
+        sex = parse_sex(raw) if raw.strip() else ""
+        checked.fields["sex"] = sex or ""
+        if sex is None:
+            checked.problem("jenis_kelamin", _("Write L or P (or LAKI-LAKI, PEREMPUAN)."))
+
+    def _birth_date(self, checked: Checked, raw: str) -> None:
+        born = parse_date(raw) if raw.strip() else None
+        checked.fields["birth_date"] = born
+        if raw.strip() and born is None:
+            checked.problem(
+                "tanggal_lahir",
+                _("%(value)s is not a date: write it as dd-mm-yyyy.") % {"value": raw.strip()[:20]},
+            )
+
+    def _village(self, checked: Checked, desa: str, kecamatan: str) -> None:
+        checked.fields["desa_id"] = None
+        if not desa.strip() or not kecamatan.strip():
+            return  # already reported as empty
+        key = (desa, kecamatan)
+        if key not in self._places:
+            self._places[key] = self.places.find(desa, kecamatan)
+        region = self._places[key]
+        if region is None:
+            checked.problem(
+                "desa",
+                _(
+                    "There is no desa or kelurahan %(desa)s in Kecamatan %(kecamatan)s; "
+                    "check the spelling of both."
+                )
+                % {"desa": desa.strip(), "kecamatan": kecamatan.strip()},
+            )
+            return
+        checked.fields["desa_id"] = region
+        if refusal := self.village_allowed(region):
+            checked.problem("desa", refusal)
+
+    def _duplicates(self, checked: Checked) -> None:
+        # Only for usable numbers: a damaged number is already reported, and equal damage in
+        # two rows says nothing about the family.
+        number = checked.row.number
+        nik, kk = checked.fields["nik"], checked.fields["no_kk"]
+        if len(str(nik)) == 16 and nik in self._seen_nik:
+            checked.problem(
+                "nik",
+                _("The same NIK as row %(row)s: the family is listed twice.")
+                % {"row": self._seen_nik[nik]},
+            )
+        elif len(str(kk)) == 16 and kk in self._seen_kk:
+            checked.problem(
+                "no_kk",
+                _("The same No. KK as row %(row)s: one family card is one family; list it once.")
+                % {"row": self._seen_kk[kk]},
+            )
+        if checked.ok:
+            self._seen_nik.setdefault(nik, number)
+            self._seen_kk.setdefault(kk, number)

@@ -1,0 +1,321 @@
+"""Proposal spreadsheets from villages, agencies and the district's combined list.
+
+An upload is read and checked in the background (`check_upload`), shown to the operator as a
+preview, and saved when confirmed (`save_upload`). Both read the stored file again from the
+start, so either can run twice. The rule the operator sees: valid rows are accepted; rows with
+problems are kept aside, listed and handed back in the operator's own file to fix and upload
+again. A corrected row replaces its rejected self; a row already in the batch is not added
+twice, so uploading the same file again changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import Counter
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from households.address import fold_place
+from households.models import Region, Unit, User
+from households.regions import place_index
+
+from .checks import LABELS, Checked, ProposalChecker
+from .headers import REQUIRED_PROPOSAL
+from .models import ProposalBatch, ProposalRow, Sector, Upload
+from .readers import ReadError, Sheet, open_sheet
+
+log = logging.getLogger(__name__)
+PROGRESS_EVERY = 1_000
+MAX_PROPOSAL_ROWS = 200_000
+
+
+def start_upload(*, kind: str, file: File, filename: str, user: User, batch=None) -> Upload:
+    """Keep the file and create its upload record; the checking runs in the background."""
+    digest = hashlib.sha256()
+    for chunk in file.chunks():
+        digest.update(chunk)
+    upload = Upload(
+        kind=kind,
+        filename=filename[:255],
+        size=file.size,
+        sha256=digest.hexdigest(),
+        uploaded_by=user,
+        batch=batch,
+    )
+    upload.file.save(filename, file, save=False)
+    upload.save()
+    return upload
+
+
+def check_upload(upload_id: int) -> Upload:
+    """Read and check every row; store the preview (counts, columns, problems). Saves nothing
+    into any batch."""
+    upload = Upload.objects.get(pk=upload_id)
+    if upload.status not in (Upload.Status.QUEUED, Upload.Status.CHECKING):
+        return upload
+    _set(upload, status=Upload.Status.CHECKING, rows_read=0)
+    counts: Counter[str] = Counter()
+    problems: list[dict] = []
+    kinds: Counter[str] = Counter()
+    try:
+        with _open(upload) as sheet:
+            known = _known_rows(upload)
+            for checked, target in _checked_rows(upload, sheet):
+                counts["read"] += 1
+                if checked.ok and checked.fields["nik"] in known.get(target, ()):
+                    counts["known"] += 1
+                elif checked.ok:
+                    counts["valid"] += 1
+                else:
+                    counts["invalid"] += 1
+                    problems += _problem_dicts(checked)
+                    kinds.update(column for column, _message in checked.problems)
+                if counts["read"] % PROGRESS_EVERY == 0:
+                    _set(upload, rows_read=counts["read"])
+            summary = _summary(sheet, kinds)
+    except ReadError as refused:
+        return _refuse(upload, str(refused))
+    _set(
+        upload,
+        status=Upload.Status.CHECKED,
+        rows_read=counts["read"],
+        rows_valid=counts["valid"],
+        rows_invalid=counts["invalid"],
+        rows_known=counts["known"],
+        summary=summary,
+        problems=problems,
+    )
+    return upload
+
+
+def save_upload(upload_id: int) -> Upload:
+    """Add the checked rows to their batches: valid rows as proposed families, rows with
+    problems as rows to fix. Runs once per upload even when started twice."""
+    with transaction.atomic():
+        upload = Upload.objects.select_for_update().get(pk=upload_id)
+        if upload.status not in (Upload.Status.CHECKED, Upload.Status.SAVING):
+            return upload
+        upload.status = Upload.Status.SAVING
+        upload.save(update_fields=["status"])
+    try:
+        with _open(upload) as sheet, transaction.atomic():
+            saved = _save_rows(upload, sheet)
+    except ReadError as refused:  # the stored file changed or vanished since the preview
+        return _refuse(upload, str(refused))
+    _set(upload, status=Upload.Status.DONE, rows_saved=saved, finished_at=timezone.now())
+    return upload
+
+
+def cancel_upload(upload: Upload) -> None:
+    if upload.status in (Upload.Status.QUEUED, Upload.Status.CHECKING, Upload.Status.CHECKED):
+        _set(upload, status=Upload.Status.CANCELLED, finished_at=timezone.now())
+
+
+def rejected_rows(upload: Upload) -> Iterator[tuple[list[str], list[tuple[int | None, str]], str]]:
+    """The rows of this upload still waiting for a fix: (cells, problems by column, ref)."""
+    headers = upload.summary.get("headers", [])
+    columns = {canonical: i for canonical, i in upload.summary.get("columns", [])}
+    rows = upload.rows.filter(status=ProposalRow.Status.INVALID).order_by("row_number")
+    for row in rows.iterator():
+        cells = list(row.raw.get("cells", []))
+        cells += [""] * (len(headers) - len(cells))
+        problems = [(columns.get(p["column"]), p["message"]) for p in row.problems]
+        yield cells, problems, str(row.pk)
+
+
+def _open(upload: Upload) -> Sheet:
+    sheet = open_sheet(
+        upload.file.path,
+        filename=upload.filename,
+        max_bytes=settings.UPLOAD_MAX_BYTES,
+        max_rows=MAX_PROPOSAL_ROWS,
+    )
+    missing = [c for c in REQUIRED_PROPOSAL if c not in sheet.columns.values()]
+    if missing:
+        sheet.close()
+        raise ReadError(
+            "columns",
+            _(
+                "%(name)s has no column %(missing)s. Every proposal needs NO KK, NIK, NAMA, "
+                "ALAMAT, DESA and KECAMATAN; add the missing columns and upload again."
+            )
+            % {"name": upload.filename, "missing": ", ".join(LABELS[c] for c in missing)},
+        )
+    return sheet
+
+
+def _checked_rows(upload: Upload, sheet: Sheet) -> Iterator[tuple[Checked, int | None]]:
+    """Each row checked, with the unit it belongs to (None: no unit could be found)."""
+    route = _Router(upload)
+    checker = ProposalChecker(place_index(), route.refusal)
+    for row in sheet.rows():
+        checked = checker.check(row)
+        yield checked, route.unit_of(checked)
+
+
+class _Router:
+    """Which unit a row belongs to. A village or agency upload: its own unit, and a village
+    operator may only propose families of their own village. The district's combined list:
+    the agency named in SUMBER, else the village the family lives in."""
+
+    def __init__(self, upload: Upload) -> None:
+        self.unit = upload.batch.unit if upload.batch_id else None
+        self.village_units = dict(
+            Unit.objects.filter(kind=Unit.Kind.VILLAGE).values_list("region_id", "pk")
+        )
+        self._names: dict[int, str] = {}
+        self.agencies = {
+            fold_place(name): pk
+            for pk, name in Unit.objects.filter(kind=Unit.Kind.AGENCY).values_list("pk", "name")
+        }
+
+    def refusal(self, region_id: int) -> str | None:
+        if self.unit is None or self.unit.kind != Unit.Kind.VILLAGE:
+            return None
+        if region_id == self.unit.region_id:
+            return None
+        if region_id not in self._names:
+            self._names[region_id] = str(Region.objects.get(pk=region_id))
+        return _("%(desa)s is not %(unit)s: a village proposes only families living there.") % {
+            "desa": self._names[region_id],
+            "unit": self.unit,
+        }
+
+    def unit_of(self, checked: Checked) -> int | None:
+        if self.unit is not None:
+            return self.unit.pk
+        if agency := self.agencies.get(fold_place(checked.fields["source"])):
+            return agency
+        return self.village_units.get(checked.fields["desa_id"])
+
+
+def _known_rows(upload: Upload) -> dict[int, set[str]]:
+    """NIKs already accepted, per unit, in the batches this upload writes to."""
+    known: dict[int, set[str]] = {}
+    rows = ProposalRow.objects.filter(
+        batch__in=_target_batches(upload).values(), status=ProposalRow.Status.VALID
+    ).values_list("batch__unit_id", "nik")
+    for unit, nik in rows.iterator():
+        known.setdefault(unit, set()).add(nik)
+    return known
+
+
+def _target_batches(upload: Upload) -> dict[int, ProposalBatch]:
+    if upload.batch_id:
+        return {upload.batch.unit_id: upload.batch}
+    # The combined list fills one draft batch per unit, named after the file.
+    return {
+        b.unit_id: b
+        for b in ProposalBatch.objects.filter(
+            title=_combined_title(upload), status=ProposalBatch.Status.DRAFT
+        )
+    }
+
+
+def _combined_title(upload: Upload) -> str:
+    return _("Combined list %(file)s") % {"file": upload.filename}
+
+
+def _save_rows(upload: Upload, sheet: Sheet) -> int:
+    batches = _target_batches(upload)
+    known = _known_rows(upload)
+    waiting = {
+        str(r.pk): r
+        for r in ProposalRow.objects.filter(
+            batch__in=batches.values(), status=ProposalRow.Status.INVALID
+        )
+    }
+    fingerprints = {r.fingerprint for r in waiting.values()}
+    next_number = {
+        b.pk: (b.rows.aggregate(n=Max("row_number"))["n"] or 0) + 1 for b in batches.values()
+    }
+    sectors = {fold_place(s.name): s for s in Sector.objects.all()}
+    saved, read, new_rows = 0, 0, []
+    for checked, unit in _checked_rows(upload, sheet):
+        read += 1
+        if read % PROGRESS_EVERY == 0:
+            _set(upload, rows_read=read)
+        if unit is None:
+            continue  # only in the upload's problem list: no batch to hand it to
+        if checked.ok and checked.fields["nik"] in known.get(unit, ()):
+            continue
+        fingerprint = hashlib.sha1("\x1f".join(checked.row.cells).encode()).hexdigest()
+        earlier = waiting.pop(checked.fields["ref"], None)
+        if earlier is None and not checked.ok and fingerprint in fingerprints:
+            continue  # the same rejected row, uploaded again
+        if unit not in batches:
+            batches[unit] = ProposalBatch.objects.create(
+                unit_id=unit,
+                title=_combined_title(upload),
+                created_by=upload.uploaded_by,
+                sector=sectors.get(fold_place(checked.fields["sector"])),
+            )
+            next_number[batches[unit].pk] = 1
+        batch = batches[unit]
+        row = earlier or ProposalRow(batch=batch, row_number=next_number[batch.pk])
+        if earlier is None:
+            next_number[batch.pk] += 1
+        _fill(row, checked, upload, fingerprint)
+        if earlier is not None:
+            row._history_user = upload.uploaded_by
+            row.save()
+        else:
+            new_rows.append(row)
+        if checked.ok:
+            known.setdefault(unit, set()).add(checked.fields["nik"])
+        saved += 1
+    ProposalRow.objects.bulk_create(new_rows, batch_size=2_000)
+    return saved
+
+
+def _fill(row: ProposalRow, checked: Checked, upload: Upload, fingerprint: str) -> None:
+    f = checked.fields
+    row.no_kk, row.nik, row.name = f["no_kk"], f["nik"], f["name"]
+    row.sex, row.birth_date, row.mother_name = f["sex"], f["birth_date"], f["mother_name"]
+    row.address, row.rt, row.rw, row.desa_id = f["address"], f["rt"], f["rw"], f["desa_id"]
+    row.phone, row.remarks = f["phone"], f["remarks"]
+    row.raw = {"cells": checked.row.cells, "line": checked.row.line}
+    row.problems = [{"column": c, "message": m} for c, m in checked.problems]
+    row.status = ProposalRow.Status.VALID if checked.ok else ProposalRow.Status.INVALID
+    row.upload = upload
+    row.fingerprint = fingerprint
+
+
+def _problem_dicts(checked: Checked) -> list[dict]:
+    return [
+        {"row": checked.row.number, "line": checked.row.line, "column": c, "message": m}
+        for c, m in checked.problems
+    ]
+
+
+def _summary(sheet: Sheet, kinds: Counter[str]) -> dict:
+    return {
+        "headers": sheet.headers,
+        "columns": sorted((c, i) for i, c in sheet.columns.items()),
+        "recognised": [
+            (sheet.headers[i], LABELS.get(c, c.upper())) for i, c in sorted(sheet.columns.items())
+        ],
+        "ignored": sheet.ignored,
+        "repeated_headers": sheet.repeated_headers,
+        "header_line": sheet.header_line,
+        "problem_kinds": [(LABELS.get(c, c), n) for c, n in kinds.most_common()],
+    }
+
+
+def _refuse(upload: Upload, message: str) -> Upload:
+    _set(upload, status=Upload.Status.REFUSED, error=message, finished_at=timezone.now())
+    return upload
+
+
+def _set(upload: Upload, **fields) -> None:
+    """Write progress at once, outside any open transaction, so the page sees it."""
+    for name, value in fields.items():
+        setattr(upload, name, value)
+    Upload.objects.filter(pk=upload.pk).update(**fields)

@@ -1,0 +1,277 @@
+"""Proposal upload: template, preview, the visible rule, the round trip of rejected rows."""
+
+import csv
+import io
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from programs.models import ProposalBatch, ProposalRow, Sector, Upload
+from tests.conftest import make_nik, make_no_kk
+
+pytestmark = pytest.mark.django_db
+
+HEADER = ["No", "NO KK", "NIK", "NAMA KEPALA KELUARGA", "ALAMAT", "RT", "RW", "DESA/KELURAHAN",
+          "KECAMATAN", "KETERANGAN"]  # fmt: skip
+
+
+def family(n, name, *, nik=None, kk=None, desa="Kel. Sindurjan", kecamatan="Purworejo"):
+    return [str(n), kk or make_no_kk(), nik or make_nik(), name, "DUSUN KRAJAN", "2", "5", desa,
+            kecamatan, ""]  # fmt: skip
+
+
+def csv_file(rows, name="usulan.csv", title=True):
+    text = io.StringIO()
+    writer = csv.writer(text, delimiter=";")
+    if title:
+        writer.writerow(["DAFTAR USULAN JPS KELURAHAN SINDURJAN"])
+        writer.writerow([])
+    writer.writerows([HEADER, *rows])
+    return SimpleUploadedFile(name, text.getvalue().encode("utf-8"), content_type="text/csv")
+
+
+@pytest.fixture
+def batch(users, units):
+    return ProposalBatch.objects.create(
+        unit=units["village_a"], title="Usulan JPS Mei", created_by=users["village"]
+    )
+
+
+@pytest.fixture
+def mixed_rows():
+    twin = make_nik()
+    return [
+        family(1, "SLAMET"),
+        family(2, "SUPARMI"),
+        family(3, "TUKIYEM", nik="3.30606E+15"),
+        family(4, "PARJO", desa="Harjobinangun", kecamatan="Grabag"),
+        family(5, "SUGENG", nik=twin),
+        family(6, "SUGENG LAGI", nik=twin),
+    ]
+
+
+@pytest.fixture(autouse=True)
+def run_on_commit(monkeypatch):
+    """Background work starts when the request's transaction commits; tests run inside one."""
+    monkeypatch.setattr("django.db.transaction.on_commit", lambda func, *a, **k: func())
+
+
+def upload(client, batch, file):
+    response = client.post(reverse("programs:batch_upload", args=[batch.pk]), {"file": file})
+    assert response.status_code == 302, response.content.decode()[:500]
+    return Upload.objects.latest("pk")
+
+
+def test_preview_counts_and_explains_every_problem_before_saving(login, users, batch, mixed_rows):
+    client = login(users["village"])
+    up = upload(client, batch, csv_file(mixed_rows))
+    assert (up.status, up.rows_read, up.rows_valid, up.rows_invalid) == ("checked", 6, 3, 3)
+    problems = {(p["row"], p["column"]): p["message"] for p in up.problems}
+    assert problems[(3, "nik")].startswith("NIK 3.30606E+15 diubah Excel menjadi notasi ilmiah")
+    assert problems[(4, "desa")] == (
+        "Desa Harjobinangun bukan Kelurahan Sindurjan: desa hanya mengusulkan keluarga yang "
+        "tinggal di desanya."
+    )
+    assert problems[(6, "nik")] == "NIK sama dengan baris 5: keluarga ini tercantum dua kali."
+    assert [p["line"] for p in up.problems if p["row"] == 3] == [6]  # Excel row under 3 lines
+    assert not batch.rows.exists()
+    html = client.get(reverse("programs:upload", args=[up.pk])).content.decode()
+    assert "baris yang valid diterima" in html and "Simpan 3 baris valid" in html
+
+
+def test_confirming_keeps_good_rows_and_sets_bad_ones_aside(login, users, batch, mixed_rows):
+    client = login(users["village"])
+    up = upload(client, batch, csv_file(mixed_rows))
+    client.post(reverse("programs:upload_confirm", args=[up.pk]))
+    up.refresh_from_db()
+    rows = {r.name: r for r in batch.rows.all()}
+    assert up.status == "done"
+    assert sorted(n for n, r in rows.items() if r.status == "valid") == [
+        "SLAMET", "SUGENG", "SUPARMI"]  # fmt: skip
+    assert rows["TUKIYEM"].status == "invalid" and rows["TUKIYEM"].problems[0]["column"] == "nik"
+    assert rows["SLAMET"].rt == "002" and rows["SLAMET"].desa.code == "33.06.06.1001"
+
+
+def test_uploading_the_same_file_twice_changes_nothing(login, users, batch, mixed_rows):
+    client = login(users["village"])
+    for _ in range(2):
+        up = upload(client, batch, csv_file(mixed_rows))
+        client.post(reverse("programs:upload_confirm", args=[up.pk]))
+    up.refresh_from_db()
+    assert (up.rows_known, up.rows_saved) == (3, 0)
+    assert batch.rows.count() == 6
+
+
+def test_rejected_rows_come_back_in_the_operators_own_file_and_join_the_batch_when_fixed(
+    login, users, batch, mixed_rows
+):
+    client = login(users["village"])
+    up = upload(client, batch, csv_file(mixed_rows))
+    client.post(reverse("programs:upload_confirm", args=[up.pk]))
+    response = client.get(reverse("programs:upload_rejected", args=[up.pk]))
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    header = [c.value for c in sheet[1]]
+    assert header == [*HEADER, "ALASAN", "ID BARIS BANSOS"]
+    assert [sheet.cell(row=r, column=4).value for r in (2, 3, 4)] == [
+        "TUKIYEM", "PARJO", "SUGENG LAGI"]  # fmt: skip
+    bad = sheet.cell(row=2, column=3)
+    assert bad.fill.fgColor.rgb.endswith("FFC7CE") or bad.fill.fgColor.rgb.endswith("FF0000")
+    assert "notasi ilmiah" in bad.comment.text
+    # The operator fixes the rows where they are and uploads the same file back.
+    sheet.cell(row=2, column=3).value = make_nik()
+    sheet.cell(row=3, column=8).value, sheet.cell(row=3, column=9).value = "Sindurjan", "Purworejo"
+    sheet.cell(row=4, column=3).value = make_nik()
+    fixed = io.BytesIO()
+    sheet.parent.save(fixed)
+    again = upload(client, batch, SimpleUploadedFile("perbaiki.xlsx", fixed.getvalue()))
+    assert (again.rows_valid, again.rows_invalid) == (3, 0)
+    client.post(reverse("programs:upload_confirm", args=[again.pk]))
+    assert batch.rows.count() == 6
+    assert set(batch.rows.values_list("status", flat=True)) == {"valid"}
+    tukiyem = batch.rows.get(name="TUKIYEM")
+    assert tukiyem.history.first().history_user == users["village"]
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        (b"%PDF-1.4 not a spreadsheet", "usulan.xlsx", "bukan lembar kerja"),
+        (b"\r\n  \r\n\r\n", "kosong.csv", "kosong: tidak ada baris berisi data"),
+        ("NAMA;ALAMAT\nSITI;KRAJAN\n".encode(), "tanpa-nik.csv", "baris judul kolom"),
+        (
+            "NIK;NAMA;ALAMAT\n3306061203800001;SITI;KRAJAN\n".encode(),
+            "kurang.csv",
+            "tidak memiliki kolom NO KK, DESA, KECAMATAN",
+        ),
+    ],
+)
+def test_a_file_that_cannot_be_used_is_refused_whole_with_the_reason(
+    login, users, batch, content, name, message
+):
+    client = login(users["village"])
+    up = upload(client, batch, SimpleUploadedFile(name, content))
+    assert up.status == "refused" and message in up.error
+    html = client.get(reverse("programs:upload", args=[up.pk])).content.decode()
+    assert "Tidak ada yang disimpan dari berkas ini." in html
+    assert not batch.rows.exists()
+
+
+def test_a_file_over_the_limit_is_refused_naming_the_limit(login, users, batch, settings):
+    settings.UPLOAD_MAX_BYTES = 1024 * 1024
+    big = SimpleUploadedFile("besar.csv", b"x" * (1024 * 1024 + 1))
+    response = login(users["village"]).post(
+        reverse("programs:batch_upload", args=[batch.pk]), {"file": big}
+    )
+    assert response.status_code == 400
+    assert "batasnya 1 MB" in response.content.decode()
+    assert not Upload.objects.exists()
+
+
+def test_operator_of_another_village_cannot_upload_into_the_batch(login, users, batch):
+    response = login(users["village_b"]).post(
+        reverse("programs:batch_upload", args=[batch.pk]), {"file": csv_file([])}
+    )
+    assert response.status_code == 404
+
+
+def test_another_village_cannot_see_the_upload(login, users, batch, mixed_rows):
+    up = upload(login(users["village"]), batch, csv_file(mixed_rows))
+    client = login(users["village_b"])
+    for name in ("programs:upload", "programs:upload_problems", "programs:upload_rejected"):
+        assert client.get(reverse(name, args=[up.pk])).status_code == 404
+
+
+def test_submitted_proposal_takes_no_more_rows(login, users, batch):
+    client = login(users["village"])
+    client.post(reverse("programs:batch_submit", args=[batch.pk]))
+    batch.refresh_from_db()
+    response = client.post(
+        reverse("programs:batch_upload", args=[batch.pk]), {"file": csv_file([family(1, "X")])}
+    )
+    assert batch.status == "submitted" and response.status_code == 400
+
+
+def test_agency_proposal_needs_a_sector(login, users):
+    client = login(users["agency"])
+    response = client.post(reverse("programs:batch_create"), {"title": "Usulan becak"})
+    assert "sector" in response.context["form"].errors
+    sector = Sector.objects.get(name="tukang becak")
+    client.post(reverse("programs:batch_create"), {"title": "Usulan becak", "sector": sector.pk})
+    assert ProposalBatch.objects.get(title="Usulan becak").sector == sector
+
+
+def test_combined_list_goes_to_each_village_and_agency(login, users, units):
+    rows = [
+        family(1, "SLAMET"),
+        family(2, "PARJO", desa="DS. HARJOBINANGUN", kecamatan="KEC. GRABAG"),
+        family(3, "SUKIRNO", desa="Harjobinangun", kecamatan="Grabag"),
+    ]
+    rows[2][-1] = ""  # the agency column follows
+    header = [*HEADER, "SUMBER"]
+    text = io.StringIO()
+    csv.writer(text).writerows(
+        [header, rows[0] + [""], rows[1] + [""], rows[2] + ["Dinas Perhubungan"]]
+    )
+    client = login(users["staff"])
+    client.post(
+        reverse("programs:combined"),
+        {"file": SimpleUploadedFile("gabungan.csv", text.getvalue().encode())},
+    )
+    up = Upload.objects.get()
+    client.post(reverse("programs:upload_confirm", args=[up.pk]))
+    by_unit = {
+        row.batch.unit.name: row.name for row in ProposalRow.objects.select_related("batch__unit")
+    }
+    assert by_unit == {
+        "Kelurahan Sindurjan": "SLAMET",
+        "Desa Harjobinangun": "PARJO",
+        "Dinas Perhubungan": "SUKIRNO",
+    }
+
+
+def test_template_has_the_columns_and_text_formatted_numbers(login, users):
+    response = login(users["village"]).get(reverse("programs:template"))
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content))["Usulan"]
+    headers = [c.value for c in sheet[1]]
+    assert headers[:3] == ["NO KK", "NIK", "NAMA"]
+    assert sheet.cell(row=2, column=2).number_format == "@"
+    guide = openpyxl.load_workbook(io.BytesIO(response.content))["Petunjuk"]
+    text = " ".join(str(c.value) for row in guide.iter_rows() for c in row if c.value)
+    assert "Sindurjan" in text and "Purworejo" in text
+
+
+def test_problem_list_download_names_row_column_and_reason_and_is_safe(
+    login, users, batch, mixed_rows
+):
+    mixed_rows[0][3] = '=HYPERLINK("http://x")'
+    mixed_rows[0][2] = "3306"
+    client = login(users["village"])
+    up = upload(client, batch, csv_file(mixed_rows))
+    text = client.get(reverse("programs:upload_problems", args=[up.pk])).content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["baris", "baris_excel", "kolom", "alasan"]
+    assert ["1", "4", "nik"] == rows[1][:3] and "4 digit" in rows[1][3]
+    assert not any(cell.startswith("=") for row in rows for cell in row)
+
+
+def test_progress_fragment_polls_while_running_and_refreshes_when_done(
+    login, users, batch, mixed_rows
+):
+    client = login(users["village"])
+    up = upload(client, batch, csv_file(mixed_rows))
+    Upload.objects.filter(pk=up.pk).update(status="checking", rows_read=1234)
+    url = reverse("programs:upload", args=[up.pk])
+    fragment = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert 'hx-trigger="every 1s"' in fragment and "1.234 baris dibaca" in fragment
+    Upload.objects.filter(pk=up.pk).update(status="checked")
+    assert client.get(url, HTTP_HX_REQUEST="true")["HX-Refresh"] == "true"
+
+
+def test_an_empty_file_is_refused_at_once(login, users, batch):
+    response = login(users["village"]).post(
+        reverse("programs:batch_upload", args=[batch.pk]),
+        {"file": SimpleUploadedFile("a.csv", b"")},
+    )
+    assert response.status_code == 400 and not Upload.objects.exists()

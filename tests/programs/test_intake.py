@@ -139,9 +139,9 @@ def test_rejected_rows_come_back_in_the_operators_own_file_and_join_the_batch_wh
     [
         (b"%PDF-1.4 not a spreadsheet", "usulan.xlsx", "bukan lembar kerja"),
         (b"\r\n  \r\n\r\n", "kosong.csv", "kosong: tidak ada baris berisi data"),
-        ("NAMA;ALAMAT\nSITI;KRAJAN\n".encode(), "tanpa-nik.csv", "baris judul kolom"),
+        (b"NAMA;ALAMAT\nSITI;KRAJAN\n", "tanpa-nik.csv", "baris judul kolom"),
         (
-            "NIK;NAMA;ALAMAT\n3306061203800001;SITI;KRAJAN\n".encode(),
+            b"NIK;NAMA;ALAMAT\n3306061203800001;SITI;KRAJAN\n",
             "kurang.csv",
             "tidak memiliki kolom NO KK, DESA, KECAMATAN",
         ),
@@ -252,7 +252,7 @@ def test_problem_list_download_names_row_column_and_reason_and_is_safe(
     text = client.get(reverse("programs:upload_problems", args=[up.pk])).content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["baris", "baris_excel", "kolom", "alasan"]
-    assert ["1", "4", "nik"] == rows[1][:3] and "4 digit" in rows[1][3]
+    assert rows[1][:3] == ["1", "4", "nik"] and "4 digit" in rows[1][3]
     assert not any(cell.startswith("=") for row in rows for cell in row)
 
 

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "axes",
     "django_htmx",
     "template_partials",
+    "django_filters",
     "simple_history",
     "households",
     "programs",

@@ -13,6 +13,7 @@ from django_htmx.http import HttpResponseClientRefresh
 from households.models import User
 
 from . import imports, tasks, writers
+from .filters import BatchFilter
 from .forms import BatchForm, ProgramForm, RosterImportForm, UploadForm
 from .models import Program, ProposalBatch, ProposalRow, RosterRow, RosterVersion, Upload
 
@@ -101,8 +102,14 @@ def batch_list(request: HttpRequest) -> HttpResponse:
         )
         .order_by("-created_at", "pk")
     )
+    filters = BatchFilter(request.GET, queryset=batches) if request.user.sees_district else None
+    if filters is not None:
+        batches = filters.qs
     page = Paginator(batches, 25).get_page(request.GET.get("page"))
-    return render(request, "programs/batch_list.html", {"page": page})
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"page": page, "filters": filters, "query": query.urlencode()}
+    return render(request, "programs/batch_list.html", context)
 
 
 @login_required

@@ -156,3 +156,29 @@ def test_admin_refuses_to_delete_a_region_households_live_in(client, users, hous
     )
     assert "SLAMET RIYADI" in response.content.decode()  # the household that protects it
     assert Region.objects.filter(pk=region.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("params", "titles"),
+    [
+        ({}, {"Usulan Sindurjan", "Usulan Harjobinangun", "Usulan becak"}),
+        ({"kecamatan": "33.06.01"}, {"Usulan Harjobinangun"}),
+        ({"desa": "33.06.06.1001"}, {"Usulan Sindurjan"}),
+        ({"agency": "Dinas Perhubungan"}, {"Usulan becak"}),
+        ({"status": "submitted"}, set()),
+    ],
+)
+def test_staff_filter_proposals_by_kecamatan_desa_agency_and_status(
+    login, users, units, batches, params, titles
+):
+    from households.models import Unit
+
+    lookups = {
+        "kecamatan": lambda v: Region.objects.get(code=v).pk,
+        "desa": lambda v: Region.objects.get(code=v).pk,
+        "agency": lambda v: Unit.objects.get(name=v).pk,
+        "status": lambda v: v,
+    }
+    query = {key: lookups[key](value) for key, value in params.items()}
+    page = login(users["staff"]).get(reverse("programs:batches"), query).context["page"]
+    assert {batch.title for batch in page} == titles

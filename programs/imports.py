@@ -224,6 +224,8 @@ def _combined_title(upload: Upload) -> str:
 
 
 def _save_rows(upload: Upload, sheet: Sheet) -> int:
+    """Store the rows; returns how many valid families joined (or were corrected into) a
+    batch."""
     batches = _target_batches(upload)
     known = _known_rows(upload)
     waiting = {
@@ -270,7 +272,7 @@ def _save_rows(upload: Upload, sheet: Sheet) -> int:
             new_rows.append(row)
         if checked.ok:
             known.setdefault(unit, set()).add(checked.fields["nik"])
-        saved += 1
+            saved += 1
     ProposalRow.objects.bulk_create(new_rows, batch_size=2_000)
     return saved
 

@@ -54,3 +54,32 @@ def test_health_endpoint_sees_redis_and_a_worker(worker, client):
 
     status, checks = health(client)
     assert (status, checks["Database"], checks["Redis"], checks["Ping"]) == (200, "OK", "OK", "OK")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_checks_and_saves_a_proposal_upload(worker, client, users, units):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from programs.models import ProposalBatch, Upload
+    from tests.conftest import make_nik, make_no_kk
+
+    batch = ProposalBatch.objects.create(
+        unit=units["village_a"], title="Usulan", created_by=users["village"]
+    )
+    lines = (
+        ["NO KK;NIK;NAMA;ALAMAT;DESA;KECAMATAN"]
+        + [
+            f"{make_no_kk()};{make_nik()};WARGA {i};DUSUN KRAJAN;Sindurjan;Purworejo"
+            for i in range(50)
+        ]
+        + ["3306;3.30606E+15;TUKIYEM;DUSUN KRAJAN;Sindurjan;Purworejo"]
+    )
+    file = SimpleUploadedFile("usulan.csv", "\n".join(lines).encode())
+    client.force_login(users["village"], backend="django.contrib.auth.backends.ModelBackend")
+    client.post(reverse("programs:batch_upload", args=[batch.pk]), {"file": file})
+    upload = Upload.objects.get()
+    assert _wait_for(lambda: Upload.objects.get().status == "checked")
+    client.post(reverse("programs:upload_confirm", args=[upload.pk]))
+    assert _wait_for(lambda: Upload.objects.get().status == "done")
+    assert batch.rows.filter(status="valid").count() == 50
+    assert batch.rows.filter(status="invalid").count() == 1

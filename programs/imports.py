@@ -34,6 +34,7 @@ from .readers import ReadError, Sheet, open_sheet
 log = logging.getLogger(__name__)
 PROGRESS_EVERY = 1_000
 MAX_PROPOSAL_ROWS = 200_000
+SAVE_CHUNK = 2_000
 
 
 def start_upload(*, kind: str, file: File, filename: str, user: User, batch=None) -> Upload:
@@ -270,10 +271,13 @@ def _save_rows(upload: Upload, sheet: Sheet) -> int:
             row.save()
         else:
             new_rows.append(row)
+            if len(new_rows) >= SAVE_CHUNK:  # memory stays flat however long the file
+                ProposalRow.objects.bulk_create(new_rows)
+                new_rows.clear()
         if checked.ok:
             known.setdefault(unit, set()).add(checked.fields["nik"])
             saved += 1
-    ProposalRow.objects.bulk_create(new_rows, batch_size=2_000)
+    ProposalRow.objects.bulk_create(new_rows)
     return saved
 
 

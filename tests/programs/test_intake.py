@@ -275,3 +275,52 @@ def test_an_empty_file_is_refused_at_once(login, users, batch):
         {"file": SimpleUploadedFile("a.csv", b"")},
     )
     assert response.status_code == 400 and not Upload.objects.exists()
+
+
+def _bad_files(tmp_path):
+    from tests.programs import test_readers as r
+
+    bomb_sheet, bomb_shared = r._sheet_xml("SITI"), r._shared_xml("&lol9;", r._LAUGHS)
+    return {
+        "rahasia.xlsx": (
+            r.write_ole(
+                tmp_path / "rahasia.xlsx",
+                {"EncryptionInfo": b"\x04\x00\x04\x00", "EncryptedPackage": b"\x99" * 5000},
+            ),
+            "dilindungi kata sandi",
+        ),
+        "tawa.xlsx": (r.write_raw_xlsx(tmp_path / "tawa.xlsx", bomb_sheet, bomb_shared), "rusak"),
+    }
+
+
+@pytest.mark.parametrize("name", ["rahasia.xlsx", "tawa.xlsx"])
+def test_protected_or_booby_trapped_workbooks_are_refused_and_stored_rows_stay(
+    login, users, batch, mixed_rows, tmp_path, name
+):
+    client = login(users["village"])
+    first = upload(client, batch, csv_file(mixed_rows))
+    client.post(reverse("programs:upload_confirm", args=[first.pk]))
+    before = list(batch.rows.order_by("pk").values_list("pk", "status", "nik"))
+    path, message = _bad_files(tmp_path)[name]
+    up = upload(client, batch, SimpleUploadedFile(name, path.read_bytes()))
+    assert up.status == "refused" and message in up.error
+    assert list(batch.rows.order_by("pk").values_list("pk", "status", "nik")) == before
+
+
+def test_more_rows_than_a_proposal_may_hold_refuses_the_whole_file(
+    login, users, batch, monkeypatch
+):
+    monkeypatch.setattr("programs.imports.MAX_PROPOSAL_ROWS", 5)
+    rows = [family(i, f"WARGA {i}") for i in range(1, 7)]
+    up = upload(login(users["village"]), batch, csv_file(rows))
+    assert up.status == "refused" and "lebih dari 5 baris data" in up.error
+    assert not batch.rows.exists()
+
+
+def test_a_header_row_repeated_in_the_data_is_skipped_and_reported(login, users, batch):
+    rows = [family(1, "SLAMET"), HEADER, family(2, "SUPARMI")]
+    client = login(users["village"])
+    up = upload(client, batch, csv_file(rows))
+    assert (up.rows_read, up.rows_valid, up.summary["repeated_headers"]) == (2, 2, [5])
+    html = client.get(reverse("programs:upload", args=[up.pk])).content.decode()
+    assert "Baris judul kolom muncul lagi pada baris Excel 5" in html

@@ -6,7 +6,6 @@ Every problem names its column and tells the operator what to fix, in their lang
 from __future__ import annotations
 
 import datetime
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -17,9 +16,10 @@ from households.address import PlaceIndex, fold_name, normalize_rt_rw
 from programs.headers import REQUIRED_PROPOSAL
 from programs.readers import SourceRow
 
-_SEX = {"L": "L", "LAKILAKI": "L", "PRIA": "L", "1": "L", "P": "P", "PEREMPUAN": "P",
-        "WANITA": "P", "2": "P"}  # fmt: skip
-_DATE = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})|(\d{4})-(\d{1,2})-(\d{1,2})")
+# How the sex column is written, upper-cased with single spaces -> "L" (laki-laki) or "P".
+_MALE = ("L", "LK", "LAKI LAKI", "LAKI", "PRIA", "1")
+_FEMALE = ("P", "PR", "PEREMPUAN", "WANITA", "2")
+SEX = dict.fromkeys(_MALE, "L") | dict.fromkeys(_FEMALE, "P")
 LABELS = {
     "no_kk": "NO KK", "nik": "NIK", "nama": "NAMA", "jenis_kelamin": "JENIS KELAMIN",
     "tanggal_lahir": "TANGGAL LAHIR", "alamat": "ALAMAT", "rt": "RT", "rw": "RW", "desa": "DESA",
@@ -29,19 +29,26 @@ LABELS = {
 
 
 def parse_sex(text: str) -> str | None:
-    """'L', 'P', 'LAKI-LAKI', 'PEREMPUAN', '1', '2' -> 'L' or 'P'; None when unreadable."""
-    return _SEX.get(re.sub(r"[^A-Z0-9]", "", text.upper()))
+    """'L', 'LK', 'LAKI-LAKI', 'PRIA', '1' -> 'L'; 'P', 'PEREMPUAN', 'WANITA', '2' -> 'P';
+    None when unreadable."""
+    return SEX.get(" ".join(text.upper().replace("-", " ").split()))
 
 
 def parse_date(text: str) -> datetime.date | None:
-    """dd-mm-yyyy, dd/mm/yyyy or yyyy-mm-dd; None when it is not a real date."""
-    match = _DATE.fullmatch(text.strip())
-    if not match:
+    """A date written dd-mm-yyyy, dd/mm/yyyy or yyyy-mm-dd; None when it is none of those or
+    not a real day. The reader already writes Excel dates as dd-mm-yyyy."""
+    parts = text.replace("/", "-").split("-")
+    if len(parts) != 3 or not all(part.isascii() and part.isdigit() for part in parts):
         return None
-    d, m, y = (match.group(1), match.group(2), match.group(3)) if match.group(1) else (
-        match.group(6), match.group(5), match.group(4))  # fmt: skip
+    first, month, last = parts
+    if len(first) == 4 and len(last) <= 2:
+        year, day = first, last
+    elif len(last) == 4 and len(first) <= 2:
+        year, day = last, first
+    else:
+        return None
     try:
-        return datetime.date(int(y), int(m), int(d))
+        return datetime.date(int(year), int(month), int(day))
     except ValueError:
         return None
 

@@ -80,7 +80,7 @@ def check_upload(upload_id: int) -> Upload:
                     kinds.update(column for column, _message in checked.problems)
                 if counts["read"] % PROGRESS_EVERY == 0:
                     _set(upload, rows_read=counts["read"])
-            summary = _summary(sheet, kinds)
+            summary = sheet_summary(sheet, kinds)
     except ReadError as refused:
         return _refuse(upload, str(refused))
     _set(
@@ -301,7 +301,8 @@ def _problem_dicts(checked: Checked) -> list[dict]:
     ]
 
 
-def _summary(sheet: Sheet, kinds: Counter[str]) -> dict:
+def sheet_summary(sheet: Sheet, kinds: Counter[str]) -> dict:
+    """What the preview shows of a file: its columns as read, and problems by column."""
     return {
         "headers": sheet.headers,
         "columns": sorted((c, i) for i, c in sheet.columns.items()),

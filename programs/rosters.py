@@ -39,6 +39,8 @@ from django.utils.translation import gettext as _
 from households.address import fold_name, normalize_rt_rw
 from households.identity import check_nik, check_no_kk
 from households.regions import place_index
+from programs.checks import parse_date, parse_sex
+from programs.imports import sheet_summary
 from programs.models import Program, RosterRow, RosterVersion, Upload
 from programs.readers import ReadError, Sheet, SourceRow, open_sheet
 
@@ -53,11 +55,6 @@ FIELDS = (
     *("version", "row_number", "source_id", "no_kk", "nik", "name", "sex", "birth_date"),
     *("mother_name", "address", "rt", "rw", "desa", "desil", "raw", "problems"),
 )
-
-# How the sex column is written, upper-cased with single spaces -> "L" (laki-laki) or "P".
-_MALE = ("L", "LK", "LAKI-LAKI", "LAKI LAKI", "LAKI", "PRIA", "1")
-_FEMALE = ("P", "PR", "PEREMPUAN", "WANITA", "2")
-SEX = dict.fromkeys(_MALE, "L") | dict.fromkeys(_FEMALE, "P")
 
 Progress = Callable[[Upload], None]
 
@@ -226,13 +223,8 @@ def _finish(
 ) -> None:
     """The whole file is in: the version replaces the active list, the upload is done."""
     upload.summary = {
-        "header_line": sheet.header_line,
-        "headers": sheet.headers,
-        "recognised": {sheet.headers[i]: name for i, name in sorted(sheet.columns.items())},
-        "ignored": sheet.ignored,
+        **sheet_summary(sheet, convert.kinds),
         "duplicates": sheet.duplicates,
-        "repeated_headers": sheet.repeated_headers,
-        "problem_kinds": dict(convert.kinds.most_common()),
         "damaged_identifiers": convert.damaged,
         "desa_not_found": convert.desa_not_found,
         "seconds": round(seconds, 1),
@@ -476,7 +468,7 @@ class _Converter:
         if found is None:
             if len(self._sex) >= CACHE_LIMIT:
                 self._sex.clear()
-            found = self._sex[text] = SEX.get(" ".join(text.upper().split()), "")
+            found = self._sex[text] = parse_sex(text) or ""
         return found
 
     def name(self, text: str) -> str:
@@ -499,25 +491,6 @@ class _Converter:
 
 def _same(value: object) -> object:
     return value
-
-
-def parse_date(text: str) -> datetime.date | None:
-    """A date written dd-mm-yyyy, dd/mm/yyyy or yyyy-mm-dd; None when it is none of those or
-    not a real day. The reader already writes Excel dates as dd-mm-yyyy."""
-    parts = text.replace("/", "-").split("-")
-    if len(parts) != 3 or not all(part.isascii() and part.isdigit() for part in parts):
-        return None
-    first, month, last = parts
-    if len(first) == 4 and len(last) <= 2:
-        year, day = first, last
-    elif len(last) == 4 and len(first) <= 2:
-        year, day = last, first
-    else:
-        return None
-    try:
-        return datetime.date(int(year), int(month), int(day))
-    except ValueError:
-        return None
 
 
 def _raw_keys(headers: list[str]) -> list[str]:

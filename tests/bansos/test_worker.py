@@ -83,3 +83,33 @@ def test_worker_checks_and_saves_a_proposal_upload(worker, client, users, units)
     assert _wait_for(lambda: Upload.objects.get().status == "done")
     assert batch.rows.filter(status="valid").count() == 50
     assert batch.rows.filter(status="invalid").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_imports_a_roster_and_activates_it(worker, client, users, regions):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from programs.models import Program, RosterVersion
+    from tests.conftest import make_nik, make_no_kk
+
+    # Earlier tests of this module empty the database, preloaded programmes included.
+    Program.objects.get_or_create(
+        code="BPNT",
+        defaults={"name": "Bantuan Pangan Non Tunai", "level": "pusat", "funding": "apbn"},
+    )
+
+    lines = [
+        "NOMOR KK|NOMOR NIK|NAMA|DESA/KELURAHAN|KECAMATAN",
+        *(f"{make_no_kk()}|{make_nik()}|WARGA {i}|SINDURJAN|PURWOREJO" for i in range(120)),
+    ]
+    client.force_login(users["staff"], backend="django.contrib.auth.backends.ModelBackend")
+    response = client.post(
+        reverse("programs:roster_import", args=["BPNT"]),
+        {
+            "period": "Januari 2027",
+            "file": SimpleUploadedFile("bpnt.csv", "\n".join(lines).encode()),
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[-800:]
+    assert _wait_for(lambda: RosterVersion.objects.get(period="Januari 2027").status == "active")
+    assert RosterVersion.objects.get(period="Januari 2027").rows.count() == 120

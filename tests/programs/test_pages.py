@@ -182,3 +182,36 @@ def test_staff_filter_proposals_by_kecamatan_desa_agency_and_status(
     query = {key: lookups[key](value) for key, value in params.items()}
     page = login(users["staff"]).get(reverse("programs:batches"), query).context["page"]
     assert {batch.title for batch in page} == titles
+
+
+def test_staff_import_a_roster_in_the_browser_and_it_becomes_active(
+    login, users, households, roster, monkeypatch
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    monkeypatch.setattr("django.db.transaction.on_commit", lambda func, *a, **k: func())
+    wife = households["a"].members.get()
+    text = (
+        "DATA PKH KABUPATEN PURWOREJO\n\nNOMOR KK;NOMOR NIK;NAMA;DESA/KELURAHAN;KECAMATAN\n"
+        f"{households['a'].no_kk};{wife.nik};SRI WAHYUNI;KEL. SINDURJAN;PURWOREJO\n"
+        "3306060101209999;3.30606E+15;TUKIYEM;SINDURJAN;PURWOREJO\n"
+    )
+    client = login(users["staff"])
+    response = client.post(
+        reverse("programs:roster_import", args=["PKH"]),
+        {"period": "Januari 2027", "file": SimpleUploadedFile("pkh.csv", text.encode())},
+    )
+    newer = RosterVersion.objects.get(period="Januari 2027")
+    roster.refresh_from_db()
+    assert response.url == reverse("programs:upload", args=[newer.upload.pk])
+    assert (newer.status, newer.row_count, newer.problem_count) == ("active", 2, 1)
+    assert roster.status == "superseded" and roster.rows.count() == 2
+    html = client.get(response.url).content.decode()
+    assert "baris dengan nomor identitas rusak, disimpan dan ditandai" in html
+
+
+@pytest.mark.parametrize("role", ["head", "village", "agency", "desk"])
+def test_only_staff_import_rosters(login, users, role):
+    assert (
+        login(users[role]).get(reverse("programs:roster_import", args=["PKH"])).status_code == 403
+    )

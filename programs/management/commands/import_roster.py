@@ -109,14 +109,14 @@ class Command(BaseCommand):
             % {"count": _number(version.problem_count)}
         )
         write(_("Rows with problems: %(count)s") % {"count": _number(upload.rows_invalid)})
-        for kind, count in summary.get("problem_kinds", {}).items():
+        for kind, count in summary.get("problem_kinds", []):
             write(f"  {kind}: {_number(count)}")
         if summary.get("desa_not_found"):
             write(
                 _("Rows whose desa was not found: %(count)s")
                 % {"count": _number(summary["desa_not_found"])}
             )
-        recognised = ", ".join(f"{h} -> {c}" for h, c in summary.get("recognised", {}).items())
+        recognised = ", ".join(f"{h} -> {c}" for h, c in summary.get("recognised", []))
         write(_("Columns recognised: %(columns)s") % {"columns": recognised})
         write(_("Columns ignored: %(columns)s") % {"columns": ", ".join(summary["ignored"]) or "-"})
         write(

@@ -139,6 +139,8 @@ STORAGES = {
 }
 
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_MB", default=50) * 1024 * 1024
+# A district's roster CSV of a million rows is about 130 MB; a province's is larger.
+ROSTER_UPLOAD_MAX_BYTES = env.int("ROSTER_UPLOAD_MAX_MB", default=1024) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -6,6 +6,7 @@ was issued. A check can only say that a number cannot be right, never that Dukca
 """
 
 import datetime
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -52,12 +53,18 @@ def check_nik(raw: object, *, today: datetime.date | None = None) -> IdCheck:
 
     The birth year is 20YY unless that date is after `today`, then 19YY.
     """
+    today = today or datetime.date.today()
+    if _plain(raw):
+        born = _nik_dates(today).get(raw[6:12])
+        if born and raw[12:] != "0000" and _known_district(raw[:6]):
+            # Most numbers in a roster are clean: the answer comes from tables, not parsing.
+            return IdCheck(raw, raw, (), (), born[0], born[1], _dotted(raw[:6]))
     text, digits, errors = _clean(raw, "NIK")
     if digits is None:
         return IdCheck(text, None, tuple(errors), ())
     warnings: list[Problem] = []
     region_code = _check_region(digits, "NIK", errors, warnings)
-    birth_date, sex = _birth_date(digits[6:12], today or datetime.date.today())
+    birth_date, sex = _birth_date(digits[6:12], today)
     if birth_date is None:
         errors.append(
             Problem(
@@ -86,6 +93,13 @@ def check_no_kk(raw: object) -> IdCheck:
 
     An impossible issue date is only a warning: real cards carry odd numbers there.
     """
+    if (
+        _plain(raw)
+        and raw[12:] != "0000"
+        and raw[6:12] in _issue_dates()
+        and _known_district(raw[:6])
+    ):
+        return IdCheck(raw, raw, (), (), region_code=_dotted(raw[:6]))
     text, digits, errors = _clean(raw, "No. KK")
     if digits is None:
         return IdCheck(text, None, tuple(errors), ())
@@ -212,6 +226,54 @@ def _birth_date(ddmmyy: str, today: datetime.date) -> tuple[datetime.date | None
     if born is None or born > today:
         born = _date(1900 + yy, month, day)
     return (born, sex) if born else (None, None)
+
+
+def _plain(raw: object) -> bool:
+    """Sixteen ASCII digits and nothing else: the common case, checked from tables."""
+    return type(raw) is str and len(raw) == 16 and raw.isascii() and raw.isdigit()
+
+
+def _dotted(six: str) -> str:
+    return f"{six[0:2]}.{six[2:4]}.{six[4:6]}"
+
+
+@functools.cache
+def _known_district(six: str) -> bool:
+    """A province, regency and district that exist today (no zeros, in the current list)."""
+    code = _dotted(six)
+    return (
+        six[0:2] in PROVINCES
+        and "00" not in (six[2:4], six[4:6])
+        and wilayah_name(code[:5]) is not None
+        and wilayah_name(code) is not None
+    )
+
+
+@functools.lru_cache(maxsize=2)
+def _nik_dates(today: datetime.date) -> dict[str, tuple[datetime.date, str]]:
+    """Every valid DDMMYY of a NIK (day +40 for women) with its birth date and sex."""
+    table = {}
+    for yy in range(100):
+        for month in range(1, 13):
+            for day in range(1, 32):
+                for shown, sex in ((day, "L"), (day + 40, "P")):
+                    ddmmyy = f"{shown:02d}{month:02d}{yy:02d}"
+                    born, _sex = _birth_date(ddmmyy, today)
+                    if born is not None:
+                        table[ddmmyy] = (born, sex)
+    return table
+
+
+@functools.cache
+def _issue_dates() -> frozenset[str]:
+    """Every DDMMYY that is a real day in some century: a plausible No. KK issue date."""
+    return frozenset(
+        f"{day:02d}{month:02d}{yy:02d}"
+        for yy in range(100)
+        for month in range(1, 13)
+        for day in range(1, 32)
+        if _date(2000 + yy, month, day) or _date(1900 + yy, month, day)
+    )
 
 
 def _date(year: int, month: int, day: int) -> datetime.date | None:

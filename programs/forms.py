@@ -29,9 +29,13 @@ class ProgramForm(forms.ModelForm):
 class SpreadsheetField(forms.FileField):
     """A spreadsheet upload, refused at once when over the configured size."""
 
+    def __init__(self, *args, limit_setting: str = "UPLOAD_MAX_BYTES", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.limit_setting = limit_setting
+
     def clean(self, data, initial=None):
         file = super().clean(data, initial)
-        limit = settings.UPLOAD_MAX_BYTES
+        limit = getattr(settings, self.limit_setting)
         if file and file.size > limit:
             raise forms.ValidationError(
                 _(
@@ -69,4 +73,6 @@ class RosterImportForm(forms.Form):
         max_length=60,
         widget=forms.TextInput(attrs={"placeholder": "Januari 2026"}),
     )
-    file = SpreadsheetField(label=_("Roster file (.xlsx, .xls or .csv)"))
+    file = SpreadsheetField(
+        label=_("Roster file (.xlsx, .xls or .csv)"), limit_setting="ROSTER_UPLOAD_MAX_BYTES"
+    )

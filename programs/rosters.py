@@ -117,7 +117,7 @@ def run_import(upload_id: int, *, progress: Progress | None = None) -> Upload:
             open_sheet(
                 path,
                 filename=upload.filename,
-                max_bytes=settings.UPLOAD_MAX_BYTES,
+                max_bytes=settings.ROSTER_UPLOAD_MAX_BYTES,
                 max_rows=MAX_ROWS,
                 required_any=("nik", "no_kk"),
             ) as sheet,

@@ -174,6 +174,40 @@ def test_pipe_delimited_roster_with_only_nik_and_name(tmp_path, users):
     assert row.problems == [] and upload.version.status == RosterVersion.Status.ACTIVE
 
 
+def test_cells_with_quotes_backslashes_and_line_breaks_are_stored_as_written(tmp_path, users):
+    # COPY's text format and JSON both escape these characters: the row must come back whole.
+    rows = [
+        family(1, nama='Ny. "Tuti"\\ Sri', born="31-02-1980\\x"),
+        [*family(2, nama="Andi\tBudi"), "extra\ncell"],
+        family(3, nama="Dewi Ṣāliḥ ✓"),
+    ]
+    rows[0][6] = "JL. MAWAR\nNO. 5\r\nDUSUN \\N"
+    rows[2][6] = "\\."
+    with translation.override("en"):
+        upload = load(ministry_file(tmp_path, rows=rows), users)
+    first, second, third = upload.version.rows.order_by("row_number")
+    assert first.name == 'NY. "TUTI"\\ SRI'
+    assert first.address == "JL. MAWAR\nNO. 5\r\nDUSUN \\N"
+    assert first.raw["NAMA"] == 'Ny. "Tuti"\\ Sri'
+    assert first.raw["ALAMAT"] == "JL. MAWAR\nNO. 5\r\nDUSUN \\N"
+    assert first.problems == ["Date of birth 31-02-1980\\x is not a date; write it as dd-mm-yyyy."]
+    assert first.birth_date is None
+    assert second.name == "ANDI BUDI" and second.raw["NAMA"] == "Andi\tBudi"
+    assert second.raw["M"] == "extra\ncell" and second.problems == []
+    assert third.name == "DEWI ṢĀLIḤ ✓" and third.raw["NAMA"] == "Dewi Ṣāliḥ ✓"
+    assert third.address == "\\." and third.raw["ALAMAT"] == "\\."
+    assert third.raw["KODE BANK"] == "BRI" and "NO" in third.raw
+
+
+def test_headers_with_quotes_and_backslashes_are_kept_in_raw(tmp_path, users):
+    nik = make_nik()
+    header = ["NIK", "NAMA", 'CATATAN "RT"', "KODE\\BANK"]
+    path = write_csv(tmp_path / "pkh.csv", [header, [nik, "Sri", "baru", "BRI"]])
+    row = load(path, users).version.rows.get()
+    assert row.raw == {"NIK": nik, "NAMA": "Sri", 'CATATAN "RT"': "baru", "KODE\\BANK": "BRI"}
+    assert (row.nik, row.name) == (nik, "SRI")
+
+
 def test_rows_with_damaged_nik_are_stored_marked_and_counted(tmp_path, users):
     good = make_nik()
     rows = [family(1, good), family(2, "3.30601E+15"), family(3, make_nik()[:15])]

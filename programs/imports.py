@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from households.address import fold_place
 from households.models import Region, Unit, User
@@ -312,8 +313,28 @@ def sheet_summary(sheet: Sheet, kinds: Counter[str]) -> dict:
         "ignored": sheet.ignored,
         "repeated_headers": sheet.repeated_headers,
         "header_line": sheet.header_line,
-        "problem_kinds": [(LABELS.get(c, c), n) for c, n in kinds.most_common()],
+        "problem_kinds": [(_problem_label(kind), n) for kind, n in kinds.most_common()],
     }
+
+
+_KINDS = {
+    "empty": gettext_lazy("empty"),
+    "decimal": gettext_lazy("stored as a number"),
+    "scientific": gettext_lazy("turned into scientific notation by Excel"),
+    "not_digits": gettext_lazy("not only digits"),
+    "length": gettext_lazy("wrong number of digits"),
+    "province": gettext_lazy("unknown province"),
+    "region_zero": gettext_lazy("region code with 00"),
+    "birth_date": gettext_lazy("impossible birth date"),
+    "serial": gettext_lazy("serial 0000"),
+}
+
+
+def _problem_label(kind: str) -> str:
+    """'nik' -> 'NIK'; a roster's 'nik:scientific' -> 'NIK: turned into scientific notation...'"""
+    column, _sep, code = kind.partition(":")
+    label = LABELS.get(column, column.upper())
+    return f"{label}: {_KINDS[code]}" if code in _KINDS else label
 
 
 def _refuse(upload: Upload, message: str) -> Upload:

@@ -86,8 +86,13 @@ def program_delete(request: HttpRequest, code: str) -> HttpResponse:
 def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
     version = get_object_or_404(RosterVersion.objects.select_related("program"), pk=pk)
     rows = RosterRow.objects.for_user(request.user).filter(version=version).select_related("desa")
+    if request.GET.get("problems"):
+        rows = rows.exclude(problems=[])
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    return render(request, "programs/version_detail.html", {"version": version, "page": page})
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"version": version, "page": page, "query": query.urlencode()}
+    return render(request, "programs/version_detail.html", context)
 
 
 @login_required

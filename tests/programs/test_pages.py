@@ -208,6 +208,9 @@ def test_staff_import_a_roster_in_the_browser_and_it_becomes_active(
     assert roster.status == "superseded" and roster.rows.count() == 2
     html = client.get(response.url).content.decode()
     assert "baris dengan nomor identitas rusak, disimpan dan ditandai" in html
+    assert "NIK: diubah Excel menjadi notasi ilmiah: 1" in html
+    damaged = client.get(reverse("programs:version", args=[newer.pk]), {"problems": "1"})
+    assert [row.name for row in damaged.context["page"]] == ["TUKIYEM"]
 
 
 @pytest.mark.parametrize("role", ["head", "village", "agency", "desk"])

@@ -156,7 +156,7 @@ def test_dtsen_desil_is_stored_and_a_wrong_one_marked(tmp_path, users):
     assert eleven.problems == ["Desil 11 is not a number from 1 to 10."]
     assert upload.rows_invalid == 1
     assert upload.version.problem_count == 0  # its identifiers are fine
-    assert dict(upload.summary["problem_kinds"]) == {"desil": 1}
+    assert dict(upload.summary["problem_kinds"]) == {"DESIL": 1}
 
 
 def test_desil_is_ignored_for_a_programme_without_it(tmp_path, users):
@@ -221,7 +221,10 @@ def test_rows_with_damaged_nik_are_stored_marked_and_counted(tmp_path, users):
     assert (upload.rows_read, upload.rows_saved, upload.rows_invalid) == (3, 3, 2)
     assert upload.rows_valid == 1
     assert upload.version.row_count == 3 and upload.version.problem_count == 2
-    assert dict(upload.summary["problem_kinds"]) == {"nik:scientific": 1, "nik:length": 1}
+    assert dict(upload.summary["problem_kinds"]) == {
+        "NIK: diubah Excel menjadi notasi ilmiah": 1,
+        "NIK: jumlah digit salah": 1,
+    }
 
 
 def test_nik_stored_as_a_number_in_xlsx_is_marked(tmp_path, users):
@@ -407,7 +410,7 @@ def test_command_imports_and_prints_the_summary(tmp_path, users, roster):
     assert f"Version PKH Maret 2027 (no. {version.pk}) is now the active list." in out
     assert "Rows stored: 2" in out
     assert "Rows with damaged identifiers: 1" in out
-    assert "nik:scientific: 1" in out
+    assert "NIK: turned into scientific notation by Excel: 1" in out
     assert "NOMOR NIK -> NIK" in out and "Columns ignored: NO, KODE BANK" in out
     assert "2 rows read, 2 stored, 1 with problems" in err
 

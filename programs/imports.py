@@ -84,8 +84,11 @@ def check_upload(upload_id: int) -> Upload:
             summary = sheet_summary(sheet, kinds)
     except ReadError as refused:
         return _refuse(upload, str(refused))
-    _set(
-        upload,
+    except Exception:
+        log.exception("Checking upload %s failed", upload.pk)
+        return _refuse(upload, _failed(upload))
+    # Only if nobody cancelled meanwhile: the operator's "cancel" wins over a late result.
+    Upload.objects.filter(pk=upload.pk, status=Upload.Status.CHECKING).update(
         status=Upload.Status.CHECKED,
         rows_read=counts["read"],
         rows_valid=counts["valid"],
@@ -94,30 +97,67 @@ def check_upload(upload_id: int) -> Upload:
         summary=summary,
         problems=problems,
     )
+    upload.refresh_from_db()
     return upload
+
+
+def confirm_upload(upload: Upload) -> bool:
+    """The operator saw the preview and saves it. True when this call started the saving; a
+    second click, or a cancelled or already saved upload, changes nothing."""
+    return bool(
+        Upload.objects.filter(pk=upload.pk, status=Upload.Status.CHECKED).update(
+            status=Upload.Status.SAVING
+        )
+    )
 
 
 def save_upload(upload_id: int) -> Upload:
     """Add the checked rows to their batches: valid rows as proposed families, rows with
-    problems as rows to fix. Runs once per upload even when started twice."""
-    with transaction.atomic():
-        upload = Upload.objects.select_for_update().get(pk=upload_id)
-        if upload.status not in (Upload.Status.CHECKED, Upload.Status.SAVING):
-            return upload
-        upload.status = Upload.Status.SAVING
-        upload.save(update_fields=["status"])
+    problems as rows to fix. The upload stays locked while it saves, so a second run (a
+    retried task) waits and then finds it done."""
     try:
-        with _open(upload) as sheet, transaction.atomic():
-            saved = _save_rows(upload, sheet)
-    except ReadError as refused:  # the stored file changed or vanished since the preview
-        return _refuse(upload, str(refused))
-    _set(upload, status=Upload.Status.DONE, rows_saved=saved, finished_at=timezone.now())
+        with transaction.atomic():
+            upload = Upload.objects.select_for_update().get(pk=upload_id)
+            if upload.status != Upload.Status.SAVING:
+                return upload
+            if upload.batch_id and upload.batch.status != ProposalBatch.Status.DRAFT:
+                raise ReadError(
+                    "submitted",
+                    _(
+                        "The proposal was submitted before these rows were saved; nothing was "
+                        "added. Upload the file into a new proposal."
+                    ),
+                )
+            with _open(upload) as sheet:
+                saved = _save_rows(upload, sheet)
+            upload.status, upload.rows_saved = Upload.Status.DONE, saved
+            upload.finished_at = timezone.now()
+            upload.save(update_fields=["status", "rows_saved", "finished_at"])
+    except ReadError as refused:  # submitted meanwhile, or the stored file changed or vanished
+        return _refuse(Upload.objects.get(pk=upload_id), str(refused))
+    except Exception:
+        log.exception("Saving upload %s failed", upload_id)
+        return _refuse(Upload.objects.get(pk=upload_id), _failed(upload))
     return upload
 
 
-def cancel_upload(upload: Upload) -> None:
-    if upload.status in (Upload.Status.QUEUED, Upload.Status.CHECKING, Upload.Status.CHECKED):
-        _set(upload, status=Upload.Status.CANCELLED, finished_at=timezone.now())
+def cancel_upload(upload: Upload) -> bool:
+    """Stop before anything is saved. A roster import cannot be cancelled half-way."""
+    if upload.kind == Upload.Kind.ROSTER:
+        return False
+    return bool(
+        Upload.objects.filter(
+            pk=upload.pk,
+            status__in=(Upload.Status.QUEUED, Upload.Status.CHECKING, Upload.Status.CHECKED),
+        ).update(status=Upload.Status.CANCELLED, finished_at=timezone.now())
+    )
+
+
+def _failed(upload: Upload) -> str:
+    return _(
+        "Checking %(name)s stopped because of an error on the server; nothing was saved. "
+        "Try again; if it happens again, tell the administrator."
+    ) % {"name": upload.filename}
 
 
 def rejected_rows(upload: Upload) -> Iterator[tuple[list[str], list[tuple[int | None, str]], str]]:
@@ -159,7 +199,16 @@ def _checked_rows(upload: Upload, sheet: Sheet) -> Iterator[tuple[Checked, int |
     checker = ProposalChecker(place_index(), route.refusal)
     for row in sheet.rows():
         checked = checker.check(row)
-        yield checked, route.unit_of(checked)
+        unit = route.unit_of(checked)
+        if unit is None and checked.fields["desa_id"] is not None:
+            checked.problem(
+                "desa",
+                _(
+                    "No village or agency here proposes for this desa; name the agency in SUMBER "
+                    "or ask Dinsos to add the village."
+                ),
+            )
+        yield checked, unit
 
 
 class _Router:
@@ -193,9 +242,27 @@ class _Router:
     def unit_of(self, checked: Checked) -> int | None:
         if self.unit is not None:
             return self.unit.pk
-        if agency := self.agencies.get(fold_place(checked.fields["source"])):
+        source = checked.fields["source"]
+        if agency := self.agencies.get(fold_place(source)):
             return agency
+        if source and fold_place(source) not in (fold_place(str(self._village(checked))), ""):
+            checked.problem(
+                "sumber",
+                _(
+                    "SUMBER %(source)s is not a known agency; write the agency's name as Dinsos "
+                    "lists it, or leave it empty for the village."
+                )
+                % {"source": source},
+            )
         return self.village_units.get(checked.fields["desa_id"])
+
+    def _village(self, checked: Checked) -> str:
+        region = checked.fields["desa_id"]
+        if region is None:
+            return ""
+        if region not in self._names:
+            self._names[region] = str(Region.objects.get(pk=region))
+        return self._names[region]
 
 
 def _known_rows(upload: Upload) -> dict[int, set[str]]:
@@ -236,22 +303,24 @@ def _save_rows(upload: Upload, sheet: Sheet) -> int:
             batch__in=batches.values(), status=ProposalRow.Status.INVALID
         )
     }
-    fingerprints = {r.fingerprint for r in waiting.values()}
+    # Every row ever stored in these batches: an old rejected file uploaded again adds nothing.
+    stored = ProposalRow.objects.filter(batch__in=batches.values())
+    fingerprints = set(stored.values_list("fingerprint", flat=True))
+    refs = {str(pk) for pk in stored.values_list("pk", flat=True)}
     next_number = {
         b.pk: (b.rows.aggregate(n=Max("row_number"))["n"] or 0) + 1 for b in batches.values()
     }
     sectors = {fold_place(s.name): s for s in Sector.objects.all()}
-    saved, read, new_rows = 0, 0, []
+    saved, new_rows = 0, []
     for checked, unit in _checked_rows(upload, sheet):
-        read += 1
-        if read % PROGRESS_EVERY == 0:
-            _set(upload, rows_read=read)
         if unit is None:
             continue  # only in the upload's problem list: no batch to hand it to
         if checked.ok and checked.fields["nik"] in known.get(unit, ()):
             continue
         fingerprint = hashlib.sha1("\x1f".join(checked.row.cells).encode()).hexdigest()
         earlier = waiting.pop(checked.fields["ref"], None)
+        if earlier is None and checked.fields["ref"] in refs:
+            continue  # a row fixed already: this is an older copy of it
         if earlier is None and not checked.ok and fingerprint in fingerprints:
             continue  # the same rejected row, uploaded again
         if unit not in batches:

@@ -13,6 +13,7 @@ from django_htmx.http import HttpResponseClientRefresh
 from households.models import User
 
 from . import imports, tasks, writers
+from .checks import LABELS
 from .filters import BatchFilter
 from .forms import BatchForm, ProgramForm, RosterImportForm, UploadForm
 from .models import Program, ProposalBatch, ProposalRow, RosterRow, RosterVersion, Upload
@@ -173,6 +174,21 @@ def batch_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def batch_submit(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _unit_batch(request, pk)
+    pending = (
+        Upload.Status.QUEUED,
+        Upload.Status.CHECKING,
+        Upload.Status.CHECKED,
+        Upload.Status.SAVING,
+    )
+    if batch.uploads.filter(status__in=pending).exists():
+        messages.error(
+            request,
+            _(
+                "A file is still being checked or waits for your confirmation; save or cancel it "
+                "before submitting."
+            ),
+        )
+        return redirect("programs:batch", pk=pk)
     try:
         batch.move_to(ProposalBatch.Status.SUBMITTED, by=request.user)
     except ValidationError as refused:
@@ -247,6 +263,7 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     if request.htmx and not request.htmx.history_restore_request:
+        upload = Upload.objects.defer("problems", "summary").get(pk=upload.pk)
         if not upload.running:
             return HttpResponseClientRefresh()  # the preview or the result replaces the bar
         return render(request, "programs/upload_detail.html#progress", {"upload": upload})
@@ -258,9 +275,7 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def upload_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     upload = get_object_or_404(Upload.objects.for_user(request.user), pk=pk)
-    if upload.status == Upload.Status.CHECKED and _may_change(request.user, upload):
-        # Marked first: outside a transaction on_commit runs the task at once.
-        Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.SAVING)
+    if _may_change(request.user, upload) and imports.confirm_upload(upload):
         transaction.on_commit(lambda: tasks.save_upload.delay(upload.pk))
     return redirect("programs:upload", pk=pk)
 
@@ -284,7 +299,9 @@ def upload_problems(request: HttpRequest, pk: int) -> HttpResponse:
     upload = get_object_or_404(Upload.objects.for_user(request.user), pk=pk)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="masalah-{upload.pk}.csv"'
-    writers.write_problems_csv(response, upload.problems)
+    writers.write_problems_csv(
+        response, ({**p, "column": LABELS.get(p["column"], p["column"])} for p in upload.problems)
+    )
     return response
 
 

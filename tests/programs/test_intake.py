@@ -242,18 +242,102 @@ def test_template_has_the_columns_and_text_formatted_numbers(login, users):
     assert "Sindurjan" in text and "Purworejo" in text
 
 
-def test_problem_list_download_names_row_column_and_reason_and_is_safe(
-    login, users, batch, mixed_rows
-):
-    mixed_rows[0][3] = '=HYPERLINK("http://x")'
+def test_problem_list_download_names_row_column_and_reason(login, users, batch, mixed_rows):
     mixed_rows[0][2] = "3306"
     client = login(users["village"])
     up = upload(client, batch, csv_file(mixed_rows))
     text = client.get(reverse("programs:upload_problems", args=[up.pk])).content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["baris", "baris_excel", "kolom", "alasan"]
-    assert rows[1][:3] == ["1", "4", "nik"] and "4 digit" in rows[1][3]
-    assert not any(cell.startswith("=") for row in rows for cell in row)
+    assert rows[1][:3] == ["1", "4", "NIK"] and "4 digit" in rows[1][3]
+
+
+def test_a_formula_typed_in_a_rejected_row_comes_back_as_text(login, users, batch, mixed_rows):
+    mixed_rows[2][3] = '=HYPERLINK("http://contoh.invalid","klik")'  # the row with a bad NIK
+    client = login(users["village"])
+    up = upload(client, batch, csv_file(mixed_rows))
+    client.post(reverse("programs:upload_confirm", args=[up.pk]))
+    response = client.get(reverse("programs:upload_rejected", args=[up.pk]))
+    cell = openpyxl.load_workbook(io.BytesIO(response.content)).active.cell(row=2, column=4)
+    assert cell.data_type == "s" and cell.value.startswith("'=HYPERLINK")
+
+
+def test_clicking_confirm_twice_saves_once(login, users, batch, mixed_rows, monkeypatch):
+    started = []
+    monkeypatch.setattr("programs.tasks.save_upload.delay", started.append)
+    client = login(users["village"])
+    up = upload(client, batch, csv_file(mixed_rows))
+    for _ in range(2):
+        client.post(reverse("programs:upload_confirm", args=[up.pk]))
+    assert started == [up.pk]
+
+
+def test_a_cancel_during_the_check_is_not_overwritten(login, users, batch, mixed_rows):
+    from programs import imports
+
+    client = login(users["village"])
+    up = upload(client, batch, csv_file(mixed_rows))
+    Upload.objects.filter(pk=up.pk).update(status="checking")
+    client.post(reverse("programs:upload_cancel", args=[up.pk]))
+    Upload.objects.filter(pk=up.pk).update(status="checking")  # the check was still running
+    Upload.objects.filter(pk=up.pk).update(status="cancelled")
+    assert imports.check_upload(up.pk).status == "cancelled"
+
+
+def test_rows_confirmed_after_the_proposal_was_submitted_are_not_added(
+    login, users, batch, mixed_rows
+):
+    from programs import imports
+
+    client = login(users["village"])
+    up = upload(client, batch, csv_file(mixed_rows))
+    response = client.post(reverse("programs:batch_submit", args=[batch.pk]), follow=True)
+    assert "sebelum mengajukan" in response.content.decode()  # a file waits for confirmation
+    batch.move_to(ProposalBatch.Status.SUBMITTED, by=users["village"])
+    assert imports.confirm_upload(up)
+    up = imports.save_upload(up.pk)
+    assert up.status == "refused" and not batch.rows.exists()
+
+
+def test_an_old_rejected_file_uploaded_again_adds_nothing(login, users, batch, mixed_rows):
+    client = login(users["village"])
+    up = upload(client, batch, csv_file(mixed_rows))
+    client.post(reverse("programs:upload_confirm", args=[up.pk]))
+    old = client.get(reverse("programs:upload_rejected", args=[up.pk])).content
+    book = openpyxl.load_workbook(io.BytesIO(old))
+    book.active.cell(row=2, column=3).value = make_nik()  # TUKIYEM fixed
+    fixed = io.BytesIO()
+    book.save(fixed)
+    for content in (fixed.getvalue(), old):  # the fix, then the old file by mistake
+        again = upload(client, batch, SimpleUploadedFile("perbaiki.xlsx", content))
+        client.post(reverse("programs:upload_confirm", args=[again.pk]))
+    assert batch.rows.count() == 6
+    assert batch.rows.get(name="TUKIYEM").status == "valid"
+
+
+def test_a_combined_row_no_unit_can_take_is_a_problem_not_a_silent_loss(login, users, units):
+    from households.models import Region
+
+    Region.objects.create(
+        code="33.06.06.1002",
+        name="Pangenjurutengah",
+        level=4,
+        kind="kelurahan",
+        parent=Region.objects.get(code="33.06.06"),
+    )  # a village with no operator unit
+    rows = [family(1, "SLAMET", desa="Pangenjurutengah"), family(2, "PARJO")]
+    client = login(users["staff"])
+    client.post(reverse("programs:combined"), {"file": csv_file(rows, title=False)})
+    up = Upload.objects.get()
+    assert (up.rows_valid, up.rows_invalid) == (1, 1)
+    assert up.problems[0]["column"] == "desa" and "SUMBER" in up.problems[0]["message"]
+
+
+def test_a_roster_import_cannot_be_cancelled_half_way(users):
+    from programs import imports
+
+    up = Upload(kind=Upload.Kind.ROSTER, status="queued", uploaded_by=users["staff"])
+    assert imports.cancel_upload(up) is False
 
 
 def test_progress_fragment_polls_while_running_and_refreshes_when_done(

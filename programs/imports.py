@@ -71,7 +71,7 @@ def check_upload(upload_id: int) -> Upload:
             known = _known_rows(upload)
             for checked, target in _checked_rows(upload, sheet):
                 counts["read"] += 1
-                if checked.ok and checked.fields["nik"] in known.get(target, ()):
+                if _is_known(checked, known.get(target, set())):
                     counts["known"] += 1
                 elif checked.ok:
                     counts["valid"] += 1
@@ -266,14 +266,19 @@ class _Router:
 
 
 def _known_rows(upload: Upload) -> dict[int, set[str]]:
-    """NIKs already accepted, per unit, in the batches this upload writes to."""
+    """NIKs and No. KKs already accepted, per unit, in the batches this upload writes to: one
+    family card is one family, whoever is named as its head."""
     known: dict[int, set[str]] = {}
     rows = ProposalRow.objects.filter(
         batch__in=_target_batches(upload).values(), status=ProposalRow.Status.VALID
-    ).values_list("batch__unit_id", "nik")
-    for unit, nik in rows.iterator():
-        known.setdefault(unit, set()).add(nik)
+    ).values_list("batch__unit_id", "nik", "no_kk")
+    for unit, nik, no_kk in rows.iterator():
+        known.setdefault(unit, set()).update((nik, no_kk))
     return known
+
+
+def _is_known(checked: Checked, known: set[str]) -> bool:
+    return checked.ok and (checked.fields["nik"] in known or checked.fields["no_kk"] in known)
 
 
 def _target_batches(upload: Upload) -> dict[int, ProposalBatch]:
@@ -315,7 +320,7 @@ def _save_rows(upload: Upload, sheet: Sheet) -> int:
     for checked, unit in _checked_rows(upload, sheet):
         if unit is None:
             continue  # only in the upload's problem list: no batch to hand it to
-        if checked.ok and checked.fields["nik"] in known.get(unit, ()):
+        if _is_known(checked, known.get(unit, set())):
             continue
         fingerprint = hashlib.sha1("\x1f".join(checked.row.cells).encode()).hexdigest()
         earlier = waiting.pop(checked.fields["ref"], None)
@@ -345,7 +350,7 @@ def _save_rows(upload: Upload, sheet: Sheet) -> int:
                 ProposalRow.objects.bulk_create(new_rows)
                 new_rows.clear()
         if checked.ok:
-            known.setdefault(unit, set()).add(checked.fields["nik"])
+            known.setdefault(unit, set()).update((checked.fields["nik"], checked.fields["no_kk"]))
             saved += 1
     ProposalRow.objects.bulk_create(new_rows)
     return saved
@@ -379,7 +384,8 @@ def sheet_summary(sheet: Sheet, kinds: Counter[str]) -> dict:
         "recognised": [
             (sheet.headers[i], LABELS.get(c, c.upper())) for i, c in sorted(sheet.columns.items())
         ],
-        "ignored": sheet.ignored,
+        # A second column for the same field (a spouse's NIK beside the head's) is not read.
+        "ignored": [*sheet.ignored, *sheet.duplicates],
         "repeated_headers": sheet.repeated_headers,
         "header_line": sheet.header_line,
         "problem_kinds": [(_problem_label(kind), n) for kind, n in kinds.most_common()],

@@ -203,12 +203,18 @@ def batch_submit(request: HttpRequest, pk: int) -> HttpResponse:
 def template_download(request: HttpRequest) -> HttpResponse:
     unit = request.user.unit
     region = unit.region if unit and unit.region_id else None
+    batch = (
+        ProposalBatch.objects.for_user(request.user).filter(pk=request.GET["batch"]).first()
+        if request.GET.get("batch", "").isdigit()
+        else None
+    )
     response = HttpResponse(content_type=XLSX)
     response["Content-Disposition"] = 'attachment; filename="template-usulan.xlsx"'
     writers.write_template(
         response,
         desa=region.name if region else "",
         kecamatan=region.parent.name if region else "",
+        sektor=batch.sector.name if batch and batch.sector_id else "",
     )
     return response
 

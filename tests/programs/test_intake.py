@@ -408,3 +408,22 @@ def test_a_header_row_repeated_in_the_data_is_skipped_and_reported(login, users,
     assert (up.rows_read, up.rows_valid, up.summary["repeated_headers"]) == (2, 2, [5])
     html = client.get(reverse("programs:upload", args=[up.pk])).content.decode()
     assert "Baris judul kolom muncul lagi pada baris Excel 5" in html
+
+
+def test_the_same_family_card_under_another_head_is_already_in_the_proposal(login, users, batch):
+    kk = make_no_kk()
+    client = login(users["village"])
+    first = upload(client, batch, csv_file([family(1, "SLAMET", kk=kk)]))
+    client.post(reverse("programs:upload_confirm", args=[first.pk]))
+    second = upload(client, batch, csv_file([family(1, "SRI WAHYUNI", kk=kk)], name="istri.csv"))
+    assert (second.rows_known, second.rows_valid) == (1, 0)
+
+
+def test_an_agencys_template_carries_its_sector(login, users, units):
+    sector = Sector.objects.get(name="tukang becak")
+    batch = ProposalBatch.objects.create(
+        unit=units["agency"], title="Becak", sector=sector, created_by=users["agency"]
+    )
+    response = login(users["agency"]).get(reverse("programs:template"), {"batch": batch.pk})
+    headers = [c.value for c in openpyxl.load_workbook(io.BytesIO(response.content))["Usulan"][1]]
+    assert "SEKTOR" in headers

@@ -308,6 +308,14 @@ def _save_rows(upload: Upload, sheet: Sheet) -> int:
             batch__in=batches.values(), status=ProposalRow.Status.INVALID
         )
     }
+    # A row fixed in the operator's original file carries no ID BARIS BANSOS: it is recognised
+    # by the NIK or No. KK that was already right in its rejected self.
+    waiting_by_number = {
+        (r.batch_id, number): r
+        for r in waiting.values()
+        for number in (r.nik, r.no_kk)
+        if len(number) == 16 and number.isdigit()
+    }
     # Every row ever stored in these batches: an old rejected file uploaded again adds nothing.
     stored = ProposalRow.objects.filter(batch__in=batches.values())
     fingerprints = set(stored.values_list("fingerprint", flat=True))
@@ -326,6 +334,12 @@ def _save_rows(upload: Upload, sheet: Sheet) -> int:
         earlier = waiting.pop(checked.fields["ref"], None)
         if earlier is None and checked.fields["ref"] in refs:
             continue  # a row fixed already: this is an older copy of it
+        if earlier is None and unit in batches:
+            for number in (checked.fields["nik"], checked.fields["no_kk"]):
+                match = waiting_by_number.get((batches[unit].pk, number))
+                if match is not None and waiting.pop(str(match.pk), None) is not None:
+                    earlier = match
+                    break
         if earlier is None and not checked.ok and fingerprint in fingerprints:
             continue  # the same rejected row, uploaded again
         if unit not in batches:

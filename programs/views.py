@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import Count, Prefetch, ProtectedError, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
@@ -196,6 +197,19 @@ def batch_submit(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The proposal was submitted to Dinsos."))
     return redirect("programs:batch", pk=pk)
+
+
+@login_required
+@require_POST
+def row_delete(request: HttpRequest, pk: int, row: int) -> HttpResponse:
+    """An operator drops a rejected row they will not fix (a family listed twice, say)."""
+    batch = _unit_batch(request, pk)
+    rejected = get_object_or_404(batch.rows, pk=row, status=ProposalRow.Status.INVALID)
+    if batch.status == ProposalBatch.Status.DRAFT:
+        rejected._history_user = request.user
+        rejected.delete()
+        messages.success(request, _("The row was removed from the proposal."))
+    return redirect(f"{reverse('programs:batch', args=[pk])}?status=invalid")
 
 
 @login_required

@@ -427,3 +427,34 @@ def test_an_agencys_template_carries_its_sector(login, users, units):
     response = login(users["agency"]).get(reverse("programs:template"), {"batch": batch.pk})
     headers = [c.value for c in openpyxl.load_workbook(io.BytesIO(response.content))["Usulan"][1]]
     assert "SEKTOR" in headers
+
+
+def test_a_row_fixed_in_the_original_file_replaces_its_rejected_self(
+    login, users, batch, mixed_rows
+):
+    client = login(users["village"])
+    up = upload(client, batch, csv_file(mixed_rows))
+    client.post(reverse("programs:upload_confirm", args=[up.pk]))
+    mixed_rows[2][2] = make_nik()  # TUKIYEM's NIK retyped in the operator's own file
+    again = upload(client, batch, csv_file(mixed_rows))
+    client.post(reverse("programs:upload_confirm", args=[again.pk]))
+    assert batch.rows.count() == 6
+    assert batch.rows.get(name="TUKIYEM").status == "valid"
+
+
+def test_operator_removes_a_rejected_row_they_will_not_fix(login, users, batch, mixed_rows):
+    client = login(users["village"])
+    up = upload(client, batch, csv_file(mixed_rows))
+    client.post(reverse("programs:upload_confirm", args=[up.pk]))
+    twin = batch.rows.get(name="SUGENG LAGI")
+    assert (
+        login(users["village_b"])
+        .post(reverse("programs:row_delete", args=[batch.pk, twin.pk]))
+        .status_code
+        == 404
+    )
+    valid = batch.rows.get(name="SLAMET")
+    client = login(users["village"])
+    assert client.post(reverse("programs:row_delete", args=[batch.pk, valid.pk])).status_code == 404
+    client.post(reverse("programs:row_delete", args=[batch.pk, twin.pk]))
+    assert not batch.rows.filter(name="SUGENG LAGI").exists()

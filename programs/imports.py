@@ -284,17 +284,14 @@ def _is_known(checked: Checked, known: set[str]) -> bool:
 def _target_batches(upload: Upload) -> dict[int, ProposalBatch]:
     if upload.batch_id:
         return {upload.batch.unit_id: upload.batch}
-    # The combined list fills one draft batch per unit, named after the file.
-    return {
-        b.unit_id: b
-        for b in ProposalBatch.objects.filter(
-            title=_combined_title(upload), status=ProposalBatch.Status.DRAFT
-        )
-    }
+    # The combined list fills one open batch per unit, whatever the file is called, so a
+    # corrected file finds the rows it corrects.
+    batches = ProposalBatch.objects.filter(combined=True, status=ProposalBatch.Status.DRAFT)
+    return {b.unit_id: b for b in batches.order_by("created_at")}
 
 
 def _combined_title(upload: Upload) -> str:
-    return _("Combined list %(file)s") % {"file": upload.filename}
+    return (_("Combined list %(file)s") % {"file": upload.filename})[:150]
 
 
 def _save_rows(upload: Upload, sheet: Sheet) -> int:
@@ -347,6 +344,7 @@ def _save_rows(upload: Upload, sheet: Sheet) -> int:
                 unit_id=unit,
                 title=_combined_title(upload),
                 created_by=upload.uploaded_by,
+                combined=True,
                 sector=sectors.get(fold_place(checked.fields["sector"])),
             )
             next_number[batches[unit].pk] = 1

@@ -254,6 +254,11 @@ class ProposalBatch(models.Model):
     )
     title = models.CharField(_("title"), max_length=150)
     status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.DRAFT)
+    combined = models.BooleanField(
+        _("from the district's combined list"),
+        default=False,
+        help_text=_("Collected by Dinsos for this village or agency from a combined upload."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("created by")
     )

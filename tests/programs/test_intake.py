@@ -458,3 +458,26 @@ def test_operator_removes_a_rejected_row_they_will_not_fix(login, users, batch, 
     assert client.post(reverse("programs:row_delete", args=[batch.pk, valid.pk])).status_code == 404
     client.post(reverse("programs:row_delete", args=[batch.pk, twin.pk]))
     assert not batch.rows.filter(name="SUGENG LAGI").exists()
+
+
+def test_a_corrected_combined_list_finds_the_rows_it_corrects(login, users, units):
+    rows = [family(1, "SLAMET"), family(2, "TUKIYEM", nik="3.30606E+15")]
+    client = login(users["staff"])
+    client.post(reverse("programs:combined"), {"file": csv_file(rows, name="gabungan.csv")})
+    first = Upload.objects.get()
+    client.post(reverse("programs:upload_confirm", args=[first.pk]))
+    rejected = client.get(reverse("programs:upload_rejected", args=[first.pk])).content
+    book = openpyxl.load_workbook(io.BytesIO(rejected))
+    book.active.cell(row=2, column=3).value = make_nik()
+    fixed = io.BytesIO()
+    book.save(fixed)
+    client.post(
+        reverse("programs:combined"),
+        {"file": SimpleUploadedFile("perbaiki-1.xlsx", fixed.getvalue())},
+    )
+    second = Upload.objects.latest("pk")
+    client.post(reverse("programs:upload_confirm", args=[second.pk]))
+    batch = ProposalBatch.objects.get()
+    assert batch.combined and batch.unit == units["village_a"]
+    assert sorted(batch.rows.values_list("name", "status")) == [
+        ("SLAMET", "valid"), ("TUKIYEM", "valid")]  # fmt: skip

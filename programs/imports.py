@@ -28,9 +28,10 @@ from households.models import Region, Unit, User
 from households.regions import place_index
 
 from .checks import LABELS, Checked, ProposalChecker
-from .headers import REQUIRED_PROPOSAL
+from .headers import REQUIRED_PROPOSAL, canonical
 from .models import ProposalBatch, ProposalRow, Sector, Upload
 from .readers import ReadError, Sheet, open_sheet
+from .writers import TEMPLATE_HEADERS
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY = 1_000
@@ -160,16 +161,36 @@ def _failed(upload: Upload) -> str:
     ) % {"name": upload.filename}
 
 
-def rejected_rows(upload: Upload) -> Iterator[tuple[list[str], list[tuple[int | None, str]], str]]:
-    """The rows of this upload still waiting for a fix: (cells, problems by column, ref)."""
-    headers = upload.summary.get("headers", [])
-    columns = {canonical: i for canonical, i in upload.summary.get("columns", [])}
-    rows = upload.rows.filter(status=ProposalRow.Status.INVALID).order_by("row_number")
-    for row in rows.iterator():
+Rejected = tuple[list[str], list[tuple[int | None, str]], str]
+
+
+def rejected_rows(rows, headers: list[str], columns: dict[str, int]) -> Iterator[Rejected]:
+    """Rows waiting for a fix, laid out under `headers`: (cells, problems by column, ref).
+
+    A row keeps its own cells when it came in this layout; a row from a file laid out
+    differently (the district's combined list, say) is placed column by column.
+    """
+    for row in rows.filter(status=ProposalRow.Status.INVALID).select_related("upload"):
         cells = list(row.raw.get("cells", []))
+        own = row.upload.summary if row.upload_id else {}
+        if own.get("headers") != headers:
+            placed = [""] * len(headers)
+            for canonical, index in own.get("columns", []):
+                if canonical in columns and index < len(cells):
+                    placed[columns[canonical]] = cells[index]
+            cells = placed
         cells += [""] * (len(headers) - len(cells))
         problems = [(columns.get(p["column"]), p["message"]) for p in row.problems]
         yield cells, problems, str(row.pk)
+
+
+def layout(upload: Upload | None) -> tuple[list[str], dict[str, int]]:
+    """The headers of an upload and where each canonical column sits in them; without an
+    upload, the template's own layout."""
+    if upload is None:
+        headers = list(TEMPLATE_HEADERS)
+        return headers, {canonical(h): i for i, h in enumerate(headers) if canonical(h)}
+    return upload.summary.get("headers", []), dict(upload.summary.get("columns", []))
 
 
 def _open(upload: Upload) -> Sheet:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("proposals/<int:pk>/", views.batch_detail, name="batch"),
     path("proposals/<int:pk>/upload/", views.batch_upload, name="batch_upload"),
     path("proposals/<int:pk>/submit/", views.batch_submit, name="batch_submit"),
+    path("proposals/<int:pk>/rejected.xlsx", views.batch_rejected, name="batch_rejected"),
     path("proposals/<int:pk>/rows/<int:row>/delete/", views.row_delete, name="row_delete"),
     path("uploads/<int:pk>/", views.upload_detail, name="upload"),
     path("uploads/<int:pk>/confirm/", views.upload_confirm, name="upload_confirm"),

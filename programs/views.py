@@ -331,12 +331,31 @@ def upload_rejected(request: HttpRequest, pk: int) -> HttpResponse:
     upload = get_object_or_404(Upload.objects.for_user(request.user), pk=pk)
     response = HttpResponse(content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="perbaiki-{upload.pk}.xlsx"'
+    _write_rejected(response, upload.rows.order_by("row_number"), upload)
+    return response
+
+
+@login_required
+@require_GET
+def batch_rejected(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every row of a proposal still waiting for a fix, whichever file brought it (a village
+    cannot see the district's combined upload its rows came from)."""
+    batch = get_object_or_404(ProposalBatch.objects.for_user(request.user), pk=pk)
+    rows = batch.rows.order_by("row_number")
+    latest = rows.filter(status=ProposalRow.Status.INVALID, upload__isnull=False).last()
+    response = HttpResponse(content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="perbaiki-usulan-{batch.pk}.xlsx"'
+    _write_rejected(response, rows, latest.upload if latest else None)
+    return response
+
+
+def _write_rejected(response: HttpResponse, rows, upload: Upload | None) -> None:
+    headers, columns = imports.layout(upload)
     writers.write_rejected(
         response,
-        headers=upload.summary.get("headers", []),
-        rows=[writers.RejectedRow(*row) for row in imports.rejected_rows(upload)],
+        headers=headers,
+        rows=[writers.RejectedRow(*row) for row in imports.rejected_rows(rows, headers, columns)],
     )
-    return response
 
 
 def _batch_page(request, batch, upload_form=None, status=200) -> HttpResponse:

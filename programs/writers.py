@@ -75,6 +75,7 @@ _TEMPLATE_COLUMNS: list[tuple[str, int, bool, str]] = [
     ("NO HP", 16, True, "Nomor HP yang bisa dihubungi, contoh 081234567890."),
     ("KETERANGAN", 30, False, "Catatan lain bila perlu."),
 ]
+TEMPLATE_HEADERS = tuple(header for header, *_rest in _TEMPLATE_COLUMNS)
 
 _GUIDE_RULES = [
     "Satu baris untuk satu keluarga (KK), diisi dengan data kepala keluarga.",

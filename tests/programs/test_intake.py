@@ -481,3 +481,19 @@ def test_a_corrected_combined_list_finds_the_rows_it_corrects(login, users, unit
     assert batch.combined and batch.unit == units["village_a"]
     assert sorted(batch.rows.values_list("name", "status")) == [
         ("SLAMET", "valid"), ("TUKIYEM", "valid")]  # fmt: skip
+
+
+def test_a_village_downloads_rows_to_fix_that_came_from_the_combined_list(login, users, units):
+    rows = [family(1, "SLAMET"), family(2, "TUKIYEM", nik="3.30606E+15")]
+    staff = login(users["staff"])
+    staff.post(reverse("programs:combined"), {"file": csv_file(rows, name="gabungan.csv")})
+    staff.post(reverse("programs:upload_confirm", args=[Upload.objects.get().pk]))
+    batch = ProposalBatch.objects.get()
+    village = login(users["village"])
+    response = village.get(reverse("programs:batch_rejected", args=[batch.pk]))
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert [c.value for c in sheet[1]] == [*HEADER, "ALASAN", "ID BARIS BANSOS"]
+    assert sheet.cell(row=2, column=4).value == "TUKIYEM"
+    assert "notasi ilmiah" in sheet.cell(row=2, column=3).comment.text
+    other = login(users["village_b"])
+    assert other.get(reverse("programs:batch_rejected", args=[batch.pk])).status_code == 404

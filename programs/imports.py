@@ -36,6 +36,9 @@ from .writers import TEMPLATE_HEADERS
 log = logging.getLogger(__name__)
 PROGRESS_EVERY = 1_000
 MAX_PROPOSAL_ROWS = 200_000
+# An .xlsx is loaded whole before its rows can be counted: 256 MB of sheet XML holds far more
+# than 200,000 families and keeps a worker well under 1 GB.
+MAX_PROPOSAL_UNPACKED = 256 * 1024 * 1024
 SAVE_CHUNK = 2_000
 
 
@@ -199,6 +202,7 @@ def _open(upload: Upload) -> Sheet:
         filename=upload.filename,
         max_bytes=settings.UPLOAD_MAX_BYTES,
         max_rows=MAX_PROPOSAL_ROWS,
+        max_unpacked=MAX_PROPOSAL_UNPACKED,
     )
     missing = [c for c in REQUIRED_PROPOSAL if c not in sheet.columns.values()]
     if missing:

@@ -150,6 +150,7 @@ def open_sheet(
     max_bytes: int = 50 * 1024 * 1024,
     max_rows: int = 2_000_000,
     required_any: tuple[str, ...] = ("nik", "no_kk"),
+    max_unpacked: int = ZIP_MAX_TOTAL,
 ) -> Sheet:
     """Open a proposal or roster file and find its header row.
 
@@ -177,7 +178,7 @@ def open_sheet(
     if start.startswith(OLE_MAGIC):
         source, close = _open_xls(path, name)
     elif start.startswith(ZIP_MAGIC):
-        source, close = _open_xlsx(path, name)
+        source, close = _open_xlsx(path, name, max_unpacked)
     else:
         source, close = _open_csv(path, name, start, required_any)
     try:
@@ -287,7 +288,9 @@ def _cell_text(value: object, identifier: bool) -> str:
 # Excel ------------------------------------------------------------------------------------
 
 
-def _open_xlsx(path: Path, name: str) -> tuple[Iterator[RawRow], Callable[[], None]]:
+def _open_xlsx(
+    path: Path, name: str, max_unpacked: int = ZIP_MAX_TOTAL
+) -> tuple[Iterator[RawRow], Callable[[], None]]:
     try:
         with zipfile.ZipFile(path) as archive:
             entries = archive.infolist()
@@ -308,6 +311,16 @@ def _open_xlsx(path: Path, name: str) -> tuple[Iterator[RawRow], Callable[[], No
                 "file."
             )
             % {"name": name},
+        )
+    if unpacked > max_unpacked:
+        # calamine holds the whole sheet in memory: refuse before loading, not after.
+        raise ReadError(
+            "too_big",
+            _(
+                "%(name)s holds %(size)s MB of sheet data, more than %(limit)s MB. Split it "
+                "into smaller files, or save it as CSV, and upload again."
+            )
+            % {"name": name, "size": _megabytes(unpacked), "limit": _megabytes(max_unpacked)},
         )
     names = {entry.filename for entry in entries}
     if not {"[Content_Types].xml", "xl/workbook.xml"} <= names:

@@ -497,3 +497,17 @@ def test_a_village_downloads_rows_to_fix_that_came_from_the_combined_list(login,
     assert "notasi ilmiah" in sheet.cell(row=2, column=3).comment.text
     other = login(users["village_b"])
     assert other.get(reverse("programs:batch_rejected", args=[batch.pk])).status_code == 404
+
+
+def test_an_xlsx_too_large_to_load_safely_is_refused_before_loading(
+    login, users, batch, monkeypatch, tmp_path
+):
+    monkeypatch.setattr("programs.imports.MAX_PROPOSAL_UNPACKED", 1024)
+    book = openpyxl.Workbook()
+    book.active.append(HEADER)
+    for i in range(1, 200):
+        book.active.append(family(i, f"WARGA {i}"))
+    path = tmp_path / "besar.xlsx"
+    book.save(path)
+    up = upload(login(users["village"]), batch, SimpleUploadedFile("besar.xlsx", path.read_bytes()))
+    assert up.status == "refused" and "simpan sebagai CSV" in up.error

@@ -3,7 +3,7 @@ worker); the functions behind them make that harmless."""
 
 from celery import shared_task
 
-from . import imports
+from . import imports, rosters
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -18,6 +18,4 @@ def save_upload(upload_id: int) -> None:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def import_roster(upload_id: int) -> None:
-    from . import rosters
-
     rosters.run_import(upload_id)

@@ -13,7 +13,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from households.models import User
 
-from . import imports, tasks, writers
+from . import imports, rosters, tasks, writers
 from .checks import LABELS
 from .filters import BatchFilter
 from .forms import BatchForm, ProgramForm, RosterImportForm, UploadForm
@@ -259,8 +259,6 @@ def roster_import(request: HttpRequest, code: str) -> HttpResponse:
     program = get_object_or_404(Program, code=code)
     form = RosterImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        from . import rosters
-
         upload = rosters.start_import(
             program=program,
             period=form.cleaned_data["period"],

@@ -511,3 +511,34 @@ def test_an_xlsx_too_large_to_load_safely_is_refused_before_loading(
     book.save(path)
     up = upload(login(users["village"]), batch, SimpleUploadedFile("besar.xlsx", path.read_bytes()))
     assert up.status == "refused" and "simpan sebagai CSV" in up.error
+
+
+@pytest.mark.parametrize("role", ["village_b", "agency", "desk", "head"])
+@pytest.mark.parametrize("action", ["programs:upload_confirm", "programs:upload_cancel"])
+def test_nobody_else_confirms_or_cancels_an_operators_upload(
+    login, users, batch, mixed_rows, role, action
+):
+    up = upload(login(users["village"]), batch, csv_file(mixed_rows))
+    login(users[role]).post(reverse(action, args=[up.pk]))
+    up.refresh_from_db()
+    assert up.status == "checked" and not batch.rows.exists()
+
+
+@pytest.mark.parametrize("role", ["staff", "head", "desk", "agency", "village_b"])
+def test_only_the_villages_own_operator_uploads_into_or_submits_its_proposal(
+    login, users, batch, mixed_rows, role
+):
+    client = login(users[role])
+    upload_response = client.post(
+        reverse("programs:batch_upload", args=[batch.pk]), {"file": csv_file(mixed_rows)}
+    )
+    submit_response = client.post(reverse("programs:batch_submit", args=[batch.pk]))
+    batch.refresh_from_db()
+    assert {upload_response.status_code, submit_response.status_code} <= {403, 404}
+    assert batch.status == "draft" and not Upload.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["village", "agency", "head", "desk"])
+def test_only_staff_upload_the_combined_list(login, users, role, mixed_rows):
+    response = login(users[role]).post(reverse("programs:combined"), {"file": csv_file(mixed_rows)})
+    assert response.status_code == 403 and not Upload.objects.exists()

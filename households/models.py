@@ -157,6 +157,16 @@ class User(AbstractUser):
         return self.role in self.DISTRICT_ROLES
 
     @property
+    def sees_all_proposals(self) -> bool:
+        """District roles that work on proposals; the complaint desk does not."""
+        return self.role in (self.Role.ADMIN, self.Role.STAFF, self.Role.HEAD)
+
+    @property
+    def proposes(self) -> bool:
+        """A village or agency operator, who sees only their own unit's proposals."""
+        return bool(self.unit_id) and self.role in self.UNIT_KIND
+
+    @property
     def can_reveal_ids(self) -> bool:
         return self.role in self.REVEAL_ROLES
 

@@ -221,11 +221,9 @@ class Sector(models.Model):
 
 class BatchQuerySet(models.QuerySet):
     def for_user(self, user) -> BatchQuerySet:
-        if user.role in (User.Role.ADMIN, User.Role.STAFF, User.Role.HEAD):
+        if user.sees_all_proposals:
             return self
-        if user.unit_id and user.role in (User.Role.VILLAGE, User.Role.AGENCY):
-            return self.filter(unit_id=user.unit_id)
-        return self.none()
+        return self.filter(unit_id=user.unit_id) if user.proposes else self.none()
 
 
 class ProposalBatch(models.Model):
@@ -287,11 +285,9 @@ class ProposalBatch(models.Model):
 
 class UploadQuerySet(models.QuerySet):
     def for_user(self, user) -> UploadQuerySet:
-        if user.role in (User.Role.ADMIN, User.Role.STAFF, User.Role.HEAD):
+        if user.sees_all_proposals:
             return self
-        if user.unit_id and user.role in (User.Role.VILLAGE, User.Role.AGENCY):
-            return self.filter(batch__unit_id=user.unit_id)
-        return self.none()
+        return self.filter(batch__unit_id=user.unit_id) if user.proposes else self.none()
 
 
 class Upload(models.Model):

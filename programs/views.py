@@ -140,7 +140,7 @@ def _unit_batch(request: HttpRequest, pk: int) -> ProposalBatch:
 @require_http_methods(["GET", "POST"])
 def batch_create(request: HttpRequest) -> HttpResponse:
     unit = request.user.unit
-    if unit is None or request.user.role not in User.UNIT_KIND:
+    if not request.user.proposes:
         raise PermissionDenied
     form = BatchForm(request.POST or None, unit=unit)
     if request.method == "POST" and form.is_valid():

@@ -67,8 +67,10 @@ class ReviewPair(models.Model):
 
     run = models.ForeignKey(Run, models.CASCADE, related_name="pairs")
     proposal_row = models.ForeignKey(ProposalRow, models.PROTECT, related_name="+")
+    # No database constraint: PostgreSQL cannot point a foreign key at the partitioned roster
+    # table by id alone. Roster rows of a version that was ever active are never deleted.
     roster_row = models.ForeignKey(
-        RosterRow, models.PROTECT, null=True, blank=True, related_name="+"
+        RosterRow, models.PROTECT, null=True, blank=True, related_name="+", db_constraint=False
     )
     other_proposal = models.ForeignKey(
         ProposalRow, models.PROTECT, null=True, blank=True, related_name="+"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 from lokal.provinces import PROVINCES
-from lokal.wilayah import wilayah_name
+from lokal.wilayah import list_wilayah, wilayah_name
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 _SEPARATORS = re.compile(r"(?<=[0-9])[\s.\-]+(?=[0-9])")
@@ -247,6 +247,19 @@ def _known_district(six: str) -> bool:
         and wilayah_name(code[:5]) is not None
         and wilayah_name(code) is not None
     )
+
+
+@functools.cache
+def known_districts() -> frozenset[str]:
+    """The six digits of every kecamatan `_known_district` accepts, for checks that run in the
+    database (a roster's bulk load) and must agree with this module."""
+    codes = (
+        kec.code.replace(".", "")
+        for province in list_wilayah()
+        for regency in list_wilayah(province.code)
+        for kec in list_wilayah(regency.code)
+    )
+    return frozenset(code for code in codes if len(code) == 6 and _known_district(code))
 
 
 @functools.lru_cache(maxsize=2)

@@ -112,6 +112,12 @@ class RosterVersion(models.Model):
     created_at = models.DateTimeField(_("started"), auto_now_add=True)
     activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
+    headers = models.JSONField(
+        _("columns"),
+        default=list,
+        blank=True,
+        help_text=_("The file's header cells; each row keeps its cells in this order."),
+    )
 
     class Meta:
         ordering = ["program", "-created_at"]
@@ -161,9 +167,14 @@ class RosterRowQuerySet(models.QuerySet):
 
 class RosterRow(models.Model):
     """A family on a programme's list, as the source sent it. Damaged identifiers are kept with
-    their problem marked: the roster is the ministry's data, matched as well as it can be."""
+    their problem marked: the roster is the ministry's data, matched as well as it can be.
 
-    version = models.ForeignKey(RosterVersion, models.CASCADE, related_name="rows")
+    On PostgreSQL the table is partitioned by version: each import loads its own partition
+    and attaches it when complete (see programs.bulk), so `id` is unique by its sequence and
+    the database key is (id, version)."""
+
+    # No index of its own: the unique (version, row_number) serves lookups by version.
+    version = models.ForeignKey(RosterVersion, models.CASCADE, related_name="rows", db_index=False)
     row_number = models.PositiveIntegerField(_("row"))
     source_id = models.CharField(_("id in source"), max_length=40, blank=True)
     no_kk = models.CharField(_("No. KK"), max_length=16, blank=True)
@@ -184,7 +195,9 @@ class RosterRow(models.Model):
         verbose_name=_("desa or kelurahan"),
     )
     desil = models.PositiveSmallIntegerField(_("desil"), null=True, blank=True)
-    raw = models.JSONField(_("source row"), default=dict)
+    # Every cell of the row as written, in the order of the version's headers (cells past
+    # the last header follow when any of them holds something).
+    raw = models.JSONField(_("source row"), default=list)
     problems = models.JSONField(_("problems"), default=list, blank=True)
     objects = RosterRowQuerySet.as_manager()
 
@@ -203,6 +216,27 @@ class RosterRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version_id}:{self.row_number}"
+
+    @property
+    def source(self) -> dict[str, str]:
+        """The row as the source wrote it, by header, blank cells left out; a cell under a blank
+        header or past the last header is named by its column letter."""
+        headers = self.version.headers
+        return {
+            (headers[i] if i < len(headers) and headers[i] else column_letter(i)): cell
+            for i, cell in enumerate(self.raw)
+            if cell
+        }
+
+
+def column_letter(index: int) -> str:
+    """0 -> "A", 25 -> "Z", 26 -> "AA": the column as Excel names it."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 class Sector(models.Model):

@@ -85,6 +85,8 @@ class Sheet:
     ignored: list[str]  # header texts not recognised
     duplicates: list[str] = field(default_factory=list)  # headers of a column already mapped
     repeated_headers: list[int] = field(default_factory=list)  # filled while rows() runs
+    # A CSV file: its encoding and delimiter (a bulk loader may read its bytes directly).
+    text: "CsvText | None" = None
     _source: Iterator[RawRow] | None = field(default=None, repr=False, compare=False)
     _close: Callable[[], None] | None = field(default=None, repr=False, compare=False)
     _max_rows: int = field(default=0, repr=False, compare=False)
@@ -115,19 +117,16 @@ class Sheet:
                     self.repeated_headers.append(line)
                     continue
                 if number >= self._max_rows:
-                    raise ReadError(
-                        "too_many_rows",
-                        _(
-                            "%(name)s has more than %(limit)s data rows, the most one file may "
-                            "hold. Split it into smaller files and upload them one by one."
-                        )
-                        % {"name": self.filename, "limit": self._max_rows},
-                    )
+                    raise too_many_rows(self.filename, self._max_rows)
                 number += 1
                 values = {name: _at(cells, i) for i, name in self.columns.items()}
                 yield SourceRow(number, line, values, cells)
         finally:
             self.close()
+
+    @property
+    def max_rows(self) -> int:
+        return self._max_rows
 
     def close(self) -> None:
         """Release the file and the memory it holds; rows() does this itself when it ends."""
@@ -175,12 +174,13 @@ def open_sheet(
         )
     with path.open("rb") as file:
         start = file.read(4096)
+    text = None
     if start.startswith(OLE_MAGIC):
         source, close = _open_xls(path, name)
     elif start.startswith(ZIP_MAGIC):
         source, close = _open_xlsx(path, name, max_unpacked)
     else:
-        source, close = _open_csv(path, name, start, required_any)
+        source, close, text = _open_csv(path, name, start, required_any)
     try:
         header = _find_header(source, required_any, name)
     except BaseException:
@@ -193,6 +193,7 @@ def open_sheet(
         columns=header.columns,
         ignored=header.ignored,
         duplicates=header.duplicates,
+        text=text,
         _source=source,
         _close=close,
         _max_rows=max_rows,
@@ -448,9 +449,15 @@ def _ole_stream_names(path: Path) -> set[str]:
 # CSV --------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class CsvText:
+    encoding: str  # "utf-8-sig" (with or without a BOM) or "cp1252"
+    delimiter: str
+
+
 def _open_csv(
     path: Path, name: str, start: bytes, required_any: tuple[str, ...]
-) -> tuple[Iterator[RawRow], Callable[[], None]]:
+) -> tuple[Iterator[RawRow], Callable[[], None], CsvText]:
     if start.startswith(BINARY_MAGIC):
         raise _wrong_type(name)
     if b"\0" in start and not start.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -494,7 +501,7 @@ def _open_csv(
         finally:
             text.close()
 
-    return read(), text.close
+    return read(), text.close, CsvText(encoding, delimiter)
 
 
 def _text_encoding(path: Path) -> str | None:
@@ -537,6 +544,23 @@ def _sniff_delimiter(path: Path, encoding: str, required_any: tuple[str, ...]) -
 
 
 # Messages ---------------------------------------------------------------------------------
+
+
+def too_many_rows(name: str, limit: int) -> ReadError:
+    return ReadError(
+        "too_many_rows",
+        _(
+            "%(name)s has more than %(limit)s data rows, the most one file may hold. Split it "
+            "into smaller files and upload them one by one."
+        )
+        % {"name": name, "limit": limit},
+    )
+
+
+def cell_text(value: object) -> str:
+    """A text cell as `Sheet.rows` hands it over (surrounding blanks and one leading
+    apostrophe removed); for loaders that read a CSV file's cells themselves."""
+    return _cell_text(value, False)
 
 
 def _megabytes(size: int) -> str:

@@ -7,6 +7,9 @@ stays "importing", invisible to matching, until the last row is stored; only the
 replace the programme's active list. A refused or failed import leaves no rows behind and the
 previous list active and whole.
 
+PostgreSQL stores the rows set-based (programs.bulk); other databases (SQLite in development)
+row by row here. Both follow the rules of programs.roster_values, and a test holds them equal.
+
 The same two calls serve the browser (a Celery task runs `run_import`) and the
 `import_roster` command:
 
@@ -17,19 +20,15 @@ The same two calls serve the browser (a Celery task runs `run_import`) and the
 from __future__ import annotations
 
 import contextlib
-import datetime
 import hashlib
 import itertools
-import json
 import logging
-import operator
 import os
-import re
 import shutil
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from django.conf import settings
@@ -38,33 +37,16 @@ from django.db import connection, reset_queries, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from households.address import fold_name, normalize_rt_rw
-from households.identity import _issue_dates, _known_district, _nik_dates, check_nik, check_no_kk
-from households.regions import place_index
-from programs.checks import parse_date, parse_sex
+from programs import bulk
 from programs.imports import sheet_summary
-from programs.models import Program, RosterRow, RosterVersion, Upload
+from programs.models import Program, RosterRow, RosterVersion, Upload, column_letter
 from programs.readers import ReadError, Sheet, SourceRow, open_sheet
+from programs.roster_values import LENGTHS, Counts, Values
 
 logger = logging.getLogger(__name__)
 
 CHUNK_ROWS = 10_000  # rows stored and committed together; the progress bar moves per chunk
 MAX_ROWS = 2_000_000  # a province's roster; a bigger file is refused, not cut short
-CACHE_LIMIT = 200_000  # distinct texts remembered per lookup before its memo starts over
-COPY_BATCH = 1_000  # COPY lines joined into one write
-
-# RosterRow columns in the order each converted row is built.
-FIELDS = (
-    *("version", "row_number", "source_id", "no_kk", "nik", "name", "sex", "birth_date"),
-    *("mother_name", "address", "rt", "rw", "desa", "desil", "raw", "problems"),
-)
-
-# The canonical columns a row is read from, in the order the converter unpacks them.
-READ = (
-    *("nik", "no_kk", "tanggal_lahir", "desil", "desa", "kecamatan", "id", "nama", "nama_ibu"),
-    *("jenis_kelamin", "rt", "rw", "alamat"),
-)
-_JSON_SPECIAL = re.compile(r'["\\\x00-\x1f]')  # what JSON escapes in a string
 
 Progress = Callable[[Upload], None]
 
@@ -103,8 +85,8 @@ def run_import(upload_id: int, *, progress: Progress | None = None) -> Upload:
 
     Safe to run again (a retried task, a killed worker): a finished upload is returned as it
     is; otherwise whatever an earlier attempt stored is thrown away and the file is read from
-    the start. Rows are committed every CHUNK_ROWS, with the upload's counters, so the page can
-    show progress; `progress(upload)` is called after each chunk too.
+    the start. The upload's counters move with every chunk stored, so the page can show
+    progress; `progress(upload)` is called after each chunk too.
 
     A file that cannot be read is refused: the upload says why and nothing is raised. Any
     other error also leaves no rows behind, then is raised again for the task to report.
@@ -132,7 +114,23 @@ def run_import(upload_id: int, *, progress: Progress | None = None) -> Upload:
                 required_any=("nik", "no_kk"),
             ) as sheet,
         ):
-            counts = _store_rows(upload, sheet, progress)
+            version.headers = raw_keys(sheet.headers)
+            version.save(update_fields=["headers"])
+            values = Values(carries_desil=version.program.carries_desil, sheet=sheet)
+            if connection.vendor == "postgresql":
+                counts = bulk.store(upload, sheet, path, values, progress)
+            else:
+                counts = _store_rows(upload, sheet, values, progress)
+            if not counts.read:
+                # A header alone would replace the programme's whole list with an empty one.
+                raise ReadError(
+                    "empty",
+                    _(
+                        "%(name)s has a header row but no data rows below it. Check that you "
+                        "chose the right file and sheet."
+                    )
+                    % {"name": upload.filename},
+                )
             _finish(upload, version, sheet, counts, time.monotonic() - started)
     except ReadError as refused:
         _discard(upload, version, refused.message)
@@ -188,66 +186,58 @@ def _restart(upload: Upload, version: RosterVersion) -> None:
         )
 
 
-def _store_rows(upload: Upload, sheet: Sheet, progress: Progress | None) -> _Converter:
-    """Convert and store the rows chunk by chunk, keeping the counts on the upload; returns the
-    converter, which knows what problems it met."""
-    copy = connection.vendor == "postgresql"
-    convert = _Converter(upload.version, sheet, copy_text=copy)
-    write = _copy_rows if copy else _create_rows
+def _store_rows(upload: Upload, sheet: Sheet, values: Values, progress: Progress | None) -> Counts:
+    """Other databases than PostgreSQL (SQLite in development): convert and store the rows
+    chunk by chunk with bulk_create, keeping the counts on the upload."""
+    counts = Counts()
+    convert = _Converter(upload.version, sheet, values, counts)
     rows = sheet.rows()
-    while True:
+    while chunk := [convert(row) for row in itertools.islice(rows, CHUNK_ROWS)]:
         with transaction.atomic():
-            # Each row is converted as it is sent, so PostgreSQL indexes the rows already
-            # received while Python reads the next ones.
-            stored = write(map(convert, itertools.islice(rows, CHUNK_ROWS)))
-            if not stored:
-                break
-            upload.rows_read = convert.read
-            upload.rows_saved += stored
-            upload.rows_invalid = convert.invalid
-            upload.rows_valid = convert.read - convert.invalid
-            Upload.objects.filter(pk=upload.pk).update(
-                rows_read=upload.rows_read,
-                rows_saved=upload.rows_saved,
-                rows_invalid=upload.rows_invalid,
-                rows_valid=upload.rows_valid,
-            )
+            RosterRow.objects.bulk_create(chunk, batch_size=2_000)
+            upload.rows_saved += len(chunk)
+            _count(upload, counts)
         reset_queries()  # with DEBUG on, Django would keep every INSERT it ran
         if progress is not None:
             progress(upload)
-    if not convert.read:
-        # A header alone would replace the programme's whole list with an empty one.
-        raise ReadError(
-            "empty",
-            _(
-                "%(name)s has a header row but no data rows below it. Check that you chose the "
-                "right file and sheet."
-            )
-            % {"name": upload.filename},
-        )
-    return convert
+    return counts
+
+
+def _count(upload: Upload, counts: Counts) -> None:
+    """Keep the upload's counters (what the progress bar shows) in step with `counts`."""
+    upload.rows_read = counts.read
+    upload.rows_invalid = counts.invalid
+    upload.rows_valid = counts.read - counts.invalid
+    Upload.objects.filter(pk=upload.pk).update(
+        rows_read=upload.rows_read,
+        rows_saved=upload.rows_saved,
+        rows_invalid=upload.rows_invalid,
+        rows_valid=upload.rows_valid,
+    )
 
 
 def _finish(
-    upload: Upload, version: RosterVersion, sheet: Sheet, convert: _Converter, seconds: float
+    upload: Upload, version: RosterVersion, sheet: Sheet, counts: Counts, seconds: float
 ) -> None:
     """The whole file is in: the version replaces the active list, the upload is done."""
     upload.summary = {
-        **sheet_summary(sheet, convert.kinds),
+        **sheet_summary(sheet, counts.kinds),
         "duplicates": sheet.duplicates,
-        "damaged_identifiers": convert.damaged,
-        "desa_not_found": convert.desa_not_found,
+        "damaged_identifiers": counts.damaged,
+        "desa_not_found": counts.desa_not_found,
         "seconds": round(seconds, 1),
     }
     with transaction.atomic():
         # A second attempt running at the same time (a task delivered twice) may have deleted
         # rows under this one: a version goes live only with every row of the file.
         current = RosterVersion.objects.select_for_update().get(pk=version.pk)
+        if connection.vendor == "postgresql":
+            bulk.attach(version)
         stored = RosterRow.objects.filter(version=version).count()
         if current.status != RosterVersion.Status.IMPORTING or stored != upload.rows_saved:
             raise RuntimeError(f"version {version.pk} changed under its import ({stored} rows)")
         version.row_count = upload.rows_saved
-        version.problem_count = convert.damaged
+        version.problem_count = counts.damaged
         version.save(update_fields=["row_count", "problem_count"])
         version.activate()
         upload.status = Upload.Status.DONE
@@ -282,6 +272,8 @@ def _delete_rows(version: RosterVersion) -> None:
     column = connection.ops.quote_name(RosterRow._meta.get_field("version").column)
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {table} WHERE {column} = %s", [version.pk])
+    if connection.vendor == "postgresql":
+        bulk.drop(version)  # the tables of an unfinished bulk load
 
 
 @contextlib.contextmanager
@@ -302,309 +294,89 @@ def _local_path(upload: Upload) -> Iterator[Path]:
         yield Path(local.name)
 
 
-# Storing ----------------------------------------------------------------------------------
-
-
-def _copy_rows(lines: Iterable[str]) -> int:
-    """PostgreSQL: COPY FROM STDIN, tens of times faster than INSERT for a roster. The rows
-    arrive as lines of COPY's text format (the converter writes them), sent a batch at a time:
-    far cheaper than having psycopg adapt every value of every row."""
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(RosterRow._meta.get_field(name).column) for name in FIELDS)
-    sql = f"COPY {quote(RosterRow._meta.db_table)} ({columns}) FROM STDIN"
-    count = 0
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        while batch := list(itertools.islice(lines, COPY_BATCH)):
-            copy.write("".join(batch))
-            count += len(batch)
-    return count
-
-
-def _create_rows(rows: Iterable[tuple]) -> int:
-    """Other databases (SQLite in development): bulk_create."""
-    names = [RosterRow._meta.get_field(name).attname for name in FIELDS]
-    objects = [RosterRow(**dict(zip(names, row, strict=True))) for row in rows]
-    RosterRow.objects.bulk_create(objects, batch_size=2_000)
-    return len(objects)
-
-
-# One row ----------------------------------------------------------------------------------
+# One row (the row-by-row path) -----------------------------------------------------------
 
 
 class _Converter:
-    """Turns a SourceRow into the values of a RosterRow (in FIELDS order) and counts problems.
+    """Turns a SourceRow into a RosterRow and counts its problems (what programs.bulk does in
+    SQL on PostgreSQL, with the same Values)."""
 
-    Rosters repeat the same villages, dates and RT numbers hundreds of thousands of times, so
-    every lookup is remembered for the length of the import. With `copy_text` a row becomes a
-    line of COPY's text format instead of a tuple: each memo then keeps the value already
-    written out, and the clean NIK / No. KK of most rows is recognised from the identity
-    module's own tables without a call per number.
-    """
+    def __init__(self, version: RosterVersion, sheet: Sheet, values: Values, counts: Counts):
+        self.version = version
+        self.values = values
+        self.counts = counts
+        self.width = len(sheet.headers)
 
-    def __init__(self, version: RosterVersion, sheet: Sheet, *, copy_text: bool) -> None:
-        self.copy_text = copy_text
-        self.json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-        self.version_id = version.pk
-        self.prefix = f"{version.pk}\t"
-        self.desil = version.program.carries_desil
-        self.keys = _raw_keys(sheet.headers)
-        self.places = place_index() if "desa" in sheet.columns.values() else None
-        self.today = datetime.date.today()
-        self.lengths = tuple(
-            RosterRow._meta.get_field(name).max_length
-            for name in ("source_id", "name", "mother_name", "address")
-        )
-        # The cells a row needs, picked by index in one call (READ's order); a column the file
-        # lacks points at the last cell of `tail`, always blank, as do cells past a short row.
-        index = {name: i for i, name in sheet.columns.items()}
-        width = max(index.values(), default=0) + 1
-        self.tail = [""] * (width + 1)
-        self.pick = operator.itemgetter(*(index.get(name, -1) for name in READ))
-        # "KEY":" for each raw key, for rows whose cells are JSON strings as they are; not
-        # used when a header itself needs escaping (a quote or backslash in it).
-        self.json_keys = [self.json(key) + ':"' for key in self.keys]
-        if any("\\" in key for key in self.json_keys):
-            self.json_keys = []
-        self.read = self.invalid = self.damaged = self.desa_not_found = 0
-        self.kinds: Counter[str] = Counter()
-        # The identity module's tables for clean numbers (what check_nik/check_no_kk consult).
-        self._nik_dates = _nik_dates(self.today)
-        self._issue_dates = _issue_dates()
-        self._ids: dict[tuple[str, str], tuple[str, list[str], list[str]]] = {}
-        self._desa: dict[tuple[str, str], tuple[int | None, str]] = {}
-        self._dates: dict[str, tuple[datetime.date | None, str]] = {}
-        self._desils: dict[str, tuple[int | None, str]] = {}
-        self._rt: dict[str, str] = {}
-        self._names: dict[str, str] = {}
-        self._sex: dict[str, str] = {}
-
-    def __call__(self, row: SourceRow) -> tuple | str:
-        self.read += 1
-        cells = row.cells
-        (
-            nik_cell,
-            no_kk_cell,
-            born_cell,
-            desil_cell,
-            village,
-            kecamatan,
-            source_id,
-            name,
-            mother,
-            sex,
-            rt,
-            rw,
-            address,
-        ) = self.pick(cells + self.tail)
+    def __call__(self, row: SourceRow) -> RosterRow:
+        values, counts, cell = self.values, self.counts, row.values.get
+        counts.read += 1
         problems: list[str] = []
         kinds: list[str] = []
-
-        nik = nik_cell
-        if nik and not (
-            len(nik) == 16
-            and nik.isascii()
-            and nik.isdigit()
-            and nik[12:] != "0000"
-            and nik[6:12] in self._nik_dates
-            and _known_district(nik[:6])
-        ):
-            nik = self.identifier("nik", nik, problems, kinds)
-        no_kk = no_kk_cell
-        if no_kk and not (
-            len(no_kk) == 16
-            and no_kk.isascii()
-            and no_kk.isdigit()
-            and no_kk[12:] != "0000"
-            and no_kk[6:12] in self._issue_dates
-            and _known_district(no_kk[:6])
-        ):
-            no_kk = self.identifier("no_kk", no_kk, problems, kinds)
-        if not (nik_cell or no_kk_cell):
-            problems.append(_("The row has neither a NIK nor a No. KK."))
+        ids = {}
+        for column in ("nik", "no_kk"):
+            text = ids[column] = cell(column, "")
+            if text and not values.clean(column, text):
+                ids[column], messages, codes = values.identifier(column, text)
+                problems += messages
+                kinds += codes
+        if not (cell("nik") or cell("no_kk")):
+            problems.append(values.no_identifier())
             kinds.append("no_identifier")
         damaged = bool(kinds)
-
-        birth_date, birth_text = None, "\\N"
-        if born_cell:
-            birth_date, birth_text = self._dates.get(born_cell) or self.date(born_cell)
-            if birth_date is None:
-                problems.append(
-                    _("Date of birth %(value)s is not a date; write it as dd-mm-yyyy.")
-                    % {"value": born_cell}
-                )
-                kinds.append("birth_date")
-
-        desil, desil_text = None, "\\N"
-        if desil_cell and self.desil:
-            desil, desil_text = self._desils.get(desil_cell) or self.desil_value(desil_cell)
-            if desil is None:
-                problems.append(
-                    _("Desil %(value)s is not a number from 1 to 10.") % {"value": desil_cell}
-                )
-                kinds.append("desil")
-
-        desa, desa_text = None, "\\N"
-        if village and self.places is not None:
-            desa, desa_text = self._desa.get((village, kecamatan)) or self.village(
-                village, kecamatan
-            )
-            if desa is None:
-                self.desa_not_found += 1
-
+        birth_date = None
+        if born := cell("tanggal_lahir"):
+            birth_date, messages = values.birth_date(born)
+            problems += messages
+            kinds += ["birth_date"] * len(messages)
+        desil = None
+        if (text := cell("desil")) and values.carries_desil:
+            desil, messages = values.desil(text)
+            problems += messages
+            kinds += ["desil"] * len(messages)
+        desa = None
+        if (village := cell("desa")) and values.places is not None:
+            desa = values.desa(village, cell("kecamatan", ""))
+            counts.desa_not_found += desa is None
         if kinds:
-            self.invalid += 1
-            self.kinds.update(kinds)
-            self.damaged += damaged
-
-        names = self._names
-        if name:
-            name = names.get(name) or self.name(name)
-        if mother:
-            mother = names.get(mother) or self.name(mother)
-        sex = self._sex.get(sex) if sex in self._sex else self.sex(sex)
-        if rt:
-            rt = self._rt.get(rt) if rt in self._rt else self.rt_rw(rt)
-        if rw:
-            rw = self._rt.get(rw) if rw in self._rt else self.rt_rw(rw)
-        lengths = self.lengths
-        source_id = source_id[: lengths[0]]
-        name = name[: lengths[1]]
-        mother = mother[: lengths[2]]
-        address = address[: lengths[3]]
-
-        if not self.copy_text:
-            return (
-                self.version_id,
-                row.number,
-                source_id,
-                no_kk,
-                nik,
-                name,
-                sex,
-                birth_date,
-                mother,
-                address,
-                rt,
-                rw,
-                desa,
-                desil,
-                self.raw(cells),
-                problems,
-            )
-        problems_text = _copy_escape(self.json(problems)) if problems else "[]"
-        keys = self.json_keys
-        if len(cells) <= len(keys) and not _JSON_SPECIAL.search("".join(cells)):
-            # No quote, backslash or control character in any cell: each is its own JSON
-            # string, and nothing in the row needs escaping for COPY either.
-            pairs = [key + cell for key, cell in zip(keys, cells, strict=False) if cell]
-            raw_text = "{" + '",'.join(pairs) + '"}' if pairs else "{}"
-        else:
-            # JSON writes a backslash for each backslash, tab, line break or quote in a cell;
-            # every text of the row comes from its cells.
-            raw_text = self.json(self.raw(cells))
-            if "\\" in raw_text:
-                raw_text = _copy_escape(raw_text)
-                source_id = _copy_escape(source_id)
-                name = _copy_escape(name)
-                mother = _copy_escape(mother)
-                address = _copy_escape(address)
-        return (
-            f"{self.prefix}{row.number}\t{source_id}\t{no_kk}\t{nik}\t{name}\t{sex}\t"
-            f"{birth_text}\t{mother}\t{address}\t{rt}\t{rw}\t{desa_text}\t{desil_text}\t"
-            f"{raw_text}\t{problems_text}\n"
+            counts.invalid += 1
+            counts.damaged += damaged
+            counts.kinds.update(kinds)
+        rt, rw = cell("rt", ""), cell("rw", "")
+        return RosterRow(
+            version=self.version,
+            row_number=row.number,
+            source_id=cell("id", "")[: LENGTHS["id"]],
+            no_kk=ids["no_kk"],
+            nik=ids["nik"],
+            name=cell("nama", "")[: LENGTHS["nama"]],
+            sex=values.sex(cell("jenis_kelamin", "")),
+            birth_date=birth_date,
+            mother_name=cell("nama_ibu", "")[: LENGTHS["nama_ibu"]],
+            address=cell("alamat", "")[: LENGTHS["alamat"]],
+            rt=values.rt_rw(rt) if rt else "",
+            rw=values.rt_rw(rw) if rw else "",
+            desa_id=desa,
+            desil=desil,
+            raw=raw_cells(row.cells, self.width),
+            problems=problems,
         )
 
-    def identifier(self, column: str, text: str, problems: list[str], kinds: list[str]) -> str:
-        """The clean 16 digits, or "" with the identity check's errors added to the row."""
-        key = (column, text)
-        found = self._ids.get(key)
-        if found is None:
-            check = check_nik(text, today=self.today) if column == "nik" else check_no_kk(text)
-            found = (
-                check.value or "",
-                [p.message for p in check.errors],
-                [f"{column}:{p.code}" for p in check.errors],
-            )
-            if len(self._ids) >= CACHE_LIMIT:
-                self._ids.clear()
-            self._ids[key] = found
-        value, messages, codes = found
-        if codes:
-            problems += messages
-            kinds += codes
-        return value
 
-    def date(self, text: str) -> tuple[datetime.date | None, str]:
-        if len(self._dates) >= CACHE_LIMIT:
-            self._dates.clear()
-        found = parse_date(text)
-        result = self._dates[text] = (found, "\\N" if found is None else found.isoformat())
-        return result
-
-    def desil_value(self, text: str) -> tuple[int | None, str]:
-        desil = int(text) if text.isascii() and text.isdigit() else None
-        if desil is None or not 1 <= desil <= 10:
-            desil = None
-        if len(self._desils) >= CACHE_LIMIT:
-            self._desils.clear()
-        result = self._desils[text] = (desil, "\\N" if desil is None else str(desil))
-        return result
-
-    def village(self, village: str, kecamatan: str) -> tuple[int | None, str]:
-        if len(self._desa) >= CACHE_LIMIT:
-            self._desa.clear()
-        found = self.places.find(village, kecamatan)
-        result = self._desa[village, kecamatan] = (found, "\\N" if found is None else str(found))
-        return result
-
-    def rt_rw(self, text: str) -> str:
-        if len(self._rt) >= CACHE_LIMIT:
-            self._rt.clear()
-        found = self._rt[text] = normalize_rt_rw(text)
-        return found
-
-    def sex(self, text: str) -> str:
-        if len(self._sex) >= CACHE_LIMIT:
-            self._sex.clear()
-        found = self._sex[text] = parse_sex(text) or ""
-        return found
-
-    def name(self, text: str) -> str:
-        if len(self._names) >= CACHE_LIMIT:
-            self._names.clear()
-        found = self._names[text] = fold_name(text)
-        return found
-
-    def raw(self, cells: list[str]) -> dict[str, str]:
-        """The row as the source wrote it, blank cells left out: {header: cell}."""
-        keys = self.keys
-        if len(cells) > len(keys):
-            keys.extend(_column_letter(i) for i in range(len(keys), len(cells)))
-        return {key: cell for key, cell in zip(keys, cells, strict=False) if cell}
+def raw_cells(cells: list[str], width: int) -> list[str]:
+    """What RosterRow.raw keeps: one cell per header, then any cells past the last header
+    when one of them holds something."""
+    raw = cells[:width] + [""] * (width - len(cells))
+    extra = cells[width:]
+    return raw + extra if any(extra) else raw
 
 
-def _copy_escape(text: str) -> str:
-    """Text as a field of COPY's text format: backslash, tab and line breaks escaped."""
-    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-
-
-def _raw_keys(headers: list[str]) -> list[str]:
-    """One key per column for RosterRow.raw: the header as written, the column letter when the
-    header cell is blank, a number added when the same header appears twice."""
+def raw_keys(headers: list[str]) -> list[str]:
+    """One name per column for RosterVersion.headers: the header as written, the column letter
+    when the header cell is blank, a number added when the same header appears twice."""
     keys: list[str] = []
     seen: Counter[str] = Counter()
     for i, header in enumerate(headers):
-        key = header or _column_letter(i)
+        key = header or column_letter(i)
         seen[key] += 1
         keys.append(key if seen[key] == 1 else f"{key} ({seen[key]})")
     return keys
-
-
-def _column_letter(index: int) -> str:
-    """0 -> "A", 25 -> "Z", 26 -> "AA": the column as Excel names it."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters

@@ -340,6 +340,7 @@ class _Demo:
                 period=period,
                 source_name=f"{code}_3306_PURWOREJO_{period.upper().replace(' ', '_')}.xlsx",
                 imported_by=by,
+                headers=roster_headers(code),
             )
             for earlier in rosters.values():
                 earlier.latest = earlier.latest and earlier.code != code
@@ -470,7 +471,7 @@ class _Demo:
                 rw=family.rw,
                 desa=family.desa,
                 desil=desil,
-                raw=raw,
+                raw=[raw.get(header, "") for header in roster.version.headers],
                 problems=problems,
             )
         )
@@ -634,6 +635,33 @@ class _Demo:
         if layout == 1:
             raw["DESA/KELURAHAN"] = desa.title()
         return raw
+
+
+# Each roster's columns, as its source system names them (RosterVersion.headers).
+ROSTER_HEADERS = {
+    "DTSEN": [
+        *("ID DTSEN", "NOMOR KK", "NIK", "NAMA", "JENIS KELAMIN", "TANGGAL LAHIR", "ALAMAT"),
+        *("RT", "RW", "DESA/KELURAHAN", "KECAMATAN", "NAMA IBU KANDUNG", "DESIL"),
+    ],
+    "DTKS": [
+        *("IDDTKS", "NoKK", "NIK", "Nama", "JnsKel", "TglLahir", "Alamat", "RT", "RW"),
+        *("NMKEL", "NMKEC", "NamaIbu"),
+    ],
+    "PKH": [
+        *("ID_PESERTA", "NOMOR KK", "NOMOR NIK", "NAMA PENERIMA", "JK", "TGL LAHIR"),
+        *("ALAMAT", "DESA/KELURAHAN", "KECAMATAN"),
+    ],
+    "other": [
+        *("NO", "NO KK", "NIK", "NAMA KK", "L/P", "TGL LAHIR", "ALAMAT", "RT", "RW"),
+        *("DESA", "KECAMATAN"),
+    ],
+}
+
+
+def roster_headers(code: str) -> list[str]:
+    if code in ("PKH", "BPNT", "BST", "SEMBAKO"):
+        code = "PKH"
+    return ROSTER_HEADERS.get(code, ROSTER_HEADERS["other"])
 
 
 def _roster_raw(

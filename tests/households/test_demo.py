@@ -117,7 +117,7 @@ def test_damaged_roster_rows_keep_the_raw_value_and_say_what_is_wrong(demo):
     damaged = RosterRow.objects.exclude(problems=[])
     assert damaged.exists()
     for row in damaged:
-        raw = row.raw.get("NIK") or row.raw.get("NOMOR NIK")
+        raw = row.source.get("NIK") or row.source.get("NOMOR NIK")
         assert row.nik == ""
         assert row.problems == [p.message for p in identity.check_nik(raw).errors]
 

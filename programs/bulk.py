@@ -57,6 +57,8 @@ WORKERS = 2  # connections inserting or indexing at once
 WHITESPACE = "".join(c for c in map(chr, range(0x110000)) if c.isspace())  # what strip() strips
 DIGITS = "0123456789"
 
+PLACE = ("rt", "rw", "desa", "kecamatan")
+
 Progress = Callable[[Upload], None]
 
 
@@ -320,56 +322,47 @@ class _Load:
         """Ask Values once per distinct text; the answers go into the lookup table."""
         values, counts, cell = self.values, self.counts, self.cell
         nik, no_kk = cell("nik"), cell("no_kk")
-        needed = [
-            *("nik", "no_kk", "tanggal_lahir", "desil", "jenis_kelamin", "rt", "rw"),
-            *("desa", "kecamatan"),
-        ]
-        sql = f"""
-            SELECT {{half}}, count(*)
+        # Two halves, one per connection: the identifiers and dates, and the rest. Each row
+        # of the answer: kind, text, kecamatan, "no identifier", rows.
+        first = f"""
+            SELECT CASE WHEN GROUPING(a) = 0 THEN 'nik' WHEN GROUPING(b) = 0 THEN 'no_kk'
+                        ELSE 'born' END, coalesce(a, b, d), NULL, NULL, count(*)
             FROM (
                 SELECT CASE WHEN {nik} <> '' AND NOT {_clean(nik, "nik_dates")}
                             THEN {nik} END AS a,
                        CASE WHEN {no_kk} <> '' AND NOT {_clean(no_kk, "issue_dates")}
                             THEN {no_kk} END AS b,
-                       nullif({cell("tanggal_lahir")}, '') AS d,
-                       nullif({cell("desil")}, '') AS e,
+                       nullif({cell("tanggal_lahir")}, '') AS d
+                FROM {self.source(["nik", "no_kk", "tanggal_lahir"])}
+            ) t
+            GROUP BY GROUPING SETS ((a), (b), (d))
+        """
+        second = f"""
+            SELECT CASE WHEN GROUPING(e) = 0 THEN 'desil' WHEN GROUPING(f) = 0 THEN 'sex'
+                        WHEN GROUPING(r) = 0 OR GROUPING(w) = 0 THEN 'rt'
+                        WHEN GROUPING(v) = 0 THEN 'desa' ELSE 'none' END,
+                   coalesce(e, f, r, w, v), k, z, count(*)
+            FROM (
+                SELECT nullif({cell("desil")}, '') AS e,
                        {cell("jenis_kelamin")} AS f,
                        nullif({cell("rt")}, '') AS r,
                        nullif({cell("rw")}, '') AS w,
                        nullif({cell("desa")}, '') AS v,
                        {cell("kecamatan")} AS k,
                        {nik} = '' AND {no_kk} = '' AS z
-                FROM {self.source(needed)}
+                FROM {self.source(["nik", "no_kk", "desil", "jenis_kelamin", *PLACE])}
             ) t
-            GROUP BY GROUPING SETS ({{sets}})
+            GROUP BY GROUPING SETS ((e), (f), (r), (w), (v, k), (z))
         """
         params = {
             "nik_dates": sorted(values.nik_dates),
             "issue_dates": sorted(values.issue_dates),
             "districts": sorted(known_districts()),
         }
+        tasks = [_bind(_execute, first, params, True), _bind(_execute, second, {}, True)]
+        survey = [row for rows in _run(tasks) for row in rows]
         rows: list[tuple] = []  # (kind, text, kecamatan, value, number, day, messages)
         rt_texts: set[str] = set()  # RT and RW share one lookup
-        # Two halves, one per connection: the identifiers and dates, and the rest. Each row
-        # of the answer: kind, text, kecamatan, "no identifier", rows.
-        halves = [
-            (
-                "CASE WHEN GROUPING(a) = 0 THEN 'nik' WHEN GROUPING(b) = 0 THEN 'no_kk' "
-                "ELSE 'born' END, coalesce(a, b, d), NULL, NULL",
-                "(a), (b), (d)",
-            ),
-            (
-                "CASE WHEN GROUPING(e) = 0 THEN 'desil' WHEN GROUPING(f) = 0 THEN 'sex' "
-                "WHEN GROUPING(r) = 0 OR GROUPING(w) = 0 THEN 'rt' "
-                "WHEN GROUPING(v) = 0 THEN 'desa' ELSE 'none' END, coalesce(e, f, r, w, v), k, z",
-                "(e), (f), (r), (w), (v, k), (z)",
-            ),
-        ]
-        tasks = [
-            _bind(_execute, sql.replace("{half}", half).replace("{sets}", sets), params, True)
-            for half, sets in halves
-        ]
-        survey = [row for rows in _run(tasks) for row in rows]
         for kind, text, kecamatan, missing, n in survey:
             if kind == "none":
                 if missing:

@@ -43,7 +43,7 @@ from django.db import DataError, connection, transaction
 from households.identity import known_districts
 from programs.headers import fold_header
 from programs.models import RosterRow, RosterVersion, Upload
-from programs.readers import CsvText, Sheet, cell_text, too_many_rows
+from programs.readers import CsvText, Sheet, cell_text, row_key, too_many_rows
 from programs.roster_values import LENGTHS, Counts, Values
 
 logger = logging.getLogger(__name__)
@@ -258,9 +258,7 @@ class _Load:
     def _skip_rows(self) -> None:
         """Blank rows and the header repeated inside the data are not data rows (as
         `Sheet.rows` decides): found among a few candidates, checked in Python, deleted."""
-        header_key = tuple(fold_header(cell) for cell in self.sheet.headers)
-        while header_key and not header_key[-1]:
-            header_key = header_key[:-1]
+        header_key = row_key(self.sheet.headers)
         every = ", ".join(f"c{i}" for i in range(self.width))
         probe = f"c{self._probe()}"
         with connection.cursor() as cursor:
@@ -272,12 +270,9 @@ class _Load:
             )
             for seq, *raw in cursor.fetchall():
                 cells = [cell_text(value) for value in raw]
-                key = [fold_header(cell) for cell in cells]
-                while key and not key[-1]:
-                    key.pop()
                 if not any(cells):
                     self.skipped.append(seq)
-                elif tuple(key) == header_key:
+                elif row_key(cells) == header_key:
                     self.skipped.append(seq)
                     self.sheet.repeated_headers.append(self.sheet.header_line + seq)
             if self.skipped:

@@ -102,7 +102,7 @@ class Sheet:
         source, self._source = self._source, None
         if source is None:
             raise RuntimeError("Sheet.rows() can be called only once")
-        header_key = _row_key(self.headers)
+        header_key = row_key(self.headers)
         probe = min(self.columns)  # folding one cell first keeps the check cheap on data rows
         identifiers = {i for i, name in self.columns.items() if name in IDENTIFIER_COLUMNS}
         number = 0
@@ -112,7 +112,7 @@ class Sheet:
                 if not any(cells):
                     continue
                 if fold_header(_at(cells, probe)) == header_key[probe] and (
-                    _row_key(cells) == header_key
+                    row_key(cells) == header_key
                 ):
                     self.repeated_headers.append(line)
                     continue
@@ -247,7 +247,8 @@ def _find_header(source: Iterator[RawRow], required_any: tuple[str, ...], name: 
     )
 
 
-def _row_key(cells: list[str]) -> tuple[str, ...]:
+def row_key(cells: list[str]) -> tuple[str, ...]:
+    """A row folded as headers are, trailing blanks dropped: how a repeated header is known."""
     key = [fold_header(cell) for cell in cells]
     while key and not key[-1]:
         key.pop()

@@ -82,6 +82,7 @@ def drop(version: RosterVersion) -> None:
 
 def attach(version: RosterVersion) -> None:
     """Make the loaded rows the version's partition: one statement, visible with the commit."""
+    started = time.monotonic()
     with connection.cursor() as cursor:
         cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [partition(version)])
         if cursor.fetchone()[0]:
@@ -89,6 +90,7 @@ def attach(version: RosterVersion) -> None:
                 f"ALTER TABLE {TABLE} ATTACH PARTITION {partition(version)} "
                 f"FOR VALUES IN ({int(version.pk)})"
             )
+    logger.debug("roster version %s: attach %.2f s", version.pk, time.monotonic() - started)
 
 
 def store(
@@ -149,7 +151,7 @@ class _Load:
         self.skipped: list[int] = []  # stage rows that are not data rows (blank, header again)
         self.extra = False  # some row had cells past the header's last column
         self.index_of = {name: i for i, name in sheet.columns.items()}
-        self.damage: list[str] = []  # the messages that mark a damaged identifier
+        self.damage: set[str] = set()  # the messages that mark a damaged identifier
 
     # 1. Stage ---------------------------------------------------------------------------
 
@@ -261,7 +263,8 @@ class _Load:
         header_key = row_key(self.sheet.headers)
         every = ", ".join(f"c{i}" for i in range(self.width))
         probe = f"c{self._probe()}"
-        with connection.cursor() as cursor:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
             cursor.execute(
                 f"SELECT seq, {every} FROM {self.stage_table} "
                 f"WHERE btrim(array_to_string(ARRAY[{every}], ''), %s) = '' "
@@ -362,14 +365,14 @@ class _Load:
             if kind == "none":
                 if missing:
                     counts.kinds["no_identifier"] += n
-                    self.damage.append(values.no_identifier())
+                    self.damage.add(values.no_identifier())
                 continue
             if text is None:
                 continue
             if kind in ("nik", "no_kk"):
                 value, messages, codes = values.identifier(kind, text)
                 rows.append((kind, text, "", value, None, None, json.dumps(messages)))
-                self.damage += messages
+                self.damage.update(messages)
                 for code in codes:
                     counts.kinds[code] += n
             elif kind == "born":
@@ -421,11 +424,12 @@ class _Load:
         upload, counts = self.upload, self.counts
         upload.rows_saved = 0
         no_identifier = json.dumps([self.values.no_identifier()], ensure_ascii=False)
+        damage = sorted(self.damage)
         tasks = [
             _bind(
                 _execute,
                 sql,
-                {"low": a, "high": b, "damage": self.damage, "no_identifier": no_identifier},
+                {"low": a, "high": b, "damage": damage, "no_identifier": no_identifier},
             )
             for a, b in chunks
         ]
@@ -504,14 +508,34 @@ class _Load:
     # 4. Index ---------------------------------------------------------------------------
 
     def index(self) -> None:
-        """The parent table's indexes, built on the partition (ATTACH then adopts them)."""
+        """The parent table's indexes, built on the partition two at a time. An index behind
+        a constraint of the parent (the primary key, the unique row number) becomes the same
+        constraint on the partition, or ATTACH would build it a second time, alone, inside
+        the transaction that activates the version."""
         with connection.cursor() as cursor:
-            cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = %s", [TABLE])
-            definitions = [row[0] for row in cursor.fetchall()]
+            cursor.execute(
+                "SELECT pg_get_indexdef(i.indexrelid), c.contype, pg_get_constraintdef(c.oid) "
+                "FROM pg_index i LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid "
+                "AND c.conrelid = i.indrelid WHERE i.indrelid = %s::regclass "
+                "ORDER BY i.indexrelid",
+                [TABLE],
+            )
+            definitions = cursor.fetchall()
         head = re.compile(r"^CREATE (UNIQUE )?INDEX \S+ ON (ONLY )?\S+ ")
-        statements = [head.sub(rf"CREATE \1INDEX ON {self.part} ", sql) for sql in definitions]
+        statements, constraints = [], []
+        for n, (sql, kind, constraint) in enumerate(definitions):
+            name = f"{self.part}_{kind or 'i'}{n}"
+            statements.append(head.sub(rf"CREATE \1INDEX {name} ON {self.part} ", sql))
+            if kind is not None:
+                using = constraint.split(" (", 1)[0]  # PRIMARY KEY, UNIQUE
+                constraints.append(
+                    f"ALTER TABLE {self.part} ADD CONSTRAINT {name} {using} USING INDEX {name}"
+                )
         statements.append(f"ANALYZE {self.part}")
         list(_run([_bind(_maintain, sql) for sql in statements]))
+        with connection.cursor() as cursor:
+            for sql in constraints:
+                cursor.execute(sql)
 
 
 # Helpers ----------------------------------------------------------------------------------
@@ -638,6 +662,8 @@ def _execute(sql: str, params: dict, every: bool = False) -> tuple | list[tuple]
     would spill a province's distinct dates to disk)."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL work_mem = '256MB'")
+        # Compiling these wide statements costs seconds each and saves less than that.
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute(sql, params)
         return cursor.fetchall() if every else cursor.fetchone()
 
@@ -646,6 +672,7 @@ def _maintain(sql: str) -> None:
     """Build an index (or ANALYZE): the two connections already share the two cores."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute("SET LOCAL max_parallel_maintenance_workers = 0")
         cursor.execute(sql)
 

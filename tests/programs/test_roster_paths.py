@@ -127,3 +127,30 @@ def test_a_csv_that_copy_would_read_differently_is_read_row_by_row(tmp_path, use
     first, second = upload.version.rows.order_by("row_number")
     assert (first.nik, first.name) == (nik, 'AHMAD "UDIN" SANTOSO')
     assert (second.name, second.raw) == ("SRI", [second.nik, "SRI", ""])  # a short row
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="partitions are PostgreSQL's")
+def test_an_activated_roster_carries_each_index_of_the_roster_table_once(tmp_path, users):
+    # ATTACH builds a constraint's index anew unless the partition already has the constraint:
+    # a second copy of each unique index, built alone while the version is being activated.
+    upload = load(write(tmp_path, "plain csv"), users)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_index WHERE indrelid = %s::regclass",
+            [bulk.partition(upload.version)],
+        )
+        on_partition = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT count(*), count(*) FILTER (WHERE c.conindid IS NOT NULL) FROM pg_index i "
+            "LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid "
+            "AND c.conrelid = i.indrelid WHERE i.indrelid = 'programs_rosterrow'::regclass"
+        )
+        on_parent, constraints = cursor.fetchone()
+        cursor.execute(
+            "SELECT count(*) FROM pg_constraint WHERE conrelid = %s::regclass "
+            "AND contype IN ('p', 'u')",
+            [bulk.partition(upload.version)],
+        )
+        partition_constraints = cursor.fetchone()[0]
+    assert on_partition == on_parent == 5
+    assert partition_constraints == constraints == 2

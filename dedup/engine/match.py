@@ -1,0 +1,381 @@
+"""Is this proposed family already on a roster, or proposed twice? Family-level matching.
+
+Two records are the same family when they are the same household in reality, whoever is
+listed as its head. The evidence, strongest first: the No. KK (one family card), the head's NIK
+(exact, or one digit mistyped, or two neighbouring digits swapped), then the head's name,
+birth date (written, or read from the NIK), mother's name and address. A different valid NIK
+*and* a different valid No. KK say "another family" louder than any name: two men called
+SLAMET in one desa, or a father and his son in one RT, are never matched on their names.
+
+Work grows with the data, never as proposals x roster rows: a proposal is compared only with
+the candidates that share a block with it (the same No. KK, the same NIK, a NIK or No. KK one
+slip away, the same neighbourhood or the same desa and birth date), and names inside a block
+are compared in bulk by rapidfuzz. Identifier blocks ignore the region, so a family that moved
+is still found.
+
+Reasons are in Bahasa Indonesia, the language of the staff who read them (the engine has no
+Django, so no gettext): "No. KK sama, kepala keluarga berbeda (istri)".
+
+    index = Index(roster_records)
+    found = match(proposals, index)                 # proposal ref -> its candidates, scored
+    twins = match(proposals, Index(proposals), earlier_only=True)   # duplicates in the batch
+    outcome = decide(found.get(ref, []), twins.get(ref, []))  # the contract's result row
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from dedup.engine.normalize import (
+    fold_name,
+    fold_sex,
+    fold_street,
+    name_similarity,
+    nik_birth,
+    nik_distance,
+    split_address,
+)
+
+__all__ = ["Candidate", "Index", "Outcome", "Record", "Thresholds", "compare", "decide", "match"]
+
+_TODAY = datetime.date.today()  # NIK dates: which century (a worker lives for days, not years)
+NAME_PREFILTER = 80  # names less alike than this inside a block are not compared further
+_POWERS = np.array([10 ** (15 - i) for i in range(16)], dtype=np.int64)
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """A family as one list describes it, by its head. `ref` names it in results:
+    "DTSEN:1042" (the roster's code and data row) or "USULAN:5" (a proposal row).
+    Identifiers are the clean 16 digits or "": a damaged number is no evidence."""
+
+    ref: str
+    no_kk: str = ""
+    nik: str = ""
+    name: str = ""
+    sex: str = ""
+    birth_date: datetime.date | None = None
+    mother_name: str = ""
+    address: str = ""
+    rt: str = ""
+    rw: str = ""
+    desa: str = ""  # the desa's region code (or any stable id); "" when not known
+    kecamatan: str = ""
+
+    @property
+    def source(self) -> str:
+        """The roster code, or USULAN."""
+        return self.ref.partition(":")[0]
+
+    @property
+    def row(self) -> int:
+        return int(self.ref.rpartition(":")[2])
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Scores at or above `same` are the same family without asking; from `review` up to it a
+    person decides; below `review` there is no match. Staff can change both."""
+
+    same: int = 90
+    review: int = 70
+
+    def band(self, score: int) -> str:
+        return "same" if score >= self.same else "review" if score >= self.review else "none"
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A record that may be the same family as the proposal, with why."""
+
+    ref: str
+    score: int  # 0-100
+    reason: str
+
+
+class _Family:
+    """A record folded for comparison."""
+
+    __slots__ = (
+        *("born", "desa", "house", "kk", "mother", "name", "nik", "record", "rt", "rw", "sex"),
+        "street",
+    )
+
+    def __init__(self, record: Record, names: dict, addresses: dict) -> None:
+        self.record = record
+        self.nik, self.kk, self.desa = record.nik, record.no_kk, record.desa
+        self.name = _folded(record.name, names)
+        self.mother = _folded(record.mother_name, names)
+        # A desa's families share a handful of dusun lines: split each line once.
+        found = addresses.get(record.address)
+        if found is None:
+            street, rt, rw = split_address(record.address)
+            found = addresses[record.address] = (fold_street(street), rt, rw)
+        self.street, rt, rw = found
+        self.rt, self.rw = record.rt or rt, record.rw or rw
+        self.house = any(ch.isdigit() for ch in self.street)  # a house number: "JL. MAWAR 5"
+        born, sex = nik_birth(record.nik, today=_TODAY)
+        self.born = record.birth_date or born
+        self.sex = fold_sex(record.sex) or sex
+
+
+def _folded(name: str, names: dict[str, str]) -> str:
+    # Rosters repeat names thousands of times: fold each spelling once.
+    found = names.get(name)
+    if found is None:
+        found = names[name] = fold_name(name)
+    return found
+
+
+class Index:
+    """Candidates (a programme's roster rows, or the proposals themselves) arranged in blocks.
+    Built once, used for every proposal; folding is done only for candidates that share a
+    block with some proposal."""
+
+    def __init__(self, records: Iterable[Record]) -> None:
+        self.records: list[Record] = list(records)
+        self._names: dict[str, str] = {}
+        self._addresses: dict[str, tuple[str, str, str]] = {}
+        self._families: dict[int, _Family] = {}
+        self.by_kk: dict[str, list[int]] = defaultdict(list)
+        self.by_nik: dict[str, list[int]] = defaultdict(list)
+        self.by_place: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+        self.by_born: dict[tuple[str, datetime.date], list[int]] = defaultdict(list)
+        today = datetime.date.today()
+        for i, record in enumerate(self.records):
+            if record.no_kk:
+                self.by_kk[record.no_kk].append(i)
+            if record.nik:
+                self.by_nik[record.nik].append(i)
+            if record.desa:
+                rt, rw = record.rt, record.rw
+                if not rt and record.address:
+                    _, rt, rw = split_address(record.address)
+                if rt:
+                    self.by_place[(record.desa, rt, rw)].append(i)
+                born = record.birth_date or nik_birth(record.nik, today=today)[0]
+                if born:
+                    self.by_born[(record.desa, born)].append(i)
+        self._niks = _sorted_numbers(self.by_nik)
+        self._kks = _sorted_numbers(self.by_kk)
+
+    def family(self, i: int) -> _Family:
+        found = self._families.get(i)
+        if found is None:
+            found = self._families[i] = _Family(self.records[i], self._names, self._addresses)
+        return found
+
+    def one_slip_away(self, numbers: Sequence[str], kind: str) -> Iterator[tuple[int, str]]:
+        """(position in `numbers`, number in the index) for every indexed number one wrong
+        digit or one swap of neighbouring digits away from the given one."""
+        values, found = (self._niks, self.by_nik) if kind == "nik" else (self._kks, self.by_kk)
+        if not len(values):
+            return
+        positions = [i for i, n in enumerate(numbers) if len(n) == 16 and n.isdigit()]
+        if not positions:
+            return
+        given = np.array([int(numbers[i]) for i in positions], dtype=np.int64)
+        variants = _slips(given)  # (n, 159)
+        at = np.searchsorted(values, variants).clip(max=len(values) - 1)
+        rows, cols = np.nonzero(values[at] == variants)
+        for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
+            number = f"{int(variants[r, c]):016d}"
+            if number in found:
+                yield positions[r], number
+
+
+def _sorted_numbers(by_number: dict[str, list[int]]) -> np.ndarray:
+    return np.sort(np.array([int(n) for n in by_number if n.isdigit()], dtype=np.int64))
+
+
+def _slips(numbers: np.ndarray) -> np.ndarray:
+    """Every 16-digit number one wrong digit (144) or one neighbour swap (15) away."""
+    digits = (numbers[:, None] // _POWERS) % 10  # (n, 16)
+    replaced = np.arange(10)[None, None, :] - digits[:, :, None]  # (n, 16, 10)
+    substitutions = numbers[:, None, None] + replaced * _POWERS[None, :, None]
+    keep = replaced != 0
+    substitutions = substitutions[keep].reshape(len(numbers), 144)
+    left, right = digits[:, :-1], digits[:, 1:]
+    swaps = numbers[:, None] + (right - left) * _POWERS[:-1] + (left - right) * _POWERS[1:]
+    return np.concatenate([substitutions, swaps], axis=1)
+
+
+# --- Matching ---------------------------------------------------------------------------------
+
+
+def match(
+    proposals: Sequence[Record],
+    index: Index,
+    thresholds: Thresholds = Thresholds(),
+    *,
+    earlier_only: bool = False,
+) -> dict[str, list[Candidate]]:
+    """The candidates of each proposal that score at least `thresholds.review`, best first.
+    With `earlier_only` (the index holds the proposals themselves) a proposal is compared only
+    with proposals listed before it, so each duplicate points back at its first listing."""
+    pairs: dict[int, set[int]] = defaultdict(set)
+    for p, record in enumerate(proposals):
+        pairs[p].update(index.by_kk.get(record.no_kk, ()) if record.no_kk else ())
+        pairs[p].update(index.by_nik.get(record.nik, ()) if record.nik else ())
+    for kind, attribute in (("nik", "nik"), ("kk", "no_kk")):
+        numbers = [getattr(record, attribute) for record in proposals]
+        table = index.by_nik if kind == "nik" else index.by_kk
+        for p, number in index.one_slip_away(numbers, kind):
+            pairs[p].update(table[number])
+    own = index if earlier_only else Index(proposals)
+    for key, members in own.by_place.items():
+        _similar_names(members, index.by_place.get(key, ()), own, index, pairs)
+    for key, members in own.by_born.items():
+        _similar_names(members, index.by_born.get(key, ()), own, index, pairs)
+
+    found: dict[str, list[Candidate]] = {}
+    for p, candidates in pairs.items():
+        proposal = own.family(p)
+        scored = []
+        for c in candidates:
+            candidate = index.family(c)
+            if earlier_only and candidate.record.row >= proposal.record.row:
+                continue
+            result = compare(proposal, candidate)
+            if result and result[0] >= thresholds.review:
+                scored.append(Candidate(candidate.record.ref, *result))
+        if scored:
+            scored.sort(key=lambda c: (-c.score, c.ref))
+            found[proposal.record.ref] = scored
+    return found
+
+
+def _similar_names(
+    members: list[int], candidates: Sequence[int], own: Index, index: Index, pairs: dict
+) -> None:
+    """Pairs of a block whose names are alike enough to compare further, found in bulk."""
+    if not candidates:
+        return
+    left = [own.family(p).name for p in members]
+    right = [index.family(c).name for c in candidates]
+    scores = process.cdist(
+        left, right, scorer=fuzz.token_sort_ratio, score_cutoff=NAME_PREFILTER, workers=1
+    )
+    for i, j in zip(*np.nonzero(scores), strict=True):
+        pairs[members[i]].add(candidates[j])
+
+
+def compare(a: _Family, b: _Family) -> tuple[int, str] | None:
+    """(score 0-100, reason) for two families, or None when the evidence says they differ."""
+    nik = _identifier(a.nik, b.nik)
+    kk = _identifier(a.kk, b.kk)
+    names = name_similarity(a.name, b.name) if a.name and b.name else 0  # folding is idempotent
+    name_words = _name_words(names)
+    place = _place(a, b)
+    born = a.born is not None and a.born == b.born
+
+    if nik == "same":
+        if names >= 80:
+            return 100, _join("NIK sama", name_words)
+        if kk == "same":
+            return 96, "NIK sama + No. KK sama, nama berbeda"
+        return 80, f"NIK sama, nama berbeda ({names})"
+    if kk == "same":
+        if names >= 80:
+            return 98, _join("No. KK sama", name_words)
+        return 92, f"No. KK sama, kepala keluarga berbeda{_spouse(a, b)}"
+    for which, slip, other in (("NIK", nik, kk), ("No. KK", kk, nik)):
+        if slip == "slip" and other != "different" and names >= 85:
+            # A birth date read from the same NIK says nothing more: only written dates count.
+            written = a.record.birth_date and a.record.birth_date == b.record.birth_date
+            support = [part for part in (place, "tanggal lahir sama" if written else "") if part]
+            score = 92 if support else 80
+            return score, _join(f"{which} beda 1 digit", name_words, *support)
+    if nik == "different" or kk == "different":
+        return None  # another valid number: another family, however alike the names
+    # Neither side can vouch by its numbers (a roster without No. KK, a damaged NIK).
+    if names >= 90 and born and a.desa and a.desa == b.desa:
+        return 90, _join(name_words, "tanggal lahir sama", place or "desa sama")
+    if names >= 90 and place:
+        return 80, _join(name_words, place)
+    if names >= 85 and born:
+        return 75, _join(name_words, "tanggal lahir sama")
+    if place and a.house and a.street == b.street and a.sex and b.sex and a.sex != b.sex:
+        return 72, f"alamat sama (nomor rumah), kepala keluarga berbeda{_spouse(a, b)}"
+    return None
+
+
+def _identifier(a: str, b: str) -> str:
+    """same, slip (one digit), different, or "" when either side lacks a clean number."""
+    if not a or not b:
+        return ""
+    distance = nik_distance(a, b)
+    return "same" if distance == 0 else "slip" if distance == 1 else "different"
+
+
+def _name_words(score: int) -> str:
+    if score == 100:
+        return "nama sama"
+    return f"nama mirip {score}" if score else ""
+
+
+def _place(a: _Family, b: _Family) -> str:
+    """What the addresses share, in words; "" when they do not place the families together."""
+    if not a.desa or a.desa != b.desa:
+        return ""
+    if a.rt and a.rt == b.rt and a.rw == b.rw:
+        return "RT/RW sama"
+    if a.street and a.street == b.street:
+        return "alamat sama"
+    return ""
+
+
+def _spouse(a: _Family, b: _Family) -> str:
+    if a.sex and b.sex and a.sex != b.sex:
+        return " (istri)" if b.sex == "P" else " (suami)"
+    return ""
+
+
+def _join(*parts: str) -> str:
+    return " + ".join(part for part in parts if part)
+
+
+# --- The decision for one proposal ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The contract's result for one proposal row (an invalid row is the pipeline's to say)."""
+
+    status: str  # new, in_roster, duplicate_in_batch, review
+    programs: tuple[str, ...] = ()
+    matches: tuple[str, ...] = ()
+    score: int | None = None
+    reason: str = ""
+
+
+def decide(
+    on_rosters: Sequence[Candidate],
+    earlier: Sequence[Candidate],
+    thresholds: Thresholds = Thresholds(),
+) -> Outcome:
+    """A family found on a roster is `in_roster` (with every roster that lists it), else one
+    proposed before in the run is `duplicate_in_batch`, else a doubtful match goes to review."""
+    for status, candidates in (("in_roster", on_rosters), ("duplicate_in_batch", earlier)):
+        sure = [c for c in candidates if c.score >= thresholds.same]
+        if sure:
+            best = max(sure, key=lambda c: c.score)
+            programs = sorted({c.ref.partition(":")[0] for c in sure})
+            return Outcome(
+                status,
+                tuple(programs) if status == "in_roster" else (),
+                tuple(c.ref for c in sure),
+                best.score,
+                best.reason,
+            )
+    doubtful = [c for c in [*on_rosters, *earlier] if c.score >= thresholds.review]
+    if doubtful:
+        best = max(doubtful, key=lambda c: c.score)
+        return Outcome("review", (), tuple(c.ref for c in doubtful), best.score, best.reason)
+    return Outcome("new")

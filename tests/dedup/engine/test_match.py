@@ -1,0 +1,227 @@
+"""The cases a person at the office gets right, and so must the engine; no database."""
+
+import datetime
+import random
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup.engine.match import Candidate, Index, Record, Thresholds, decide, match
+
+DESA_A, DESA_B = "33.06.01.2001", "33.06.01.2002"
+
+
+def nik(born=datetime.date(1975, 3, 12), female=False, serial=1, region="330601") -> str:
+    day = born.day + (40 if female else 0)
+    return f"{region}{day:02d}{born:%m%y}{serial:04d}"
+
+
+def kk(serial=1, region="330601") -> str:
+    return f"{region}150320{serial:04d}"
+
+
+def family(ref, **fields) -> Record:
+    values = {
+        "no_kk": kk(),
+        "nik": nik(),
+        "name": "SLAMET RIYADI",
+        "sex": "L",
+        "address": "DUSUN KRAJAN",
+        "rt": "002",
+        "rw": "005",
+        "desa": DESA_A,
+    }
+    return Record(ref, **{**values, **fields})
+
+
+def found(proposal, *candidates):
+    """The candidates the engine reports for one proposal, as {ref: (score, reason)}."""
+    result = match([proposal], Index(candidates))
+    return {c.ref: (c.score, c.reason) for c in result.get(proposal.ref, [])}
+
+
+def test_same_nik_and_name_is_the_same_family():
+    assert found(family("USULAN:1"), family("DTSEN:7")) == {
+        "DTSEN:7": (100, "NIK sama + nama sama")
+    }
+
+
+def test_husband_on_the_proposal_and_wife_on_the_roster_share_the_family_card():
+    wife = Record(
+        "PKH:3",
+        no_kk=kk(),
+        nik=nik(datetime.date(1979, 8, 1), female=True),
+        name="SITI AMINAH",
+        sex="P",
+    )
+    assert found(family("USULAN:1", sex="L"), wife) == {
+        "PKH:3": (92, "No. KK sama, kepala keluarga berbeda (istri)")
+    }
+
+
+def test_nik_with_one_digit_wrong_same_name_and_neighbourhood_is_a_match():
+    typed = nik()[:-1] + "7"
+    result = found(family("USULAN:1", nik=typed, no_kk=""), family("BPNT:4"))
+    assert result == {"BPNT:4": (92, "NIK beda 1 digit + nama sama + RT/RW sama")}
+
+
+def test_nik_with_two_neighbouring_digits_swapped_is_a_match():
+    right = nik(serial=1234)
+    typed = right[:12] + "2134"
+    result = found(family("USULAN:1", nik=typed, no_kk=""), family("BPNT:4", nik=right))
+    assert result["BPNT:4"][0] >= Thresholds().same
+
+
+def test_two_men_called_slamet_in_one_desa_are_different_families():
+    other = family("DTSEN:9", nik=nik(datetime.date(1981, 1, 5), serial=88), no_kk=kk(serial=77))
+    assert (
+        found(family("USULAN:1", name="SLAMET"), Record(**{**_fields(other), "name": "SLAMET"}))
+        == {}
+    )
+
+
+def test_father_and_son_with_alike_names_in_one_rt_are_different_families():
+    son = family(
+        "DTSEN:2",
+        name="SLAMET RIYADI",
+        nik=nik(datetime.date(1998, 6, 1), serial=3),
+        no_kk=kk(serial=9),
+    )
+    assert found(family("USULAN:1", name="SLAMET"), son) == {}
+
+
+def test_a_family_that_moved_to_another_desa_is_found_by_its_nik():
+    moved = family("PKH:5", desa=DESA_B, rt="011", rw="003", address="DUSUN NGASINAN")
+    assert found(family("USULAN:1"), moved) == {"PKH:5": (100, "NIK sama + nama sama")}
+
+
+def test_a_family_card_reissued_after_a_split_is_found_by_the_heads_nik():
+    old_card = family("DTKS:8", no_kk=kk(serial=4321))
+    assert found(family("USULAN:1"), old_card)["DTKS:8"][0] == 100
+
+
+def test_old_spellings_and_titles_do_not_hide_the_family():
+    result = found(
+        family("USULAN:1", name="H. Moch. Djaelani, S.Pd."),
+        family("PKH:1", name="MUHAMMAD JAELANI"),
+    )
+    assert result == {"PKH:1": (100, "NIK sama + nama sama")}
+
+
+def test_same_nik_with_another_name_goes_to_a_person():
+    result = found(family("USULAN:1", no_kk=""), family("BST:2", name="PAINEM", no_kk=""))
+    score, reason = result["BST:2"]
+    assert Thresholds().band(score) == "review" and reason.startswith("NIK sama, nama berbeda")
+
+
+def test_roster_with_only_nik_and_name_still_matches():
+    assert (
+        found(family("USULAN:1"), Record("BST:1", nik=nik(), name="SLAMET RIYADI"))["BST:1"][0]
+        == 100
+    )
+
+
+def test_without_numbers_name_birth_date_and_desa_decide():
+    born = datetime.date(1960, 2, 2)
+    proposal = family("USULAN:1", nik="", no_kk="", birth_date=born)
+    roster = family("BLTDESA:3", nik="", no_kk="", birth_date=born, rt="", rw="", address="")
+    assert found(proposal, roster) == {
+        "BLTDESA:3": (90, "nama sama + tanggal lahir sama + desa sama")
+    }
+
+
+def test_the_same_family_proposed_by_its_village_and_by_an_agency_is_a_duplicate():
+    village = family("USULAN:1")
+    agency = family("USULAN:40", name="SLAMET RIYADI", address="Dsn. Krajan RT 2/5")
+    neighbour = family("USULAN:41", nik=nik(serial=5), no_kk=kk(serial=5), name="SUPARNO")
+    batch = [village, agency, neighbour]
+    twins = match(batch, Index(batch), earlier_only=True)
+    assert set(twins) == {"USULAN:40"}  # the first listing is not a duplicate of the second
+    assert [c.ref for c in twins["USULAN:40"]] == ["USULAN:1"]
+
+
+def test_decision_puts_a_family_on_every_roster_that_lists_it():
+    outcome = decide(
+        [
+            Candidate("PKH:3", 100, "NIK sama"),
+            Candidate("DTSEN:9", 92, "No. KK sama"),
+            Candidate("BST:1", 75, "nama mirip 88"),
+        ],
+        [Candidate("USULAN:2", 100, "NIK sama")],
+    )
+    assert (outcome.status, outcome.programs, outcome.matches) == (
+        "in_roster",
+        ("DTSEN", "PKH"),
+        ("PKH:3", "DTSEN:9"),
+    )
+    assert (outcome.score, outcome.reason) == (100, "NIK sama")
+
+
+def test_decision_between_duplicate_review_and_new():
+    assert decide([], [Candidate("USULAN:2", 98, "No. KK sama")]).status == "duplicate_in_batch"
+    review = decide([Candidate("BST:1", 80, "NIK sama, nama berbeda (40)")], [])
+    assert (review.status, review.matches, review.score) == ("review", ("BST:1",), 80)
+    assert decide([], []).status == "new"
+    assert decide([Candidate("BST:1", 80, "x")], [], Thresholds(same=80)).status == "in_roster"
+
+
+def test_work_is_blocked_not_every_pair_compared(monkeypatch):
+    compared = []
+    import dedup.engine.match as engine
+
+    real = engine.compare
+    monkeypatch.setattr(engine, "compare", lambda a, b: compared.append(1) or real(a, b))
+    rng = random.Random(1)
+    roster = [
+        family(
+            f"DTSEN:{i}",
+            nik=nik(serial=i),
+            no_kk=kk(serial=i),
+            name="".join(rng.choices("ABDEGHIKLMNOPRSTUWY", k=9)),
+            rt=f"{rng.randrange(1, 30):03d}",
+        )
+        for i in range(1, 3000)
+    ]
+    proposals = [family("USULAN:1", nik=nik(serial=17), no_kk=kk(serial=17), name=roster[16].name)]
+    assert [c.ref for c in match(proposals, Index(roster))["USULAN:1"]] == ["DTSEN:17"]
+    # the same numbers, the numbers one slip away, the same RT: never all 2,999
+    assert len(compared) < 200
+
+
+def _fields(record):
+    return {name: getattr(record, name) for name in record.__slots__}
+
+
+names = st.sampled_from(["SLAMET", "SITI AMINAH", "Moch. Rochmat", "SRI WAHYUNI", "PAINEM"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(a=names, b=names, same_nik=st.booleans(), same_kk=st.booleans())
+def test_matching_is_symmetric(a, b, same_nik, same_kk):
+    left = family("USULAN:1", name=a)
+    right = family(
+        "USULAN:2",
+        name=b,
+        nik=nik() if same_nik else nik(serial=9),
+        no_kk=kk() if same_kk else kk(serial=9),
+    )
+    there = found(left, right).get("USULAN:2")
+    back = found(right, left).get("USULAN:1")
+    assert there == back
+
+
+@settings(max_examples=40, deadline=None)
+@given(name=names, spaces=st.integers(1, 3), lower=st.booleans(), seed=st.integers(0, 99))
+def test_case_spacing_and_row_order_change_nothing(name, spaces, lower, seed):
+    written = (" " * spaces).join(name.split())
+    written = written.lower() if lower else written
+    roster = [
+        family(f"PKH:{i}", nik=nik(serial=i), no_kk=kk(serial=i), name="PAINEM")
+        for i in range(2, 30)
+    ]
+    roster.append(family("PKH:1", name=name, no_kk=""))
+    shuffled = roster[:]
+    random.Random(seed).shuffle(shuffled)
+    proposal = family("USULAN:1", name=written, no_kk="")
+    assert found(proposal, *roster) == found(proposal, *shuffled)
+    assert found(proposal, *roster)["PKH:1"][0] == 100

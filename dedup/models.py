@@ -22,6 +22,7 @@ class Run(models.Model):
     status = models.CharField(max_length=10, choices=Status, default=Status.QUEUED)
     rows_total = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -33,6 +34,24 @@ class Run(models.Model):
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.pk}"
+
+
+class Chunk(models.Model):
+    """The proposals of one kecamatan in a run: the unit of work of one task. Chunks are
+    independent, so more workers finish a run sooner; `done` makes a repeated task harmless."""
+
+    run = models.ForeignKey(Run, models.CASCADE, related_name="chunks")
+    kecamatan = models.ForeignKey(
+        "households.Region", models.PROTECT, null=True, blank=True, related_name="+"
+    )  # None: proposals whose desa is not known
+    proposal_rows = models.JSONField(default=list)  # ProposalRow ids
+    done = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}/{self.pk}"
 
 
 class Result(models.Model):
@@ -49,6 +68,8 @@ class Result(models.Model):
     proposal_row = models.ForeignKey(ProposalRow, models.PROTECT, related_name="results")
     status = models.CharField(max_length=20, choices=Status)
     programs = models.CharField(max_length=200, blank=True)
+    # Every matched record, "DTSEN:1042;USULAN:5" (the roster's data row, the proposal's row).
+    matches = models.TextField(blank=True)
     score = models.PositiveSmallIntegerField(null=True, blank=True)
     reason = models.CharField(max_length=255, blank=True)
 
@@ -77,6 +98,8 @@ class ReviewPair(models.Model):
     )
     score = models.PositiveSmallIntegerField()
     reason = models.CharField(max_length=255)
+    # Both records as they were compared: a decision holds for later runs while it is equal.
+    fingerprint = models.CharField(max_length=64, db_index=True, default="")
     same_family = models.BooleanField(null=True)
     note = models.TextField(blank=True)
     decided_by = models.ForeignKey(

@@ -42,7 +42,10 @@ from dedup.engine.normalize import (
     split_address,
 )
 
-__all__ = ["Candidate", "Index", "Outcome", "Record", "Thresholds", "compare", "decide", "match"]
+__all__ = [
+    *("Candidate", "Index", "Outcome", "Record", "Thresholds"),
+    *("compare", "decide", "match", "one_slip_variants"),
+]
 
 _TODAY = datetime.date.today()  # NIK dates: which century (a worker lives for days, not years)
 NAME_PREFILTER = 80  # names less alike than this inside a block are not compared further
@@ -190,6 +193,16 @@ class Index:
                 yield positions[r], number
 
 
+def one_slip_variants(numbers: Iterable[str]) -> set[str]:
+    """Every 16-digit number one wrong digit or one neighbour swap away from the given ones:
+    what a database is asked for when the candidates are too many to load."""
+    clean = [int(n) for n in numbers if len(n) == 16 and n.isascii() and n.isdigit()]
+    if not clean:
+        return set()
+    variants = _slips(np.array(clean, dtype=np.int64)).ravel()
+    return {f"{v:016d}" for v in variants[variants >= 10**15].tolist()}
+
+
 def _sorted_numbers(by_number: dict[str, list[int]]) -> np.ndarray:
     return np.sort(np.array([int(n) for n in by_number if n.isdigit()], dtype=np.int64))
 
@@ -217,8 +230,9 @@ def match(
     earlier_only: bool = False,
 ) -> dict[str, list[Candidate]]:
     """The candidates of each proposal that score at least `thresholds.review`, best first.
-    With `earlier_only` (the index holds the proposals themselves) a proposal is compared only
-    with proposals listed before it, so each duplicate points back at its first listing."""
+    With `earlier_only` (the index holds proposals, these among them) a proposal is compared
+    only with proposals listed before it (a lower row in its ref), so each duplicate points
+    back at its first listing."""
     pairs: dict[int, set[int]] = defaultdict(set)
     for p, record in enumerate(proposals):
         pairs[p].update(index.by_kk.get(record.no_kk, ()) if record.no_kk else ())
@@ -228,7 +242,7 @@ def match(
         table = index.by_nik if kind == "nik" else index.by_kk
         for p, number in index.one_slip_away(numbers, kind):
             pairs[p].update(table[number])
-    own = index if earlier_only else Index(proposals)
+    own = Index(proposals)
     for key, members in own.by_place.items():
         _similar_names(members, index.by_place.get(key, ()), own, index, pairs)
     for key, members in own.by_born.items():

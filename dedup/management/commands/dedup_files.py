@@ -1,0 +1,184 @@
+import time
+from pathlib import Path
+
+from django.core.files import File
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from dedup import pipeline
+from dedup.exports import write_result_csv
+from dedup.models import Run
+from households.models import Region, Unit, User
+from households.regions import load_district
+from programs import imports, rosters
+from programs import tasks as intake
+from programs.models import Program, ProposalBatch, RosterVersion, Upload
+
+POLL_SECONDS = 0.5
+UNIT = "Pemeriksaan berkas (dedup_files)"
+
+
+class Command(BaseCommand):
+    help = (
+        "Cross-check a proposal file against roster files offline, through the same intake, "
+        "Celery pipeline and settings as the browser, and write the result CSV of the data "
+        "contract (one row per proposal data row). Each roster file becomes the active version "
+        "of its programme, as an import on the roster page would."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--proposals", required=True, help="the proposal file (usulan)")
+        parser.add_argument(
+            "--roster",
+            action="append",
+            default=[],
+            metavar="CODE=FILE",
+            help="a programme's roster file; repeat for each programme",
+        )
+        parser.add_argument("--output", required=True, help="where to write the result CSV")
+        parser.add_argument(
+            "--regions",
+            metavar="CODE",
+            help="load this district's regions first (e.g. 33.06); needed once per database",
+        )
+        parser.add_argument("--user", help="username recorded as the importer")
+        parser.add_argument(
+            "--timeout", type=int, default=3600, help="seconds to wait for each background step"
+        )
+
+    def handle(self, *args, proposals, roster, output, regions, user, timeout, **options):
+        translation.activate("id")
+        self.timeout = timeout
+        started = time.monotonic()
+        rosters_given = [self.parse_roster(value) for value in roster]
+        proposal_path = self.existing(proposals)
+        if regions:
+            load_district(regions)
+        if not Region.objects.filter(level=Region.Level.VILLAGE).exists():
+            raise CommandError(
+                _("No regions are loaded: run with --regions CODE (e.g. --regions 33.06).")
+            )
+        importer = self.importer(user)
+
+        versions = [self.import_roster(program, path, importer) for program, path in rosters_given]
+        batch = self.import_proposals(proposal_path, importer)
+        run = pipeline.start_run(batches=[batch], user=importer, versions=versions or None)
+        run = self.wait(run, "run")
+        if run.status != Run.Status.DONE:
+            raise CommandError(_("The cross-check failed: %(error)s") % {"error": run.error})
+        results = run.results.select_related("proposal_row").order_by("proposal_row__row_number")
+        with open(output, "w", encoding="utf-8", newline="") as stream:
+            write_result_csv(stream, results)
+        counts = {
+            status: run.results.filter(status=status).count()
+            for status, _label in run.results.model.Status.choices
+        }
+        summary = ", ".join(f"{status} {n}" for status, n in counts.items())
+        self.stderr.write(
+            _("%(rows)s rows cross-checked in %(seconds).1f s: %(summary)s. Written to %(path)s.")
+            % {
+                "rows": run.rows_total,
+                "seconds": time.monotonic() - started,
+                "summary": summary,
+                "path": output,
+            }
+        )
+
+    # --- the steps --------------------------------------------------------------------------
+
+    def import_roster(self, program: Program, path: Path, user: User) -> RosterVersion:
+        with path.open("rb") as opened:
+            upload = rosters.start_import(
+                program=program,
+                period=f"dedup_files {path.name}",
+                file=File(opened, name=path.name),
+                filename=path.name,
+                user=user,
+            )
+        intake.import_roster.delay(upload.pk)
+        upload = self.wait(upload, "upload", done={Upload.Status.DONE, Upload.Status.REFUSED})
+        if upload.status == Upload.Status.REFUSED:
+            raise CommandError(f"{program.code}: {upload.error}")
+        self.stderr.write(f"{program.code}: {upload.rows_saved:,} rows")
+        return upload.version
+
+    def import_proposals(self, path: Path, user: User) -> ProposalBatch:
+        unit, _created = Unit.objects.get_or_create(name=UNIT, kind=Unit.Kind.AGENCY)
+        batch = ProposalBatch.objects.create(unit=unit, title=path.name, created_by=user)
+        with path.open("rb") as opened:
+            upload = imports.start_upload(
+                kind=Upload.Kind.PROPOSAL,
+                file=File(opened, name=path.name),
+                filename=path.name,
+                user=user,
+                batch=batch,
+            )
+        intake.check_upload.delay(upload.pk)
+        upload = self.wait(upload, "upload", done={Upload.Status.CHECKED, Upload.Status.REFUSED})
+        if upload.status == Upload.Status.REFUSED:
+            raise CommandError(upload.error)
+        imports.confirm_upload(upload)
+        intake.save_upload.delay(upload.pk)
+        upload = self.wait(upload, "upload", done={Upload.Status.DONE, Upload.Status.REFUSED})
+        if upload.status == Upload.Status.REFUSED:
+            raise CommandError(upload.error)
+        self.stderr.write(
+            _("Proposals: %(read)s rows, %(invalid)s with problems")
+            % {"read": upload.rows_read, "invalid": upload.rows_invalid}
+        )
+        return batch
+
+    def wait(self, obj, kind: str, done: set[str] | None = None):
+        """Until a background task (or an in-process one) has finished with `obj`."""
+        finished = done or {Run.Status.DONE, Run.Status.FAILED}
+        deadline = time.monotonic() + self.timeout
+        while True:
+            obj.refresh_from_db()
+            if obj.status in finished:
+                return obj
+            if time.monotonic() > deadline:
+                raise CommandError(
+                    _(
+                        "Nothing finished %(what)s %(id)s within %(seconds)s s: is a Celery "
+                        "worker running (make worker)?"
+                    )
+                    % {"what": kind, "id": obj.pk, "seconds": self.timeout}
+                )
+            time.sleep(POLL_SECONDS)
+
+    # --- arguments --------------------------------------------------------------------------
+
+    def parse_roster(self, value: str) -> tuple[Program, Path]:
+        code, sep, file = value.partition("=")
+        if not sep or not code or not file:
+            raise CommandError(_("Give each roster as CODE=FILE, e.g. --roster PKH=pkh.csv."))
+        program = Program.objects.filter(code__iexact=code.strip()).first()
+        if program is None:
+            codes = ", ".join(Program.objects.values_list("code", flat=True))
+            raise CommandError(
+                _("There is no programme %(code)s. Known codes: %(codes)s.")
+                % {"code": code, "codes": codes}
+            )
+        return program, self.existing(file)
+
+    def existing(self, file: str) -> Path:
+        path = Path(file)
+        if not path.is_file():
+            raise CommandError(_("%(path)s is not a file.") % {"path": file})
+        return path
+
+    def importer(self, username: str | None) -> User:
+        if username:
+            found = User.objects.filter(username=username, is_active=True).first()
+            if found is None:
+                raise CommandError(
+                    _("There is no active user %(username)s.") % {"username": username}
+                )
+            return found
+        found = User.objects.filter(role=User.Role.ADMIN, is_active=True).order_by("pk").first()
+        if found is None:
+            found, _created = User.objects.get_or_create(
+                username="dedup_files", defaults={"role": User.Role.STAFF, "is_active": False}
+            )
+        return found

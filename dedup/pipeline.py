@@ -1,0 +1,335 @@
+"""A cross-check run: every proposed family of the chosen batches against the active version of
+every roster (or the versions staff chose) and against the other proposals of the run.
+
+    run = start_run(batches=[...], user=staff)     # chunks made, tasks queued on commit
+    # each chunk: tasks.match_chunk(chunk.pk) -> run_chunk(chunk.pk)
+    resume_run(run)                                # a failed or stalled run: the chunks left
+
+The work is cut by kecamatan: a chunk loads its proposals, the roster rows and proposals that
+share a No. KK or NIK with them (wherever they live: a family moves) and those of its own
+kecamatan (for names, neighbourhoods and mistyped numbers), and hands them to `dedup.engine`.
+A chunk's results are written once, with the chunk marked done, in one transaction: a task
+that runs twice (a retry, a killed worker) finds the chunk done and stops. The run records the
+roster versions it used, so it stays explainable after a roster update.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from dedup.engine.match import (
+    Candidate,
+    Index,
+    Record,
+    Thresholds,
+    decide,
+    match,
+    one_slip_variants,
+)
+from dedup.models import Chunk, Result, ReviewPair, Run
+from households.identity import check_nik, check_no_kk
+from programs.models import ProposalBatch, ProposalRow, RosterRow, RosterVersion
+
+logger = logging.getLogger(__name__)
+
+IN_BATCH = 2_000  # values per IN (...) list: SQLite allows 32,766 parameters a statement
+PROPOSAL = "USULAN"
+FIELDS = (
+    *("id", "nik", "no_kk", "name", "sex", "birth_date", "mother_name", "address"),
+    *("rt", "rw", "desa_id"),
+)
+
+
+def start_run(
+    *,
+    batches: Iterable[ProposalBatch],
+    user,
+    versions: Iterable[RosterVersion] | None = None,
+    thresholds: Thresholds | None = None,
+) -> Run:
+    """Create a run and its chunks; the chunks are queued when the transaction commits."""
+    from dedup import tasks  # tasks imports this module
+
+    thresholds = thresholds or Thresholds()
+    if versions is None:
+        versions = RosterVersion.objects.filter(status=RosterVersion.Status.ACTIVE)
+    with transaction.atomic():
+        run = Run.objects.create(
+            created_by=user,
+            thresholds={"same": thresholds.same, "review": thresholds.review},
+        )
+        run.batches.set(batches)
+        run.roster_versions.set(versions)
+        rows = ProposalRow.objects.filter(batch__in=run.batches.all())
+        by_kecamatan: dict[int | None, list[int]] = defaultdict(list)
+        for pk, kecamatan in rows.values_list("pk", "desa__parent_id").order_by("pk"):
+            by_kecamatan[kecamatan].append(pk)
+        Chunk.objects.bulk_create(
+            Chunk(run=run, kecamatan_id=kecamatan, proposal_rows=ids)
+            for kecamatan, ids in by_kecamatan.items()
+        )
+        run.rows_total = sum(len(ids) for ids in by_kecamatan.values())
+        run.status = Run.Status.RUNNING if run.rows_total else Run.Status.DONE
+        run.save(update_fields=["rows_total", "status"])
+        chunks = list(run.chunks.values_list("pk", flat=True))
+        transaction.on_commit(lambda: [tasks.match_chunk.delay(pk) for pk in chunks])
+    return run
+
+
+def resume_run(run: Run) -> int:
+    """Queue again the chunks a failed or stalled run has not finished; returns how many."""
+    from dedup import tasks
+
+    chunks = list(run.chunks.filter(done=False).values_list("pk", flat=True))
+    if chunks:
+        Run.objects.filter(pk=run.pk).update(status=Run.Status.RUNNING, error="")
+        transaction.on_commit(lambda: [tasks.match_chunk.delay(pk) for pk in chunks])
+    return len(chunks)
+
+
+def run_chunk(chunk_id: int) -> None:
+    """Match one chunk and write its results; nothing happens if it is done already."""
+    chunk = Chunk.objects.select_related("run").get(pk=chunk_id)
+    if chunk.done:
+        return
+    run = chunk.run
+    try:
+        results, pairs = _match(chunk)
+    except Exception as error:
+        logger.exception("run %s, chunk %s failed", run.pk, chunk.pk)
+        Run.objects.filter(pk=run.pk).update(status=Run.Status.FAILED, error=str(error)[:2000])
+        raise
+    with transaction.atomic():
+        chunk = Chunk.objects.select_for_update().get(pk=chunk_id)
+        if chunk.done:  # another worker finished this chunk first
+            return
+        Result.objects.bulk_create(results, batch_size=1_000)
+        ReviewPair.objects.bulk_create(pairs, batch_size=1_000)
+        chunk.done = True
+        chunk.save(update_fields=["done"])
+        Run.objects.filter(pk=run.pk).update(rows_done=F("rows_done") + len(results))
+        if not run.chunks.filter(done=False).exists():
+            Run.objects.filter(pk=run.pk).exclude(status=Run.Status.DONE).update(
+                status=Run.Status.DONE, finished_at=timezone.now(), error=""
+            )
+
+
+# --- One chunk ------------------------------------------------------------------------------
+
+
+class _Sources:
+    """The records one chunk is matched with, and the way back from a ref to its row."""
+
+    def __init__(self, run: Run, rows: list[dict], kecamatan: int | None) -> None:
+        self.run = run
+        niks = {r["nik"] for r in rows if r["nik"]}
+        kks = {r["no_kk"] for r in rows if r["no_kk"]}
+        near = Q(desa__parent_id=kecamatan) if kecamatan else Q(pk__in=[])
+        versions = {v.pk: v.program.code for v in run.roster_versions.select_related("program")}
+        self.roster_found: dict[str, dict] = {}  # ref -> the roster row's values
+        roster: dict[int, Record] = {}
+        base = RosterRow.objects.filter(version__in=versions)
+        near |= Q(pk__in=_one_slip_away(base, niks | kks))
+        for found in _queries(base, niks, kks, near, ("row_number", "version_id")):
+            ref = f"{versions[found['version_id']]}:{found['row_number']}"
+            self.roster_found[ref] = found
+            roster[found["id"]] = _record(ref, found)
+        self.roster = Index(roster.values())
+        # Other proposals of the run: the valid ones, and rows refused only for repeating an
+        # earlier row's number (the intake's own duplicate check), which are families too.
+        others = ProposalRow.objects.filter(batch__in=run.batches.all())
+        self.proposals: dict[int, dict] = {}
+        for found in _queries(others, niks, kks, near, ("row_number", "batch_id", "status")):
+            self.proposals[found["id"]] = found
+        for row in rows:
+            self.proposals[row["id"]] = row
+        self.labels = _labels(self.proposals.values())
+        usable = [r for r in self.proposals.values() if _usable(r)]
+        self.batch_index = Index(_record(f"{PROPOSAL}:{r['id']}", r) for r in usable)
+
+
+def _match(chunk: Chunk) -> tuple[list[Result], list[ReviewPair]]:
+    run = chunk.run
+    thresholds = Thresholds(**run.thresholds) if run.thresholds else Thresholds()
+    rows = list(ProposalRow.objects.filter(pk__in=chunk.proposal_rows).values(*_COLUMNS))
+    sources = _Sources(run, rows, chunk.kecamatan_id)
+    records = [_record(f"{PROPOSAL}:{r['id']}", r) for r in rows if _usable(r)]
+    on_rosters = match(records, sources.roster, thresholds)
+    earlier = match(records, sources.batch_index, thresholds, earlier_only=True)
+    decided = _decisions(run)
+
+    results, pairs = [], []
+    for row in rows:
+        ref = f"{PROPOSAL}:{row['id']}"
+        if not _usable(row):
+            results.append(_invalid(run, row))
+            continue
+        found_rosters = _apply(decided, row, on_rosters.get(ref, []), sources)
+        found_earlier = _apply(decided, row, earlier.get(ref, []), sources)
+        outcome = decide(found_rosters, found_earlier, thresholds)
+        labels = [sources.labels.get(m, m) for m in outcome.matches]
+        results.append(
+            Result(
+                run=run,
+                proposal_row_id=row["id"],
+                status=outcome.status,
+                programs=";".join(outcome.programs),
+                matches=";".join(labels),
+                score=outcome.score,
+                reason=outcome.reason[:255],
+            )
+        )
+        if outcome.status == Result.Status.REVIEW:
+            for candidate in [*found_rosters, *found_earlier]:
+                if candidate.score < thresholds.same:
+                    pairs.append(_pair(run, row, candidate, sources))
+    return results, pairs
+
+
+_COLUMNS = (*FIELDS, "row_number", "batch_id", "status", "problems")
+
+
+def _queries(base, niks: set[str], kks: set[str], near: Q, extra: tuple[str, ...]) -> Iterator:
+    """Rows sharing a NIK or No. KK with the chunk (in slices), then the chunk's kecamatan."""
+    seen: set[int] = set()
+    columns = (*FIELDS, *extra)
+    niks_list, kks_list = sorted(niks), sorted(kks)
+    for values, field in ((niks_list, "nik"), (kks_list, "no_kk")):
+        for start in range(0, len(values), IN_BATCH):
+            part = values[start : start + IN_BATCH]
+            for found in base.filter(**{f"{field}__in": part}).values(*columns):
+                if found["id"] not in seen:
+                    seen.add(found["id"])
+                    yield found
+    for found in base.filter(near).values(*columns).iterator(chunk_size=5_000):
+        if found["id"] not in seen:
+            seen.add(found["id"])
+            yield found
+
+
+def _one_slip_away(base, numbers: set[str]) -> list[int]:
+    """Rows whose NIK or No. KK is one slip from one of `numbers`. Looked for among the rows
+    whose number starts with the same kecamatan code (a slip there is rare, and the family's
+    own kecamatan is searched by name anyway): a roster with only NIK and name has no desa."""
+    variants = one_slip_variants(numbers)
+    if not variants:
+        return []
+    found = []
+    for prefix in sorted({n[:6] for n in numbers if len(n) == 16}):
+        upper = str(int(prefix) + 1)
+        for field in ("nik", "no_kk"):
+            rows = base.filter(**{f"{field}__gte": prefix, f"{field}__lt": upper})
+            for pk, number in rows.values_list("pk", field).iterator(chunk_size=10_000):
+                if number in variants:
+                    found.append(pk)
+    return found
+
+
+def _record(ref: str, row: dict) -> Record:
+    nik, kk = row["nik"], row["no_kk"]
+    return Record(
+        ref,
+        no_kk=kk if len(kk) == 16 and kk.isdigit() else "",
+        nik=nik if len(nik) == 16 and nik.isdigit() else "",
+        name=row["name"],
+        sex=row["sex"],
+        birth_date=row["birth_date"],
+        mother_name=row["mother_name"],
+        address=row["address"],
+        rt=row["rt"],
+        rw=row["rw"],
+        desa=str(row["desa_id"] or ""),
+    )
+
+
+def _usable(row: dict) -> bool:
+    """A valid proposal row, or one refused only because an earlier row has its number."""
+    if "status" not in row or row["status"] == ProposalRow.Status.VALID:
+        return True
+    columns = {problem.get("column") for problem in row.get("problems", [])}
+    return columns <= {"nik", "no_kk"} and check_nik(row["nik"]).ok and check_no_kk(row["no_kk"]).ok
+
+
+def _invalid(run: Run, row: dict) -> Result:
+    messages = [p.get("message", "") for p in row.get("problems", [])]
+    return Result(
+        run=run,
+        proposal_row_id=row["id"],
+        status=Result.Status.INVALID,
+        reason="; ".join(m for m in messages if m)[:255],
+    )
+
+
+def _labels(rows: Iterable[dict]) -> dict[str, str]:
+    """USULAN:<id> -> USULAN:<row> (the row of its own batch), as the contract names it."""
+    batches = {row["batch_id"] for row in rows}
+    prefix = {} if len(batches) == 1 else {b: f"{b}-" for b in batches}
+    return {
+        f"{PROPOSAL}:{r['id']}": f"{PROPOSAL}:{prefix.get(r['batch_id'], '')}{r['row_number']}"
+        for r in rows
+    }
+
+
+# --- Decisions staff made before ------------------------------------------------------------
+
+
+def fingerprint(proposal: dict, candidate: dict) -> str:
+    """Both records as compared; a remembered decision holds while this stays the same."""
+    text = "|".join(
+        str(record.get(name) or "") for record in (proposal, candidate) for name in FIELDS[1:]
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _decisions(run: Run) -> dict[str, bool]:
+    return dict(
+        ReviewPair.objects.filter(same_family__isnull=False)
+        .exclude(run=run)
+        .order_by("decided_at")
+        .values_list("fingerprint", "same_family")
+    )
+
+
+def _candidate_row(candidate: Candidate, sources: _Sources) -> dict:
+    if candidate.ref.startswith(f"{PROPOSAL}:"):
+        return sources.proposals[int(candidate.ref.partition(":")[2])]
+    return sources.roster_found[candidate.ref]
+
+
+def _apply(
+    decided: dict[str, bool], row: dict, candidates: list[Candidate], sources: _Sources
+) -> list[Candidate]:
+    """A pair staff decided before, with both records unchanged, is not asked again: "same
+    family" makes it a match, "different" drops it."""
+    if not decided:
+        return candidates
+    kept = []
+    for candidate in candidates:
+        verdict = decided.get(fingerprint(row, _candidate_row(candidate, sources)))
+        if verdict is None:
+            kept.append(candidate)
+        elif verdict:
+            kept.append(Candidate(candidate.ref, 100, "diputuskan sama oleh petugas"))
+    return kept
+
+
+def _pair(run: Run, row: dict, candidate: Candidate, sources: _Sources) -> ReviewPair:
+    pair = ReviewPair(
+        run=run,
+        proposal_row_id=row["id"],
+        score=candidate.score,
+        reason=candidate.reason[:255],
+        fingerprint=fingerprint(row, _candidate_row(candidate, sources)),
+    )
+    if candidate.ref.startswith(f"{PROPOSAL}:"):
+        pair.other_proposal_id = int(candidate.ref.partition(":")[2])
+    else:
+        pair.roster_row_id = sources.roster_found[candidate.ref]["id"]
+    return pair

@@ -18,5 +18,6 @@ urlpatterns = [
     path("units/", include("households.urls_units")),
     path("regions/", include("households.urls_regions")),
     path("programs/", include("programs.urls")),
+    path("cross-check/", include("dedup.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,11 +1,27 @@
 """A cross-check run of proposals against roster versions, its results and the review queue."""
 
 from django.conf import settings
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from dedup.engine.match import DECIDED_SAME
 from programs.models import ProposalBatch, ProposalRow, RosterRow, RosterVersion
+
+
+class RunQuerySet(models.QuerySet):
+    def for_user(self, user) -> "RunQuerySet":
+        return self if user.sees_all_proposals else self.none()
+
+
+class ReviewPairQuerySet(models.QuerySet):
+    def for_user(self, user) -> "ReviewPairQuerySet":
+        return self if user.sees_all_proposals else self.none()
+
+    def open(self) -> "ReviewPairQuerySet":
+        return self.filter(same_family__isnull=True)
 
 
 class Run(models.Model):
@@ -26,6 +42,7 @@ class Run(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    objects = RunQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -107,6 +124,7 @@ class ReviewPair(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     history = HistoricalRecords()
+    objects = ReviewPairQuerySet.as_manager()
 
     class Meta:
         ordering = ["score", "pk"]
@@ -120,3 +138,47 @@ class ReviewPair(models.Model):
 
     def __str__(self) -> str:
         return f"{self.proposal_row_id} ~ {self.roster_row_id or self.other_proposal_id}"
+
+    @property
+    def candidate_label(self) -> str:
+        if self.roster_row_id:
+            return f"{self.roster_row.version.program.code}:{self.roster_row.row_number}"
+        return f"USULAN:{self.other_proposal.row_number}"
+
+    def decide(self, *, same_family: bool, note: str = "", by) -> None:
+        """Record a person's decision and settle the proposal's result in this run: a family
+        confirmed on a roster or proposed before takes that status; one whose every doubtful
+        match was ruled out is new. Kept in the pair's history (who, when)."""
+        if self.same_family is not None:
+            raise ValidationError(_("This pair was decided already."))
+        with transaction.atomic():
+            self.same_family, self.note = same_family, note
+            self.decided_by, self.decided_at = by, timezone.now()
+            self._history_user = by
+            self.save(update_fields=["same_family", "note", "decided_by", "decided_at"])
+            pairs = list(
+                ReviewPair.objects.filter(
+                    run=self.run_id, proposal_row=self.proposal_row_id
+                ).select_related("roster_row__version__program", "other_proposal")
+            )
+            result = Result.objects.select_for_update().get(
+                run=self.run_id, proposal_row=self.proposal_row_id
+            )
+            same = [pair for pair in pairs if pair.same_family]
+            on_rosters = [pair for pair in same if pair.roster_row_id]
+            if on_rosters:
+                result.status = Result.Status.IN_ROSTER
+                result.programs = ";".join(
+                    sorted({pair.roster_row.version.program.code for pair in on_rosters})
+                )
+            elif same:
+                result.status = Result.Status.DUPLICATE
+            elif all(pair.same_family is False for pair in pairs):
+                result.status, result.score = Result.Status.NEW, None
+            if same:
+                result.matches = ";".join(pair.candidate_label for pair in same)
+                result.score = 100
+                result.reason = DECIDED_SAME
+            elif result.status == Result.Status.NEW:
+                result.matches = result.reason = ""
+            result.save(update_fields=["status", "programs", "matches", "score", "reason"])

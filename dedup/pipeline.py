@@ -25,6 +25,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from dedup.engine.match import (
+    DECIDED_SAME,
     Candidate,
     Index,
     Record,
@@ -316,7 +317,7 @@ def _apply(
         if verdict is None:
             kept.append(candidate)
         elif verdict:
-            kept.append(Candidate(candidate.ref, 100, "diputuskan sama oleh petugas"))
+            kept.append(Candidate(candidate.ref, 100, DECIDED_SAME))
     return kept
 
 

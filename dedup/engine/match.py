@@ -48,6 +48,7 @@ __all__ = [
 ]
 
 _TODAY = datetime.date.today()  # NIK dates: which century (a worker lives for days, not years)
+DECIDED_SAME = "diputuskan sama oleh petugas"  # a pair a person confirmed in review
 NAME_PREFILTER = 80  # names less alike than this inside a block are not compared further
 _POWERS = np.array([10 ** (15 - i) for i in range(16)], dtype=np.int64)
 

@@ -10,13 +10,8 @@ from django.core.management import CommandError, call_command
 from dedup.models import ReviewPair, Run
 from tests.conftest import make_nik, make_no_kk
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("run_on_commit")]
 
-
-@pytest.fixture(autouse=True)
-def run_on_commit(monkeypatch):
-    # The test's transaction never commits: queue the chunks at once, as a commit would.
-    monkeypatch.setattr("django.db.transaction.on_commit", lambda func, *a, **k: func())
 
 HEADER = ["NO KK", "NIK KEPALA KELUARGA", "NAMA KRT", "L/P", "TGL LAHIR", "ALAMAT", "RT", "RW"]
 HEADER += ["DESA/KELURAHAN", "KEC"]

@@ -1,0 +1,175 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRefresh
+
+from dedup import pipeline
+from dedup.engine.match import Thresholds
+from dedup.exports import write_result_csv
+from dedup.forms import DecisionForm, RunForm
+from dedup.models import Result, ReviewPair, Run
+from programs.models import ProposalBatch
+
+
+def _staff(request: HttpRequest) -> None:
+    if not request.user.sees_all_proposals:
+        raise PermissionDenied
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def run_list(request: HttpRequest) -> HttpResponse:
+    _staff(request)
+    form = RunForm(request.POST or None)
+    if not request.POST:
+        submitted = ProposalBatch.objects.filter(status=ProposalBatch.Status.SUBMITTED)
+        form.initial["batches"] = list(submitted.values_list("pk", flat=True))
+        form.initial["versions"] = list(
+            form.fields["versions"].queryset.values_list("pk", flat=True)
+        )
+    if form.is_valid():
+        data = form.cleaned_data
+        run = pipeline.start_run(
+            batches=data["batches"],
+            versions=data["versions"],
+            thresholds=Thresholds(same=data["same"], review=data["review"]),
+            user=request.user,
+        )
+        return redirect("dedup:run", pk=run.pk)
+    runs = Run.objects.select_related("created_by").prefetch_related("roster_versions__program")
+    return render(request, "dedup/run_list.html", {"form": form, "runs": runs[:50]})
+
+
+@login_required
+@require_GET
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(Run.objects.for_user(request.user), pk=pk)
+    if request.htmx and not request.htmx.history_restore_request:
+        if run.status != Run.Status.RUNNING:
+            return HttpResponseClientRefresh()
+        return render(request, "dedup/run_detail.html#progress", {"run": run})
+    results = run.results.all()
+    by_status = dict(results.values_list("status").annotate(n=Count("pk")).order_by())
+    by_program: dict[str, int] = {}
+    for programs, n in (
+        results.exclude(programs="").values_list("programs").annotate(n=Count("pk")).order_by()
+    ):
+        for code in programs.split(";"):
+            by_program[code] = by_program.get(code, 0) + n
+    places = (
+        results.values(
+            "proposal_row__desa__parent__name", "proposal_row__desa__parent_id", "status"
+        )
+        .annotate(n=Count("pk"))
+        .order_by("proposal_row__desa__parent__name")
+    )
+    kecamatan: dict[tuple, dict] = {}
+    for place in places:
+        key = (place["proposal_row__desa__parent_id"], place["proposal_row__desa__parent__name"])
+        kecamatan.setdefault(key, {})[place["status"]] = place["n"]
+    context = {
+        "run": run,
+        "statuses": [(s, label, by_status.get(s, 0)) for s, label in Result.Status.choices],
+        "by_program": sorted(by_program.items()),
+        "kecamatan": [
+            (pk, name, [(s, counts.get(s, 0)) for s in Result.Status.values])
+            for (pk, name), counts in kecamatan.items()
+        ],
+        "open_pairs": run.pairs.open().count(),
+    }
+    return render(request, "dedup/run_detail.html", context)
+
+
+@login_required
+@require_POST
+def run_resume(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(Run.objects.for_user(request.user), pk=pk)
+    if run.status != Run.Status.DONE:
+        pipeline.resume_run(run)
+    return redirect("dedup:run", pk=pk)
+
+
+@login_required
+@require_GET
+def result_list(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(Run.objects.for_user(request.user), pk=pk)
+    results = run.results.select_related("proposal_row__batch__unit", "proposal_row__desa")
+    status, program = request.GET.get("status"), request.GET.get("program")
+    kecamatan = request.GET.get("kecamatan")
+    if status in Result.Status.values:
+        results = results.filter(status=status)
+    if program:
+        results = results.filter(
+            Q(programs=program)
+            | Q(programs__startswith=f"{program};")
+            | Q(programs__endswith=f";{program}")
+            | Q(programs__contains=f";{program};")
+        )
+    if kecamatan and kecamatan.isdigit():
+        results = results.filter(proposal_row__desa__parent_id=int(kecamatan))
+    page = Paginator(results.order_by("proposal_row__batch", "proposal_row__row_number"), 50)
+    context = {"run": run, "page": page.get_page(request.GET.get("page")), "status": status}
+    return render(request, "dedup/result_list.html", context)
+
+
+@login_required
+@require_GET
+def result_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(Run.objects.for_user(request.user), pk=pk)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="pemeriksaan-{run.pk}.csv"'
+    results = run.results.select_related("proposal_row").order_by(
+        "proposal_row__batch", "proposal_row__row_number"
+    )
+    write_result_csv(response, results)
+    return response
+
+
+@login_required
+@require_GET
+def review(request: HttpRequest) -> HttpResponse:
+    _staff(request)
+    pair = _next_pair(request)
+    return render(request, "dedup/review.html", {"pair": pair, "form": DecisionForm()})
+
+
+@login_required
+@require_POST
+def pair_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    pair = get_object_or_404(ReviewPair.objects.for_user(request.user).open(), pk=pk)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        pair.decide(
+            same_family=form.cleaned_data["same_family"],
+            note=form.cleaned_data["note"],
+            by=request.user,
+        )
+        if not request.htmx:
+            messages.success(request, _("Decision saved."))
+            return redirect("dedup:review")
+        pair, form = _next_pair(request), DecisionForm()
+    template = "dedup/review.html#pair" if request.htmx else "dedup/review.html"
+    return render(request, template, {"pair": pair, "form": form})
+
+
+def _next_pair(request: HttpRequest) -> ReviewPair | None:
+    return (
+        ReviewPair.objects.for_user(request.user)
+        .open()
+        .select_related(
+            "proposal_row__desa",
+            "proposal_row__batch__unit",
+            "roster_row__version__program",
+            "roster_row__desa",
+            "other_proposal__desa",
+            "other_proposal__batch__unit",
+            "run",
+        )
+        .first()
+    )

@@ -1,0 +1,131 @@
+"""The cross-check pages: starting a run, its result, the review queue; who may see them."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from dedup.models import Result, ReviewPair, Run
+from programs.models import ProposalBatch
+
+pytestmark = pytest.mark.django_db
+
+
+def login(client, user):
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+def test_staff_start_a_run_of_the_submitted_proposals(client, users, doubtful_run):
+    batch = ProposalBatch.objects.get()
+    batch.status = ProposalBatch.Status.SUBMITTED
+    batch.save()
+    page = login(client, users["staff"]).get(reverse("dedup:runs"))
+    assert page.status_code == 200
+    assert page.context["form"].initial["batches"] == [batch.pk]  # ticked for them
+
+    response = client.post(
+        reverse("dedup:runs"),
+        {"batches": [batch.pk], "versions": [v.pk for v in doubtful_run.roster_versions.all()]}
+        | {"same": 90, "review": 70},
+    )
+    run = Run.objects.exclude(pk=doubtful_run.pk).get()
+    assert response.url == reverse("dedup:run", args=[run.pk])
+    assert run.status == Run.Status.DONE and run.thresholds == {"same": 90, "review": 70}
+    assert run.created_by == users["staff"]
+
+
+def test_thresholds_out_of_order_are_refused_with_a_reason(client, users, doubtful_run):
+    response = login(client, users["staff"]).post(
+        reverse("dedup:runs"),
+        {"batches": [ProposalBatch.objects.get().pk], "same": 70, "review": 90},
+    )
+    assert response.status_code == 200
+    assert "cannot be above" in str(response.context["form"].errors)
+    assert Run.objects.count() == 1
+
+
+def test_run_page_counts_each_status_and_programme(client, users, doubtful_run):
+    page = login(client, users["head"]).get(reverse("dedup:run", args=[doubtful_run.pk]))
+    assert page.status_code == 200
+    counts = {status: n for status, _label, n in page.context["statuses"]}
+    assert (counts["in_roster"], counts["review"], counts["new"]) == (1, 1, 0)
+    assert page.context["by_program"] == [("PKH", 1)]
+    assert page.context["open_pairs"] == 1
+    ((_pk, name, by_status),) = page.context["kecamatan"]
+    assert name == "Purworejo" and dict(by_status)["review"] == 1
+
+    listed = client.get(reverse("dedup:results", args=[doubtful_run.pk]), {"program": "PKH"})
+    assert [r.proposal_row.name for r in listed.context["page"]] == ["SLAMET RIYADI"]
+    assert (
+        b"SLAMET RIYADI" in listed.content
+        and listed.context["page"][0].proposal_row.nik[4:12].encode() not in listed.content
+    )  # NIK masked in the list
+
+
+def test_result_downloads_as_the_contract_csv(client, users, doubtful_run):
+    response = login(client, users["staff"]).get(
+        reverse("dedup:result_csv", args=[doubtful_run.pk])
+    )
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [(r["row"], r["status"], r["programs"], r["matches"]) for r in rows] == [
+        ("1", "in_roster", "PKH", "PKH:1"),
+        ("2", "review", "", "BST:7"),
+    ]
+
+
+def test_a_decision_settles_the_result_and_is_kept_with_who(client, users, doubtful_run):
+    pair = ReviewPair.objects.get()
+    login(client, users["staff"])
+    assert client.get(reverse("dedup:review")).context["pair"] == pair
+    response = client.post(reverse("dedup:pair_decide", args=[pair.pk]), {"same_family": "1"})
+    assert response.status_code == 302
+
+    pair.refresh_from_db()
+    assert (pair.same_family, pair.decided_by) == (True, users["staff"])
+    assert pair.history.first().history_user == users["staff"]
+    result = Result.objects.get(proposal_row=pair.proposal_row)
+    assert (result.status, result.programs, result.matches) == ("in_roster", "BST", "BST:7")
+    assert client.get(reverse("dedup:review")).context["pair"] is None
+    again = client.post(reverse("dedup:pair_decide", args=[pair.pk]), {"same_family": "0"})
+    assert again.status_code == 404  # decided once
+
+
+def test_ruling_out_the_only_doubt_makes_the_family_new(client, users, doubtful_run):
+    pair = ReviewPair.objects.get()
+    login(client, users["head"]).post(
+        reverse("dedup:pair_decide", args=[pair.pk]),
+        {"same_family": "0", "note": "NIK berbeda orang, dicek di KTP"},
+        HTTP_HX_REQUEST="true",
+    )
+    result = Result.objects.get(proposal_row=pair.proposal_row)
+    assert (result.status, result.matches, result.score) == ("new", "", None)
+    assert ReviewPair.objects.get().note == "NIK berbeda orang, dicek di KTP"
+
+
+def test_a_decision_without_a_choice_is_refused(client, users, doubtful_run):
+    pair = ReviewPair.objects.get()
+    response = login(client, users["staff"]).post(reverse("dedup:pair_decide", args=[pair.pk]))
+    assert response.status_code == 200 and response.context["form"].errors
+    assert ReviewPair.objects.get().same_family is None
+
+
+@pytest.mark.parametrize("role", ["village", "agency", "desk"])
+def test_operators_and_the_desk_cannot_open_the_cross_check(client, users, doubtful_run, role):
+    login(client, users[role])
+    assert client.get(reverse("dedup:runs")).status_code == 403
+    assert client.get(reverse("dedup:review")).status_code == 403
+    assert client.get(reverse("dedup:run", args=[doubtful_run.pk])).status_code == 404
+    assert client.get(reverse("dedup:result_csv", args=[doubtful_run.pk])).status_code == 404
+    pair = ReviewPair.objects.get()
+    assert (
+        client.post(reverse("dedup:pair_decide", args=[pair.pk]), {"same_family": "1"}).status_code
+        == 404
+    )
+
+
+def test_deciding_needs_a_post(client, users, doubtful_run):
+    pair = ReviewPair.objects.get()
+    login(client, users["staff"])
+    assert client.get(reverse("dedup:pair_decide", args=[pair.pk])).status_code == 405

@@ -42,7 +42,9 @@ def test_thresholds_out_of_order_are_refused_with_a_reason(client, users, doubtf
         {"batches": [ProposalBatch.objects.get().pk], "same": 70, "review": 90},
     )
     assert response.status_code == 200
-    assert "cannot be above" in str(response.context["form"].errors)
+    assert "Skor tinjauan tidak boleh lebih tinggi dari skor keluarga sama." in str(
+        response.context["form"].errors
+    )
     assert Run.objects.count() == 1
 
 

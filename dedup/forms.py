@@ -4,7 +4,20 @@ from django.utils.translation import gettext_lazy as _
 from programs.models import ProposalBatch, RosterVersion
 
 
-class RunForm(forms.Form):
+class SettingsForm(forms.Form):
+    same = forms.IntegerField(label=_("Same family from score"), min_value=1, max_value=100)
+    review = forms.IntegerField(label=_("A person decides from score"), min_value=1, max_value=100)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("review") and cleaned.get("same") and cleaned["review"] > cleaned["same"]:
+            raise forms.ValidationError(
+                _("The review score cannot be above the score for the same family.")
+            )
+        return cleaned
+
+
+class RunForm(SettingsForm):
     """Which proposals to cross-check, against which roster versions, with which thresholds."""
 
     batches = forms.ModelMultipleChoiceField(
@@ -17,20 +30,7 @@ class RunForm(forms.Form):
         label=_("Rosters (their active lists)"),
         widget=forms.CheckboxSelectMultiple,
     )
-    same = forms.IntegerField(
-        label=_("Same family from score"), min_value=1, max_value=100, initial=90
-    )
-    review = forms.IntegerField(
-        label=_("A person decides from score"), min_value=1, max_value=100, initial=70
-    )
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("review") and cleaned.get("same") and cleaned["review"] > cleaned["same"]:
-            raise forms.ValidationError(
-                _("The review score cannot be above the score for the same family.")
-            )
-        return cleaned
+    field_order = ["batches", "versions", "same", "review"]
 
 
 class DecisionForm(forms.Form):

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from dedup.engine.match import DECIDED_SAME
+from dedup.engine.match import DECIDED_SAME, Thresholds
 from programs.models import ProposalBatch, ProposalRow, RosterRow, RosterVersion
 
 
@@ -51,6 +51,63 @@ class Run(models.Model):
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.pk}"
+
+
+class MatchSettings(models.Model):
+    """The office's thresholds for new runs (one row). Each run keeps its own copy."""
+
+    same = models.PositiveSmallIntegerField(_("same family from score"), default=90)
+    review = models.PositiveSmallIntegerField(_("a person decides from score"), default=70)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("matching settings")
+        verbose_name_plural = _("matching settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(review__lte=models.F("same"), same__lte=100, review__gte=1),
+                name="thresholds_in_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.same}/{self.review}"
+
+    @classmethod
+    def current(cls) -> "MatchSettings":
+        found, _created = cls.objects.get_or_create(pk=1)
+        return found
+
+    @property
+    def thresholds(self) -> Thresholds:
+        return Thresholds(same=self.same, review=self.review)
+
+
+def moves(run: "Run", thresholds: Thresholds) -> dict[tuple[str, str], int]:
+    """How many of a run's results would change band under other thresholds: (from, to) ->
+    count, bands being match (on a roster or proposed before), review and new. Decisions
+    staff took stay as they are."""
+    current = Thresholds(**run.thresholds) if run.thresholds else Thresholds()
+    band_name = {"same": "match", "review": "review", "none": "new"}
+    counted: dict[tuple[str, str], int] = {}
+    scored = (
+        run.results.exclude(status=Result.Status.INVALID)
+        .exclude(score__isnull=True)
+        .exclude(reason=DECIDED_SAME)
+        .values("score")
+        .annotate(n=models.Count("pk"))
+        .order_by()
+    )
+    for row in scored:
+        old = band_name[current.band(row["score"])]
+        new = band_name[thresholds.band(row["score"])]
+        if old != new:
+            counted[(old, new)] = counted.get((old, new), 0) + row["n"]
+    return counted
 
 
 class Chunk(models.Model):

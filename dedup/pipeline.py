@@ -34,7 +34,7 @@ from dedup.engine.match import (
     match,
     one_slip_variants,
 )
-from dedup.models import Chunk, Result, ReviewPair, Run
+from dedup.models import Chunk, MatchSettings, Result, ReviewPair, Run
 from households.identity import check_nik, check_no_kk
 from programs.models import ProposalBatch, ProposalRow, RosterRow, RosterVersion
 
@@ -58,7 +58,7 @@ def start_run(
     """Create a run and its chunks; the chunks are queued when the transaction commits."""
     from dedup import tasks  # tasks imports this module
 
-    thresholds = thresholds or Thresholds()
+    thresholds = thresholds or MatchSettings.current().thresholds
     if versions is None:
         versions = RosterVersion.objects.filter(status=RosterVersion.Status.ACTIVE)
     with transaction.atomic():

@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:pk>/resume/", views.run_resume, name="run_resume"),
     path("<int:pk>/results/", views.result_list, name="results"),
     path("<int:pk>/result.csv", views.result_csv, name="result_csv"),
+    path("settings/", views.settings_edit, name="settings"),
     path("review/", views.review, name="review"),
     path("review/<int:pk>/decide/", views.pair_decide, name="pair_decide"),
 ]

@@ -12,8 +12,8 @@ from django_htmx.http import HttpResponseClientRefresh
 from dedup import pipeline
 from dedup.engine.match import Thresholds
 from dedup.exports import write_result_csv
-from dedup.forms import DecisionForm, RunForm
-from dedup.models import Result, ReviewPair, Run
+from dedup.forms import DecisionForm, RunForm, SettingsForm
+from dedup.models import MatchSettings, Result, ReviewPair, Run, moves
 from programs.models import ProposalBatch
 
 
@@ -28,6 +28,8 @@ def run_list(request: HttpRequest) -> HttpResponse:
     _staff(request)
     form = RunForm(request.POST or None)
     if not request.POST:
+        current = MatchSettings.current()
+        form.initial.update(same=current.same, review=current.review)
         submitted = ProposalBatch.objects.filter(status=ProposalBatch.Status.SUBMITTED)
         form.initial["batches"] = list(submitted.values_list("pk", flat=True))
         form.initial["versions"] = list(
@@ -173,3 +175,31 @@ def _next_pair(request: HttpRequest) -> ReviewPair | None:
         )
         .first()
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def settings_edit(request: HttpRequest) -> HttpResponse:
+    """The thresholds for new runs; before saving, what they would move in the latest run."""
+    _staff(request)
+    current = MatchSettings.current()
+    form = SettingsForm(
+        request.POST or None, initial={"same": current.same, "review": current.review}
+    )
+    latest = Run.objects.filter(status=Run.Status.DONE).first()
+    effect = None
+    if form.is_valid():
+        proposed = Thresholds(**form.cleaned_data)
+        if "save" in request.POST:
+            if not request.user.can_manage:
+                raise PermissionDenied
+            current.same, current.review = proposed.same, proposed.review
+            current.updated_by = current._history_user = request.user
+            current.save()
+            messages.success(request, _("The thresholds apply to the next runs."))
+            return redirect("dedup:settings")
+        bands = {"match": _("same family"), "review": _("review"), "new": _("no match")}
+        found = moves(latest, proposed) if latest else {}
+        effect = [(bands[old], bands[new], n) for (old, new), n in sorted(found.items())]
+    context = {"form": form, "current": current, "latest": latest, "effect": effect}
+    return render(request, "dedup/settings.html", context)

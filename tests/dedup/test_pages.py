@@ -131,3 +131,30 @@ def test_deciding_needs_a_post(client, users, doubtful_run):
     pair = ReviewPair.objects.get()
     login(client, users["staff"])
     assert client.get(reverse("dedup:pair_decide", args=[pair.pk])).status_code == 405
+
+
+def test_threshold_change_shows_what_would_move_before_it_is_saved(client, users, doubtful_run):
+    from dedup.models import MatchSettings
+
+    login(client, users["staff"])
+    # The doubtful pair scored 80: with "same family from 80" it would become a match.
+    preview = client.post(reverse("dedup:settings"), {"same": 80, "review": 70, "preview": ""})
+    assert preview.context["effect"] == [("tinjauan", "keluarga sama", 1)]
+    assert MatchSettings.current().same == 90  # nothing saved yet
+    unchanged = client.post(reverse("dedup:settings"), {"same": 95, "review": 75, "preview": ""})
+    assert unchanged.context["effect"] == []  # 100 stays a match, 80 stays in review
+
+    client.post(reverse("dedup:settings"), {"same": 80, "review": 60, "save": ""})
+    saved = MatchSettings.current()
+    assert (saved.same, saved.review, saved.updated_by) == (80, 60, users["staff"])
+    assert saved.history.first().history_user == users["staff"]
+    assert client.get(reverse("dedup:runs")).context["form"].initial["same"] == 80
+
+
+def test_the_head_may_look_at_the_effect_but_not_change_the_thresholds(client, users, doubtful_run):
+    from dedup.models import MatchSettings
+
+    login(client, users["head"])
+    assert client.post(reverse("dedup:settings"), {"same": 80, "review": 70}).status_code == 200
+    refused = client.post(reverse("dedup:settings"), {"same": 80, "review": 70, "save": ""})
+    assert refused.status_code == 403 and MatchSettings.current().same == 90

@@ -369,4 +369,16 @@ def _batch_page(request, batch, upload_form=None, status=200) -> HttpResponse:
         and batch.status == ProposalBatch.Status.DRAFT,
         "counts": dict(batch.rows.values_list("status").annotate(n=Count("pk")).order_by()),
     }
+    # The latest finished cross-check of these families: what became of each (dedup's runs).
+    run = batch.runs.filter(status="done").order_by("-finished_at").first()
+    if run is not None:
+        page_rows = [row.pk for row in context["page"]]
+        outcomes = run.results.filter(proposal_row__batch=batch)
+        context["run"] = run
+        context["outcomes"] = dict(
+            outcomes.values_list("status").annotate(n=Count("pk")).order_by()
+        )
+        context["outcome_of"] = {
+            result.proposal_row_id: result for result in outcomes.filter(proposal_row__in=page_rows)
+        }
     return render(request, "programs/batch_detail.html", context, status=status)

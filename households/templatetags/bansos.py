@@ -38,3 +38,9 @@ def timeuntil_from_delta(delta) -> str:
 def column_label(name: str) -> str:
     """A canonical column as operators write it in their sheets: no_kk -> NO KK."""
     return str(name).replace("_", " ").upper()
+
+
+@register.filter
+def get_item(mapping, key):
+    """mapping[key] in a template, None when absent."""
+    return mapping.get(key) if mapping else None

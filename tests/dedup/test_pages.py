@@ -158,3 +158,21 @@ def test_the_head_may_look_at_the_effect_but_not_change_the_thresholds(client, u
     assert client.post(reverse("dedup:settings"), {"same": 80, "review": 70}).status_code == 200
     refused = client.post(reverse("dedup:settings"), {"same": 80, "review": 70, "save": ""})
     assert refused.status_code == 403 and MatchSettings.current().same == 90
+
+
+def test_operators_see_what_became_of_their_own_families(client, users, doubtful_run):
+    page = login(client, users["village"]).get(
+        reverse("programs:batch", args=[ProposalBatch.objects.get().pk])
+    )
+    assert page.context["outcomes"] == {"in_roster": 1, "review": 1}
+    text = page.content.decode()
+    assert "Hasil pemeriksaan silang" in text and "NIK sama + nama sama" in text
+    outcome = {
+        r.proposal_row.name: (r.status, r.programs) for r in page.context["outcome_of"].values()
+    }
+    assert outcome == {"SLAMET RIYADI": ("in_roster", "PKH"), "SUPARNO": ("review", "")}
+    # Another village's operator never reaches the batch.
+    other = login(client, users["village_b"]).get(
+        reverse("programs:batch", args=[ProposalBatch.objects.get().pk])
+    )
+    assert other.status_code == 404

@@ -52,6 +52,13 @@ class Run(models.Model):
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.pk}"
 
+    def proposal_label(self, batch_id: int, row_number: int) -> str:
+        """How results name a proposal row: USULAN:<row> (the contract's), with the batch
+        first when the run checks several (USULAN:<batch>-<row>)."""
+        if not hasattr(self, "_single_batch"):
+            self._single_batch = self.batches.count() == 1
+        return f"USULAN:{'' if self._single_batch else f'{batch_id}-'}{row_number}"
+
 
 class MatchSettings(models.Model):
     """The office's thresholds for new runs (one row). Each run keeps its own copy."""
@@ -200,42 +207,55 @@ class ReviewPair(models.Model):
     def candidate_label(self) -> str:
         if self.roster_row_id:
             return f"{self.roster_row.version.program.code}:{self.roster_row.row_number}"
-        return f"USULAN:{self.other_proposal.row_number}"
+        other = self.other_proposal
+        return self.run.proposal_label(other.batch_id, other.row_number)
 
     def decide(self, *, same_family: bool, note: str = "", by) -> None:
-        """Record a person's decision and settle the proposal's result in this run: a family
-        confirmed on a roster or proposed before takes that status; one whose every doubtful
-        match was ruled out is new. Kept in the pair's history (who, when)."""
-        if self.same_family is not None:
-            raise ValidationError(_("This pair was decided already."))
+        """Record a person's decision and settle the proposal's result: a family confirmed on a
+        roster or proposed before takes that status; one whose every doubtful match was ruled
+        out is new; otherwise it waits for the pairs still open, showing those. The same two
+        records waiting in another run are decided with it. Kept in the history (who, when)."""
         with transaction.atomic():
-            self.same_family, self.note = same_family, note
-            self.decided_by, self.decided_at = by, timezone.now()
-            self._history_user = by
-            self.save(update_fields=["same_family", "note", "decided_by", "decided_at"])
-            pairs = list(
-                ReviewPair.objects.filter(
-                    run=self.run_id, proposal_row=self.proposal_row_id
-                ).select_related("roster_row__version__program", "other_proposal")
+            # Lock order everywhere: the result, then its pairs (two people, one family).
+            twins = ReviewPair.objects.filter(
+                fingerprint=self.fingerprint, same_family__isnull=True
             )
-            result = Result.objects.select_for_update().get(
-                run=self.run_id, proposal_row=self.proposal_row_id
-            )
-            same = [pair for pair in pairs if pair.same_family]
-            on_rosters = [pair for pair in same if pair.roster_row_id]
-            if on_rosters:
-                result.status = Result.Status.IN_ROSTER
-                result.programs = ";".join(
-                    sorted({pair.roster_row.version.program.code for pair in on_rosters})
-                )
-            elif same:
-                result.status = Result.Status.DUPLICATE
-            elif all(pair.same_family is False for pair in pairs):
-                result.status, result.score = Result.Status.NEW, None
-            if same:
-                result.matches = ";".join(pair.candidate_label for pair in same)
-                result.score = 100
-                result.reason = DECIDED_SAME
-            elif result.status == Result.Status.NEW:
-                result.matches = result.reason = ""
-            result.save(update_fields=["status", "programs", "matches", "score", "reason"])
+            for pair in twins.exclude(pk=self.pk) if self.fingerprint else ():
+                pair._settle(same_family, note, by)
+            self._settle(same_family, note, by)
+
+    def _settle(self, same_family: bool, note: str, by) -> None:
+        result = Result.objects.select_for_update().get(
+            run=self.run_id, proposal_row=self.proposal_row_id
+        )
+        pairs = list(
+            ReviewPair.objects.select_for_update()
+            .filter(run=self.run_id, proposal_row=self.proposal_row_id)
+            .select_related("roster_row__version__program", "other_proposal", "run")
+        )
+        mine = next(pair for pair in pairs if pair.pk == self.pk)
+        if mine.same_family is not None:
+            raise ValidationError(_("This pair was decided already."))
+        mine.same_family, mine.note = same_family, note
+        mine.decided_by, mine.decided_at = by, timezone.now()
+        mine._history_user = by
+        mine.save(update_fields=["same_family", "note", "decided_by", "decided_at"])
+        self.same_family = same_family
+        same = [pair for pair in pairs if pair.same_family]
+        still_open = [pair for pair in pairs if pair.same_family is None]
+        on_rosters = [pair for pair in same if pair.roster_row_id]
+        result.programs = ";".join(
+            sorted({pair.roster_row.version.program.code for pair in on_rosters})
+        )
+        if same:
+            result.status = Result.Status.IN_ROSTER if on_rosters else Result.Status.DUPLICATE
+            result.matches = ";".join(pair.candidate_label for pair in same)
+            result.score, result.reason = 100, DECIDED_SAME
+        elif still_open:
+            best = max(still_open, key=lambda pair: pair.score)
+            result.status = Result.Status.REVIEW
+            result.matches = ";".join(pair.candidate_label for pair in still_open)
+            result.score, result.reason = best.score, best.reason
+        else:
+            result.status, result.matches, result.score, result.reason = "new", "", None, ""
+        result.save(update_fields=["status", "programs", "matches", "score", "reason"])

@@ -20,8 +20,9 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
+import numpy as np
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from dedup.engine.match import (
@@ -36,6 +37,7 @@ from dedup.engine.match import (
 )
 from dedup.models import Chunk, MatchSettings, Result, ReviewPair, Run
 from households.identity import check_nik, check_no_kk
+from households.models import Region
 from programs.models import ProposalBatch, ProposalRow, RosterRow, RosterVersion
 
 logger = logging.getLogger(__name__)
@@ -88,10 +90,16 @@ def resume_run(run: Run) -> int:
     """Queue again the chunks a failed or stalled run has not finished; returns how many."""
     from dedup import tasks
 
+    if run.status != Run.Status.FAILED:
+        return 0  # a running run has its chunks queued already
     chunks = list(run.chunks.filter(done=False).values_list("pk", flat=True))
     if chunks:
         Run.objects.filter(pk=run.pk).update(status=Run.Status.RUNNING, error="")
         transaction.on_commit(lambda: [tasks.match_chunk.delay(pk) for pk in chunks])
+    else:  # it failed on a chunk another delivery had finished
+        Run.objects.filter(pk=run.pk).update(
+            status=Run.Status.DONE, error="", finished_at=timezone.now()
+        )
     return len(chunks)
 
 
@@ -105,7 +113,10 @@ def run_chunk(chunk_id: int) -> None:
         results, pairs = _match(chunk)
     except Exception as error:
         logger.exception("run %s, chunk %s failed", run.pk, chunk.pk)
-        Run.objects.filter(pk=run.pk).update(status=Run.Status.FAILED, error=str(error)[:2000])
+        if not Chunk.objects.filter(pk=chunk_id, done=True).exists():
+            Run.objects.filter(pk=run.pk).exclude(status=Run.Status.DONE).update(
+                status=Run.Status.FAILED, error=str(error)[:2000]
+            )
         raise
     with transaction.atomic():
         chunk = Chunk.objects.select_for_update().get(pk=chunk_id)
@@ -132,13 +143,13 @@ class _Sources:
         self.run = run
         niks = {r["nik"] for r in rows if r["nik"]}
         kks = {r["no_kk"] for r in rows if r["no_kk"]}
-        near = Q(desa__parent_id=kecamatan) if kecamatan else Q(pk__in=[])
+        desas = list(Region.objects.filter(parent=kecamatan).values_list("pk", flat=True))
         versions = {v.pk: v.program.code for v in run.roster_versions.select_related("program")}
         self.roster_found: dict[str, dict] = {}  # ref -> the roster row's values
         roster: dict[int, Record] = {}
         base = RosterRow.objects.filter(version__in=versions)
-        near |= Q(pk__in=_one_slip_away(base, niks | kks))
-        for found in _queries(base, niks, kks, near, ("row_number", "version_id")):
+        slips = _one_slip_away(run, "roster", base, niks | kks)
+        for found in _queries(base, niks, kks, desas, ("row_number", "version_id"), slips):
             ref = f"{versions[found['version_id']]}:{found['row_number']}"
             self.roster_found[ref] = found
             roster[found["id"]] = _record(ref, found)
@@ -147,13 +158,18 @@ class _Sources:
         # earlier row's number (the intake's own duplicate check), which are families too.
         others = ProposalRow.objects.filter(batch__in=run.batches.all())
         self.proposals: dict[int, dict] = {}
-        for found in _queries(others, niks, kks, near, ("row_number", "batch_id", "status")):
+        slips = _one_slip_away(run, "proposals", others, niks | kks)
+        extra = ("row_number", "batch_id", "status")
+        for found in _queries(others, niks, kks, desas, extra, slips):
             self.proposals[found["id"]] = found
         for row in rows:
             self.proposals[row["id"]] = row
-        self.labels = _labels(self.proposals.values())
+        self.labels = {
+            f"{PROPOSAL}:{r['id']}": run.proposal_label(r["batch_id"], r["row_number"])
+            for r in self.proposals.values()
+        }
         usable = [r for r in self.proposals.values() if _usable(r)]
-        self.batch_index = Index(_record(f"{PROPOSAL}:{r['id']}", r) for r in usable)
+        self.batch_index = Index(_proposal(r) for r in usable)
 
 
 def _match(chunk: Chunk) -> tuple[list[Result], list[ReviewPair]]:
@@ -161,10 +177,15 @@ def _match(chunk: Chunk) -> tuple[list[Result], list[ReviewPair]]:
     thresholds = Thresholds(**run.thresholds) if run.thresholds else Thresholds()
     rows = list(ProposalRow.objects.filter(pk__in=chunk.proposal_rows).values(*_COLUMNS))
     sources = _Sources(run, rows, chunk.kecamatan_id)
-    records = [_record(f"{PROPOSAL}:{r['id']}", r) for r in rows if _usable(r)]
+    records = [_proposal(r) for r in rows if _usable(r)]
     on_rosters = match(records, sources.roster, thresholds)
     earlier = match(records, sources.batch_index, thresholds, earlier_only=True)
-    decided = _decisions(run)
+    decided = _decisions(
+        fingerprint(row, _candidate_row(candidate, sources))
+        for row in rows
+        for found in (on_rosters, earlier)
+        for candidate in found.get(f"{PROPOSAL}:{row['id']}", [])
+    )
 
     results, pairs = [], []
     for row in rows:
@@ -197,43 +218,71 @@ def _match(chunk: Chunk) -> tuple[list[Result], list[ReviewPair]]:
 _COLUMNS = (*FIELDS, "row_number", "batch_id", "status", "problems")
 
 
-def _queries(base, niks: set[str], kks: set[str], near: Q, extra: tuple[str, ...]) -> Iterator:
-    """Rows sharing a NIK or No. KK with the chunk (in slices), then the chunk's kecamatan."""
+def _queries(
+    base, niks: set[str], kks: set[str], desas: list[int], extra: tuple[str, ...], ids=()
+) -> Iterator[dict]:
+    """Rows sharing a NIK or No. KK with the chunk, the rows of `ids`, then those of the
+    chunk's desas; each once. In slices: SQLite takes 32,766 parameters a statement."""
     seen: set[int] = set()
     columns = (*FIELDS, *extra)
-    niks_list, kks_list = sorted(niks), sorted(kks)
-    for values, field in ((niks_list, "nik"), (kks_list, "no_kk")):
+    for values, field in ((sorted(niks), "nik"), (sorted(kks), "no_kk"), (list(ids), "pk")):
         for start in range(0, len(values), IN_BATCH):
             part = values[start : start + IN_BATCH]
             for found in base.filter(**{f"{field}__in": part}).values(*columns):
                 if found["id"] not in seen:
                     seen.add(found["id"])
                     yield found
-    for found in base.filter(near).values(*columns).iterator(chunk_size=5_000):
-        if found["id"] not in seen:
-            seen.add(found["id"])
-            yield found
+    if desas:
+        for found in base.filter(desa__in=desas).values(*columns):
+            if found["id"] not in seen:
+                seen.add(found["id"])
+                yield found
 
 
-def _one_slip_away(base, numbers: set[str]) -> list[int]:
-    """Rows whose NIK or No. KK is one slip from one of `numbers`. Looked for among the rows
-    whose number starts with the same kecamatan code (a slip there is rare, and the family's
-    own kecamatan is searched by name anyway): a roster with only NIK and name has no desa."""
-    variants = one_slip_variants(numbers)
-    if not variants:
-        return []
-    found = []
-    for prefix in sorted({n[:6] for n in numbers if len(n) == 16}):
-        upper = str(int(prefix) + 1)
-        for field in ("nik", "no_kk"):
-            rows = base.filter(**{f"{field}__gte": prefix, f"{field}__lt": upper})
-            for pk, number in rows.values_list("pk", field).iterator(chunk_size=10_000):
-                if number in variants:
-                    found.append(pk)
+# A run's roster numbers, per worker process: every chunk looks up mistyped numbers in them.
+_NUMBERS: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+ORDER = 10_000_000  # a proposal's order in a run: batch id * ORDER + row
+
+
+def _numbers(run: Run, kind: str, base) -> tuple[np.ndarray, np.ndarray]:
+    """Every clean NIK and No. KK of the run's roster versions (or proposals) as sorted
+    integers, with the row each belongs to. Loaded once per worker and run: a run's versions
+    and batches do not change under it."""
+    key = (run.pk, run.created_at, kind)  # a database made anew may give an id again
+    found = _NUMBERS.get(key)
+    if found is None:
+        ids, values = [], []
+        for pk, nik, kk in base.values_list("pk", "nik", "no_kk"):
+            for number in (nik, kk):
+                if len(number) == 16 and number.isdigit():
+                    ids.append(pk)
+                    values.append(int(number))
+        order = np.argsort(np.array(values, dtype=np.int64), kind="stable")
+        found = (np.array(values, dtype=np.int64)[order], np.array(ids, dtype=np.int64)[order])
+        for old in [k for k in _NUMBERS if k[:2] != key[:2]]:
+            del _NUMBERS[old]  # one run at a time is enough to keep
+        _NUMBERS[key] = found
     return found
 
 
-def _record(ref: str, row: dict) -> Record:
+def _one_slip_away(run: Run, kind: str, base, numbers: set[str]) -> list[int]:
+    """Rows whose NIK or No. KK is one mistyped digit or one swap from one of `numbers`,
+    wherever they live (a roster with only NIK and name has no desa)."""
+    table, ids = _numbers(run, kind, base)
+    variants = one_slip_variants(numbers)
+    if not len(table) or not len(variants):
+        return []
+    left = np.searchsorted(table, variants, side="left")
+    right = np.searchsorted(table, variants, side="right")
+    return sorted({int(pk) for a, b in zip(left, right, strict=True) for pk in ids[a:b]})
+
+
+def _proposal(row: dict) -> Record:
+    """A proposal row as the engine sees it; its order in the run is its batch's, then row."""
+    return _record(f"{PROPOSAL}:{row['id']}", row, row["batch_id"] * ORDER + row["row_number"])
+
+
+def _record(ref: str, row: dict, order: int = 0) -> Record:
     nik, kk = row["nik"], row["no_kk"]
     return Record(
         ref,
@@ -247,6 +296,7 @@ def _record(ref: str, row: dict) -> Record:
         rt=row["rt"],
         rw=row["rw"],
         desa=str(row["desa_id"] or ""),
+        order=order,
     )
 
 
@@ -268,34 +318,29 @@ def _invalid(run: Run, row: dict) -> Result:
     )
 
 
-def _labels(rows: Iterable[dict]) -> dict[str, str]:
-    """USULAN:<id> -> USULAN:<row> (the row of its own batch), as the contract names it."""
-    batches = {row["batch_id"] for row in rows}
-    prefix = {} if len(batches) == 1 else {b: f"{b}-" for b in batches}
-    return {
-        f"{PROPOSAL}:{r['id']}": f"{PROPOSAL}:{prefix.get(r['batch_id'], '')}{r['row_number']}"
-        for r in rows
-    }
-
-
 # --- Decisions staff made before ------------------------------------------------------------
 
 
 def fingerprint(proposal: dict, candidate: dict) -> str:
     """Both records as compared; a remembered decision holds while this stays the same."""
-    text = "|".join(
+    text = "\x1f".join(
         str(record.get(name) or "") for record in (proposal, candidate) for name in FIELDS[1:]
     )
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _decisions(run: Run) -> dict[str, bool]:
-    return dict(
-        ReviewPair.objects.filter(same_family__isnull=False)
-        .exclude(run=run)
-        .order_by("decided_at")
-        .values_list("fingerprint", "same_family")
-    )
+def _decisions(fingerprints: Iterable[str]) -> dict[str, bool]:
+    """What staff decided about these pairs of records in earlier runs (the latest word)."""
+    wanted, decided = sorted(set(fingerprints)), {}
+    for start in range(0, len(wanted), IN_BATCH):
+        decided.update(
+            ReviewPair.objects.filter(
+                fingerprint__in=wanted[start : start + IN_BATCH], same_family__isnull=False
+            )
+            .order_by("decided_at")
+            .values_list("fingerprint", "same_family")
+        )
+    return decided
 
 
 def _candidate_row(candidate: Candidate, sources: _Sources) -> dict:

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
@@ -147,11 +147,14 @@ def pair_decide(request: HttpRequest, pk: int) -> HttpResponse:
     pair = get_object_or_404(ReviewPair.objects.for_user(request.user).open(), pk=pk)
     form = DecisionForm(request.POST)
     if form.is_valid():
-        pair.decide(
-            same_family=form.cleaned_data["same_family"],
-            note=form.cleaned_data["note"],
-            by=request.user,
-        )
+        try:
+            pair.decide(
+                same_family=form.cleaned_data["same_family"],
+                note=form.cleaned_data["note"],
+                by=request.user,
+            )
+        except ValidationError as taken:  # a colleague decided it a moment ago
+            messages.info(request, taken.messages[0])
         if not request.htmx:
             messages.success(request, _("Decision saved."))
             return redirect("dedup:review")

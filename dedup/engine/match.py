@@ -36,7 +36,7 @@ from dedup.engine.normalize import (
     fold_name,
     fold_sex,
     fold_street,
-    name_similarity,
+    folded_similarity,
     nik_birth,
     nik_distance,
     split_address,
@@ -49,7 +49,7 @@ __all__ = [
 
 _TODAY = datetime.date.today()  # NIK dates: which century (a worker lives for days, not years)
 DECIDED_SAME = "diputuskan sama oleh petugas"  # a pair a person confirmed in review
-NAME_PREFILTER = 80  # names less alike than this inside a block are not compared further
+NAME_PREFILTER = 85  # names less alike inside a place block are not compared (rules need 85)
 _POWERS = np.array([10 ** (15 - i) for i in range(16)], dtype=np.int64)
 
 
@@ -70,16 +70,12 @@ class Record:
     rt: str = ""
     rw: str = ""
     desa: str = ""  # the desa's region code (or any stable id); "" when not known
-    kecamatan: str = ""
+    order: int = 0  # which of two proposals came first (lower); 0: the row in `ref`
 
     @property
-    def source(self) -> str:
-        """The roster code, or USULAN."""
-        return self.ref.partition(":")[0]
-
-    @property
-    def row(self) -> int:
-        return int(self.ref.rpartition(":")[2])
+    def rank(self) -> int:
+        """Position among the proposals: `order`, else the row number ending `ref`."""
+        return self.order or int(self.ref.rpartition(":")[2])
 
 
 @dataclass(frozen=True)
@@ -194,14 +190,14 @@ class Index:
                 yield positions[r], number
 
 
-def one_slip_variants(numbers: Iterable[str]) -> set[str]:
-    """Every 16-digit number one wrong digit or one neighbour swap away from the given ones:
-    what a database is asked for when the candidates are too many to load."""
+def one_slip_variants(numbers: Iterable[str]) -> np.ndarray:
+    """Every 16-digit number one wrong digit or one neighbour swap away from the given ones,
+    as sorted unique integers: what a caller holding the candidates' numbers looks up."""
     clean = [int(n) for n in numbers if len(n) == 16 and n.isascii() and n.isdigit()]
     if not clean:
-        return set()
+        return np.array([], dtype=np.int64)
     variants = _slips(np.array(clean, dtype=np.int64)).ravel()
-    return {f"{v:016d}" for v in variants[variants >= 10**15].tolist()}
+    return np.unique(variants[variants >= 10**15])
 
 
 def _sorted_numbers(by_number: dict[str, list[int]]) -> np.ndarray:
@@ -232,8 +228,8 @@ def match(
 ) -> dict[str, list[Candidate]]:
     """The candidates of each proposal that score at least `thresholds.review`, best first.
     With `earlier_only` (the index holds proposals, these among them) a proposal is compared
-    only with proposals listed before it (a lower row in its ref), so each duplicate points
-    back at its first listing."""
+    only with proposals listed before it (a lower `rank`), so each duplicate points back at
+    its first listing."""
     pairs: dict[int, set[int]] = defaultdict(set)
     for p, record in enumerate(proposals):
         pairs[p].update(index.by_kk.get(record.no_kk, ()) if record.no_kk else ())
@@ -255,7 +251,7 @@ def match(
         scored = []
         for c in candidates:
             candidate = index.family(c)
-            if earlier_only and candidate.record.row >= proposal.record.row:
+            if earlier_only and candidate.record.rank >= proposal.record.rank:
                 continue
             result = compare(proposal, candidate)
             if result and result[0] >= thresholds.review:
@@ -285,7 +281,9 @@ def compare(a: _Family, b: _Family) -> tuple[int, str] | None:
     """(score 0-100, reason) for two families, or None when the evidence says they differ."""
     nik = _identifier(a.nik, b.nik)
     kk = _identifier(a.kk, b.kk)
-    names = name_similarity(a.name, b.name) if a.name and b.name else 0  # folding is idempotent
+    if "different" in (nik, kk) and "same" not in (nik, kk) and "slip" not in (nik, kk):
+        return None  # another valid number: another family, however alike the names
+    names = folded_similarity(a.name, b.name)
     name_words = _name_words(names)
     place = _place(a, b)
     born = a.born is not None and a.born == b.born
@@ -308,7 +306,7 @@ def compare(a: _Family, b: _Family) -> tuple[int, str] | None:
             score = 92 if support else 80
             return score, _join(f"{which} beda 1 digit", name_words, *support)
     if nik == "different" or kk == "different":
-        return None  # another valid number: another family, however alike the names
+        return None  # a slip in one number, but the other is someone else's
     # Neither side can vouch by its numbers (a roster without No. KK, a damaged NIK).
     if names >= 90 and born and a.desa and a.desa == b.desa:
         return 90, _join(name_words, "tanggal lahir sama", place or "desa sama")

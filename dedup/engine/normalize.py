@@ -182,7 +182,12 @@ def name_similarity(a: str, b: str) -> int:
     in any order. A name that is the other with words left out (SLAMET, SLAMET RIYADI) scores
     SHORTER_NAME_CAP, not 100 as fuzz.token_set_ratio alone would give. A name that folds to
     nothing (only titles) is no evidence: 0."""
-    a, b = fold_name(a), fold_name(b)
+    return folded_similarity(fold_name(a), fold_name(b))
+
+
+def folded_similarity(a: str, b: str) -> int:
+    """`name_similarity` of two names already folded by `fold_name` (the matcher folds each
+    name once, then compares it many times)."""
     if not a or not b:
         return 0
     if a == b:

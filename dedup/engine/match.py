@@ -3,15 +3,17 @@
 Two records are the same family when they are the same household in reality, whoever is
 listed as its head. The evidence, strongest first: the No. KK (one family card), the head's NIK
 (exact, or one digit mistyped, or two neighbouring digits swapped), then the head's name,
-birth date (written, or read from the NIK), mother's name and address. A different valid NIK
-*and* a different valid No. KK say "another family" louder than any name: two men called
-SLAMET in one desa, or a father and his son in one RT, are never matched on their names.
+birth date (written, or read from the NIK), mother's name and address. A valid NIK or No. KK
+that differs, with no number shared, says "another family" louder than any name: two men
+called SLAMET in one desa, or a father and his son in one RT, are never matched on names.
+Husband and wife heading the same family on two lists share its No. KK; without it (a roster
+of NIK and name only) the engine does not guess a spouse from an address alone.
 
 Work grows with the data, never as proposals x roster rows: a proposal is compared only with
 the candidates that share a block with it (the same No. KK, the same NIK, a NIK or No. KK one
-slip away, the same neighbourhood or the same desa and birth date), and names inside a block
-are compared in bulk by rapidfuzz. Identifier blocks ignore the region, so a family that moved
-is still found.
+slip away, the same neighbourhood, the same desa and birth date or mother's name), and names
+inside a block are compared in bulk by rapidfuzz. Identifier blocks ignore the region, so a
+family that moved is still found.
 
 Reasons are in Bahasa Indonesia, the language of the staff who read them (the engine has no
 Django, so no gettext): "No. KK sama, kepala keluarga berbeda (istri)".
@@ -103,7 +105,7 @@ class _Family:
     """A record folded for comparison."""
 
     __slots__ = (
-        *("born", "desa", "house", "kk", "mother", "name", "nik", "record", "rt", "rw", "sex"),
+        *("born", "desa", "kk", "mother", "name", "nik", "record", "rt", "rw", "sex"),
         "street",
     )
 
@@ -119,7 +121,6 @@ class _Family:
             found = addresses[record.address] = (fold_street(street), rt, rw)
         self.street, rt, rw = found
         self.rt, self.rw = record.rt or rt, record.rw or rw
-        self.house = any(ch.isdigit() for ch in self.street)  # a house number: "JL. MAWAR 5"
         born, sex = nik_birth(record.nik, today=_TODAY)
         self.born = record.birth_date or born
         self.sex = fold_sex(record.sex) or sex
@@ -147,6 +148,7 @@ class Index:
         self.by_nik: dict[str, list[int]] = defaultdict(list)
         self.by_place: dict[tuple[str, str, str], list[int]] = defaultdict(list)
         self.by_born: dict[tuple[str, datetime.date], list[int]] = defaultdict(list)
+        self.by_mother: dict[tuple[str, str], list[int]] = defaultdict(list)
         today = datetime.date.today()
         for i, record in enumerate(self.records):
             if record.no_kk:
@@ -162,6 +164,9 @@ class Index:
                 born = record.birth_date or nik_birth(record.nik, today=today)[0]
                 if born:
                     self.by_born[(record.desa, born)].append(i)
+                if record.mother_name:
+                    mother = " ".join(record.mother_name.upper().split())
+                    self.by_mother[(record.desa, mother)].append(i)
         self._niks = _sorted_numbers(self.by_nik)
         self._kks = _sorted_numbers(self.by_kk)
 
@@ -244,6 +249,8 @@ def match(
         _similar_names(members, index.by_place.get(key, ()), own, index, pairs)
     for key, members in own.by_born.items():
         _similar_names(members, index.by_born.get(key, ()), own, index, pairs)
+    for key, members in own.by_mother.items():
+        _similar_names(members, index.by_mother.get(key, ()), own, index, pairs)
 
     found: dict[str, list[Candidate]] = {}
     for p, candidates in pairs.items():
@@ -302,20 +309,21 @@ def compare(a: _Family, b: _Family) -> tuple[int, str] | None:
         if slip == "slip" and other != "different" and names >= 85:
             # A birth date read from the same NIK says nothing more: only written dates count.
             written = a.record.birth_date and a.record.birth_date == b.record.birth_date
-            support = [part for part in (place, "tanggal lahir sama" if written else "") if part]
+            support = [place, "tanggal lahir sama" if written else "", _mother(a, b)]
+            support = [part for part in support if part]
             score = 92 if support else 80
             return score, _join(f"{which} beda 1 digit", name_words, *support)
     if nik == "different" or kk == "different":
         return None  # a slip in one number, but the other is someone else's
     # Neither side can vouch by its numbers (a roster without No. KK, a damaged NIK).
-    if names >= 90 and born and a.desa and a.desa == b.desa:
-        return 90, _join(name_words, "tanggal lahir sama", place or "desa sama")
+    mother = _mother(a, b)
+    if names >= 90 and (born or mother) and a.desa and a.desa == b.desa:
+        proof = "tanggal lahir sama" if born else mother
+        return 90, _join(name_words, proof, place or "desa sama")
     if names >= 90 and place:
         return 80, _join(name_words, place)
-    if names >= 85 and born:
-        return 75, _join(name_words, "tanggal lahir sama")
-    if place and a.house and a.street == b.street and a.sex and b.sex and a.sex != b.sex:
-        return 72, f"alamat sama (nomor rumah), kepala keluarga berbeda{_spouse(a, b)}"
+    if names >= 85 and (born or mother):
+        return 75, _join(name_words, "tanggal lahir sama" if born else mother)
     return None
 
 
@@ -341,6 +349,13 @@ def _place(a: _Family, b: _Family) -> str:
         return "RT/RW sama"
     if a.street and a.street == b.street:
         return "alamat sama"
+    return ""
+
+
+def _mother(a: _Family, b: _Family) -> str:
+    """The mother's name, where both lists carry it (DTSEN does): strong, rarely shared."""
+    if a.mother and b.mother and folded_similarity(a.mother, b.mother) >= 90:
+        return "nama ibu sama"
     return ""
 
 

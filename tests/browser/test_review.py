@@ -41,5 +41,6 @@ def test_staff_decide_a_doubtful_pair_with_one_key(page: Page, live_server, user
     assert (result.status, result.programs) == ("in_roster", "BST")
 
     page.goto(f"{live_server.url}/cross-check/{doubtful_run.pk}/")
-    expect(page.locator(".cards")).to_contain_text("2")
+    on_roster = page.locator(".cards a", has_text="sudah terdaftar di program")
+    expect(on_roster.locator(".n")).to_have_text("2")
     expect(page.get_by_role("link", name="Unduh hasil (CSV)")).to_be_visible()

@@ -225,3 +225,11 @@ def test_case_spacing_and_row_order_change_nothing(name, spaces, lower, seed):
     proposal = family("USULAN:1", name=written, no_kk="")
     assert found(proposal, *roster) == found(proposal, *shuffled)
     assert found(proposal, *roster)["PKH:1"][0] == 100
+
+
+def test_without_numbers_the_mothers_name_vouches_like_a_birth_date():
+    proposal = family("USULAN:1", nik="", no_kk="", mother_name="Painem", rt="", rw="")
+    roster = family("DTSEN:4", nik="", no_kk="", mother_name="PAINEM", rt="", rw="", address="")
+    assert found(proposal, roster) == {"DTSEN:4": (90, "nama sama + nama ibu sama + desa sama")}
+    other_mother = Record(**{**_fields(roster), "mother_name": "TUKINEM"})
+    assert found(proposal, other_mother) == {}

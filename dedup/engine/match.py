@@ -255,18 +255,40 @@ def match(
     found: dict[str, list[Candidate]] = {}
     for p, candidates in pairs.items():
         proposal = own.family(p)
-        scored = []
+        scored: list[tuple[Candidate, _Family]] = []
         for c in candidates:
             candidate = index.family(c)
             if earlier_only and candidate.record.rank >= proposal.record.rank:
                 continue
             result = compare(proposal, candidate)
             if result and result[0] >= thresholds.review:
-                scored.append(Candidate(candidate.record.ref, *result))
+                scored.append((Candidate(candidate.record.ref, *result), candidate))
         if scored:
-            scored.sort(key=lambda c: (-c.score, c.ref))
-            found[proposal.record.ref] = scored
+            found[proposal.record.ref] = _vouched(scored, thresholds)
     return found
+
+
+def _vouched(scored: list[tuple[Candidate, _Family]], thresholds: Thresholds) -> list[Candidate]:
+    """A doubtful candidate holding the very NIK or No. KK of a candidate already found to be
+    the family is the family too: a roster of NIK and name only, where the proposal mistyped
+    the NIK its other rosters carry right. Best first."""
+    sure = {
+        number: candidate.ref
+        for candidate, family in scored
+        if candidate.score >= thresholds.same
+        for number in (family.nik, family.kk)
+        if number
+    }
+    kept = []
+    for candidate, family in scored:
+        if candidate.score < thresholds.same:
+            for label, number in (("NIK", family.nik), ("No. KK", family.kk)):
+                if number in sure:
+                    reason = f"{label} sama dengan {sure[number]} + {candidate.reason}"
+                    candidate = Candidate(candidate.ref, thresholds.same, reason)
+                    break
+        kept.append(candidate)
+    return sorted(kept, key=lambda c: (-c.score, c.ref))
 
 
 def _similar_names(

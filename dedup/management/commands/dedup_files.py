@@ -24,7 +24,8 @@ class Command(BaseCommand):
         "Cross-check a proposal file against roster files offline, through the same intake, "
         "Celery pipeline and settings as the browser, and write the result CSV of the data "
         "contract (one row per proposal data row). Each roster file becomes the active version "
-        "of its programme, as an import on the roster page would."
+        "of its programme, as an import on the roster page would: run it on a database of its "
+        "own (DATABASE_URL), not on the office's, unless those files are the new lists."
     )
 
     def add_arguments(self, parser):
@@ -177,7 +178,7 @@ class Command(BaseCommand):
                 )
             return found
         found = User.objects.filter(role=User.Role.ADMIN, is_active=True).order_by("pk").first()
-        if found is None:
+        if found is None:  # a fresh database of its own: an account that cannot log in
             found, _created = User.objects.get_or_create(
                 username="dedup_files", defaults={"role": User.Role.STAFF, "is_active": False}
             )

@@ -233,3 +233,16 @@ def test_without_numbers_the_mothers_name_vouches_like_a_birth_date():
     assert found(proposal, roster) == {"DTSEN:4": (90, "nama sama + nama ibu sama + desa sama")}
     other_mother = Record(**{**_fields(roster), "mother_name": "TUKINEM"})
     assert found(proposal, other_mother) == {}
+
+
+def test_a_doubtful_record_with_the_number_of_a_sure_match_is_the_family_too():
+    right = nik(serial=4321)
+    typed = right[:-1] + "9"  # the proposal's NIK is one digit off
+    proposal = family("USULAN:1", nik=typed)
+    bpnt = family("BPNT:2", nik=right)  # same No. KK: surely the family
+    bst = Record("BST:5", nik=right, name="SLAMET RIYADI")  # NIK and name only
+    result = found(proposal, bpnt, bst)
+    assert result["BPNT:2"] == (98, "No. KK sama + nama sama")
+    assert result["BST:5"] == (90, "NIK sama dengan BPNT:2 + NIK beda 1 digit + nama sama")
+    alone = found(proposal, bst)  # without the sure match it stays a question for a person
+    assert alone["BST:5"][0] == 80

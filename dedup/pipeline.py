@@ -274,7 +274,9 @@ def _one_slip_away(run: Run, kind: str, base, numbers: set[str]) -> list[int]:
         return []
     left = np.searchsorted(table, variants, side="left")
     right = np.searchsorted(table, variants, side="right")
-    return sorted({int(pk) for a, b in zip(left, right, strict=True) for pk in ids[a:b]})
+    hits = right > left  # most variants are nobody's number
+    spans = zip(left[hits].tolist(), right[hits].tolist(), strict=True)
+    return sorted({int(pk) for a, b in spans for pk in ids[a:b]})
 
 
 def _proposal(row: dict) -> Record:

@@ -197,12 +197,12 @@ class Index:
 
 def one_slip_variants(numbers: Iterable[str]) -> np.ndarray:
     """Every 16-digit number one wrong digit or one neighbour swap away from the given ones,
-    as sorted unique integers: what a caller holding the candidates' numbers looks up."""
+    as integers (repeats possible): what a caller holding the candidates' numbers looks up."""
     clean = [int(n) for n in numbers if len(n) == 16 and n.isascii() and n.isdigit()]
     if not clean:
         return np.array([], dtype=np.int64)
     variants = _slips(np.array(clean, dtype=np.int64)).ravel()
-    return np.unique(variants[variants >= 10**15])
+    return variants[variants >= 10**15]
 
 
 def _sorted_numbers(by_number: dict[str, list[int]]) -> np.ndarray:

@@ -229,7 +229,7 @@ class ReviewPair(models.Model):
             run=self.run_id, proposal_row=self.proposal_row_id
         )
         pairs = list(
-            ReviewPair.objects.select_for_update()
+            ReviewPair.objects.select_for_update(of=("self",))
             .filter(run=self.run_id, proposal_row=self.proposal_row_id)
             .select_related("roster_row__version__program", "other_proposal", "run")
         )

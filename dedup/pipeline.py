@@ -20,7 +20,6 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
-import numpy as np
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -29,11 +28,11 @@ from dedup.engine.match import (
     DECIDED_SAME,
     Candidate,
     Index,
+    NumberTable,
     Record,
     Thresholds,
     decide,
     match,
-    one_slip_variants,
 )
 from dedup.models import Chunk, MatchSettings, Result, ReviewPair, Run
 from households.identity import check_nik, check_no_kk
@@ -148,7 +147,7 @@ class _Sources:
         self.roster_found: dict[str, dict] = {}  # ref -> the roster row's values
         roster: dict[int, Record] = {}
         base = RosterRow.objects.filter(version__in=versions)
-        slips = _one_slip_away(run, "roster", base, niks | kks)
+        slips = _one_slip_away(run, "roster", base, rows)
         for found in _queries(base, niks, kks, desas, ("row_number", "version_id"), slips):
             ref = f"{versions[found['version_id']]}:{found['row_number']}"
             self.roster_found[ref] = found
@@ -158,7 +157,7 @@ class _Sources:
         # earlier row's number (the intake's own duplicate check), which are families too.
         others = ProposalRow.objects.filter(batch__in=run.batches.all())
         self.proposals: dict[int, dict] = {}
-        slips = _one_slip_away(run, "proposals", others, niks | kks)
+        slips = _one_slip_away(run, "proposals", others, rows)
         extra = ("row_number", "batch_id", "status")
         for found in _queries(others, niks, kks, desas, extra, slips):
             self.proposals[found["id"]] = found
@@ -239,44 +238,34 @@ def _queries(
                 yield found
 
 
-# A run's roster numbers, per worker process: every chunk looks up mistyped numbers in them.
-_NUMBERS: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+# A run's numbers, per worker process: every chunk looks up mistyped numbers in them.
+_NUMBERS: dict[tuple, NumberTable] = {}
 ORDER = 10_000_000  # a proposal's order in a run: batch id * ORDER + row
 
 
-def _numbers(run: Run, kind: str, base) -> tuple[np.ndarray, np.ndarray]:
-    """Every clean NIK and No. KK of the run's roster versions (or proposals) as sorted
-    integers, with the row each belongs to. Loaded once per worker and run: a run's versions
-    and batches do not change under it."""
+def _numbers(run: Run, kind: str, base) -> NumberTable:
+    """Every NIK and No. KK of the run's roster versions (or proposals), with names. Loaded
+    once per worker and run: a run's versions and batches do not change under it."""
     key = (run.pk, run.created_at, kind)  # a database made anew may give an id again
     found = _NUMBERS.get(key)
     if found is None:
-        ids, values = [], []
-        for pk, nik, kk in base.values_list("pk", "nik", "no_kk"):
-            for number in (nik, kk):
-                if len(number) == 16 and number.isdigit():
-                    ids.append(pk)
-                    values.append(int(number))
-        order = np.argsort(np.array(values, dtype=np.int64), kind="stable")
-        found = (np.array(values, dtype=np.int64)[order], np.array(ids, dtype=np.int64)[order])
+        rows = base.values_list("pk", "nik", "no_kk", "name")
+        found = NumberTable(
+            (pk, number, name)
+            for pk, nik, kk, name in rows.iterator(chunk_size=20_000)
+            for number in (nik, kk)
+        )
         for old in [k for k in _NUMBERS if k[:2] != key[:2]]:
             del _NUMBERS[old]  # one run at a time is enough to keep
         _NUMBERS[key] = found
     return found
 
 
-def _one_slip_away(run: Run, kind: str, base, numbers: set[str]) -> list[int]:
-    """Rows whose NIK or No. KK is one mistyped digit or one swap from one of `numbers`,
-    wherever they live (a roster with only NIK and name has no desa)."""
-    table, ids = _numbers(run, kind, base)
-    variants = one_slip_variants(numbers)
-    if not len(table) or not len(variants):
-        return []
-    left = np.searchsorted(table, variants, side="left")
-    right = np.searchsorted(table, variants, side="right")
-    hits = right > left  # most variants are nobody's number
-    spans = zip(left[hits].tolist(), right[hits].tolist(), strict=True)
-    return sorted({int(pk) for a, b in spans for pk in ids[a:b]})
+def _one_slip_away(run: Run, kind: str, base, rows: list[dict]) -> list[int]:
+    """Rows whose NIK or No. KK is one mistyped digit or one swap from a chunk row's, under a
+    name alike, wherever they live (a roster with only NIK and name has no desa)."""
+    queries = [(row[field], row["name"]) for row in rows for field in ("nik", "no_kk")]
+    return sorted(_numbers(run, kind, base).one_slip_away(queries))
 
 
 def _proposal(row: dict) -> Record:

@@ -40,17 +40,17 @@ from dedup.engine.normalize import (
     fold_street,
     folded_similarity,
     nik_birth,
-    nik_distance,
     split_address,
 )
 
 __all__ = [
     *("Candidate", "Index", "Outcome", "Record", "Thresholds"),
-    *("compare", "decide", "match", "one_slip_variants"),
+    *("NumberTable", "compare", "decide", "match"),
 ]
 
 _TODAY = datetime.date.today()  # NIK dates: which century (a worker lives for days, not years)
 DECIDED_SAME = "diputuskan sama oleh petugas"  # a pair a person confirmed in review
+SLIP_NAME = 85  # how alike names must be for a number one slip away to count
 NAME_PREFILTER = 85  # names less alike inside a place block are not compared (rules need 85)
 _POWERS = np.array([10 ** (15 - i) for i in range(16)], dtype=np.int64)
 
@@ -170,6 +170,10 @@ class Index:
         self._niks = _sorted_numbers(self.by_nik)
         self._kks = _sorted_numbers(self.by_kk)
 
+    def name(self, i: int) -> str:
+        """The folded name of record i, without folding the rest of it."""
+        return _folded(self.records[i].name, self._names)
+
     def family(self, i: int) -> _Family:
         found = self._families.get(i)
         if found is None:
@@ -195,14 +199,47 @@ class Index:
                 yield positions[r], number
 
 
-def one_slip_variants(numbers: Iterable[str]) -> np.ndarray:
-    """Every 16-digit number one wrong digit or one neighbour swap away from the given ones,
-    as integers (repeats possible): what a caller holding the candidates' numbers looks up."""
-    clean = [int(n) for n in numbers if len(n) == 16 and n.isascii() and n.isdigit()]
-    if not clean:
-        return np.array([], dtype=np.int64)
-    variants = _slips(np.array(clean, dtype=np.int64)).ravel()
-    return variants[variants >= 10**15]
+class NumberTable:
+    """The clean NIK and No. KK of many rows (a whole roster), sorted, each with its row id and
+    the folded name beside it: finds the rows one slip from given numbers, with a name alike.
+    For callers that cannot hold every candidate as a Record; about 40 bytes a number."""
+
+    def __init__(self, entries: Iterable[tuple[int, str, str]]) -> None:
+        """entries: (row id, number, name); a row gives one entry per number it holds."""
+        ids, values, names, memo = [], [], [], {}
+        for pk, number, name in entries:
+            if len(number) == 16 and number.isascii() and number.isdigit():
+                ids.append(pk)
+                values.append(int(number))
+                names.append(_folded(name, memo))
+        order = np.argsort(np.array(values, dtype=np.int64), kind="stable")
+        self.values = np.array(values, dtype=np.int64)[order]
+        self.ids = np.array(ids, dtype=np.int64)[order]
+        self.names = [names[i] for i in order.tolist()]
+
+    def one_slip_away(self, queries: Iterable[tuple[str, str]]) -> set[int]:
+        """Ids of the rows holding a number one wrong digit or one neighbour swap from a
+        queried (number, name), under a name at least SLIP_NAME alike: NIKs are dense
+        (neighbours born the same day), so the number alone says little."""
+        clean = [
+            (int(number), fold_name(name))
+            for number, name in queries
+            if len(number) == 16 and number.isascii() and number.isdigit()
+        ]
+        if not clean or not len(self.values):
+            return set()
+        variants = _slips(np.array([number for number, _ in clean], dtype=np.int64))
+        width, flat = variants.shape[1], variants.ravel()
+        left = np.searchsorted(self.values, flat, side="left")
+        right = np.searchsorted(self.values, flat, side="right")
+        hits = np.nonzero(right > left)[0]
+        found = set()
+        for hit, a, b in zip(hits.tolist(), left[hits].tolist(), right[hits].tolist(), strict=True):
+            name = clean[hit // width][1]
+            for j in range(a, b):
+                if folded_similarity(name, self.names[j]) >= SLIP_NAME:
+                    found.add(int(self.ids[j]))
+        return found
 
 
 def _sorted_numbers(by_number: dict[str, list[int]]) -> np.ndarray:
@@ -239,12 +276,16 @@ def match(
     for p, record in enumerate(proposals):
         pairs[p].update(index.by_kk.get(record.no_kk, ()) if record.no_kk else ())
         pairs[p].update(index.by_nik.get(record.nik, ()) if record.nik else ())
+    own = Index(proposals)
     for kind, attribute in (("nik", "nik"), ("kk", "no_kk")):
         numbers = [getattr(record, attribute) for record in proposals]
         table = index.by_nik if kind == "nik" else index.by_kk
         for p, number in index.one_slip_away(numbers, kind):
-            pairs[p].update(table[number])
-    own = Index(proposals)
+            # Numbers are dense (neighbours born the same day): a slip counts with the name.
+            name = own.name(p)
+            pairs[p].update(
+                c for c in table[number] if folded_similarity(name, index.name(c)) >= SLIP_NAME
+            )
     for key, members in own.by_place.items():
         _similar_names(members, index.by_place.get(key, ()), own, index, pairs)
     for key, members in own.by_born.items():
@@ -328,7 +369,7 @@ def compare(a: _Family, b: _Family) -> tuple[int, str] | None:
             return 98, _join("No. KK sama", name_words)
         return 92, f"No. KK sama, kepala keluarga berbeda{_spouse(a, b)}"
     for which, slip, other in (("NIK", nik, kk), ("No. KK", kk, nik)):
-        if slip == "slip" and other != "different" and names >= 85:
+        if slip == "slip" and other != "different" and names >= SLIP_NAME:
             # A birth date read from the same NIK says nothing more: only written dates count.
             written = a.record.birth_date and a.record.birth_date == b.record.birth_date
             support = [place, "tanggal lahir sama" if written else "", _mother(a, b)]
@@ -350,11 +391,18 @@ def compare(a: _Family, b: _Family) -> tuple[int, str] | None:
 
 
 def _identifier(a: str, b: str) -> str:
-    """same, slip (one digit), different, or "" when either side lacks a clean number."""
+    """same, slip (one wrong digit or one neighbour swap), different, or "" when either side
+    lacks a number. Records hold clean 16-digit numbers or "" (see Record), so no check here:
+    this runs for every pair compared."""
     if not a or not b:
         return ""
-    distance = nik_distance(a, b)
-    return "same" if distance == 0 else "slip" if distance == 1 else "different"
+    if a == b:
+        return "same"
+    i = next(i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y)
+    if a[i + 1 :] == b[i + 1 :]:
+        return "slip"
+    swapped = a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
+    return "slip" if swapped else "different"
 
 
 def _name_words(score: int) -> str:

@@ -246,3 +246,23 @@ def test_a_doubtful_record_with_the_number_of_a_sure_match_is_the_family_too():
     assert result["BST:5"] == (90, "NIK sama dengan BPNT:2 + NIK beda 1 digit + nama sama")
     alone = found(proposal, bst)  # without the sure match it stays a question for a person
     assert alone["BST:5"][0] == 80
+
+
+def test_number_table_finds_a_slip_only_under_a_name_alike():
+    from dedup.engine.match import NumberTable
+
+    right = nik(serial=4321)
+    neighbour = nik(serial=4322)  # born the same day in the same kecamatan: one digit off too
+    table = NumberTable(
+        [
+            (1, right, "Moch. Rochmat"),
+            (1, kk(serial=1), "Moch. Rochmat"),
+            (2, neighbour, "SUPARNO"),
+            (3, "3.30601E+15", "SUPARNO"),  # damaged: not a number to look up
+        ]
+    )
+    typed = right[:-1] + "9"
+    assert table.one_slip_away([(typed, "MUHAMMAD ROCHMAT")]) == {1}
+    assert table.one_slip_away([(typed, "SLAMET")]) == set()
+    swapped = right[:12] + "3421"
+    assert table.one_slip_away([(swapped, "M. ROCHMAT"), ("", "X")]) == {1}

@@ -13,6 +13,7 @@ from households.models import Region, Unit, User
 from households.regions import load_district
 from programs import imports, rosters
 from programs import tasks as intake
+from programs.management.commands.import_roster import importer
 from programs.models import Program, ProposalBatch, RosterVersion, Upload
 
 POLL_SECONDS = 0.5
@@ -170,14 +171,7 @@ class Command(BaseCommand):
         return path
 
     def importer(self, username: str | None) -> User:
-        if username:
-            found = User.objects.filter(username=username, is_active=True).first()
-            if found is None:
-                raise CommandError(
-                    _("There is no active user %(username)s.") % {"username": username}
-                )
-            return found
-        found = User.objects.filter(role=User.Role.ADMIN, is_active=True).order_by("pk").first()
+        found = importer(username)
         if found is None:  # a fresh database of its own: an account that cannot log in
             found, _created = User.objects.get_or_create(
                 username="dedup_files", defaults={"role": User.Role.STAFF, "is_active": False}

@@ -65,14 +65,7 @@ class Command(BaseCommand):
         self.show_summary(upload, time.monotonic() - started)
 
     def importer(self, username: str | None) -> User:
-        if username:
-            user = User.objects.filter(username=username, is_active=True).first()
-            if user is None:
-                raise CommandError(
-                    _("There is no active user %(username)s.") % {"username": username}
-                )
-            return user
-        user = User.objects.filter(role=User.Role.ADMIN, is_active=True).order_by("pk").first()
+        user = importer(username)
         if user is None:
             raise CommandError(
                 _(
@@ -127,3 +120,14 @@ class Command(BaseCommand):
 
 def _number(value: int) -> str:
     return number_format(value, force_grouping=True)
+
+
+def importer(username: str | None) -> User | None:
+    """Who a command records as the importer: the named active user, else the first active
+    administrator (None when there is none)."""
+    if username:
+        user = User.objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise CommandError(_("There is no active user %(username)s.") % {"username": username})
+        return user
+    return User.objects.filter(role=User.Role.ADMIN, is_active=True).order_by("pk").first()

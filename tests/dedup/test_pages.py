@@ -166,7 +166,7 @@ def test_operators_see_what_became_of_their_own_families(client, users, doubtful
     )
     assert page.context["outcomes"] == {"in_roster": 1, "review": 1}
     text = page.content.decode()
-    assert "Hasil pemeriksaan silang" in text and "NIK sama + nama sama" in text
+    assert "Hasil pemadanan" in text and "NIK sama + nama sama" in text
     outcome = {
         r.proposal_row.name: (r.status, r.programs) for r in page.context["outcome_of"].values()
     }

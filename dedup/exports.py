@@ -1,7 +1,13 @@
 """A run's result as the data contract's CSV (section 3): one row per proposal data row."""
 
 import csv
+import io
 from collections.abc import Iterable
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
 
 from dedup.models import Result
 from programs.writers import safe_cell
@@ -25,3 +31,36 @@ def write_result_csv(stream, results: Iterable[Result]) -> None:
                 safe_cell(result.reason),
             ]
         )
+
+
+def write_result_xlsx(stream, results: Iterable[Result]) -> None:
+    """The same rows for people: the contract's columns, then who proposed the family, its
+    name and desa (NIK and No. KK are not written: the list travels by e-mail and USB)."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Result"))
+    header = [*RESULT_COLUMNS, _("proposed by"), _("name"), _("desa")]
+    bold = Font(bold=True)
+    sheet.append([_bold(WriteOnlyCell(sheet, value=name), bold) for name in header])
+    for result in results:
+        row = result.proposal_row
+        sheet.append(
+            [
+                row.row_number,
+                result.status,
+                safe_cell(result.programs),
+                safe_cell(result.matches),
+                result.score,
+                safe_cell(result.reason),
+                safe_cell(str(row.batch.unit)),
+                safe_cell(row.name),
+                safe_cell(row.desa.name if row.desa else ""),
+            ]
+        )
+    buffer = io.BytesIO()  # a response cannot seek back, which the zip writer wants
+    workbook.save(buffer)
+    stream.write(buffer.getvalue())
+
+
+def _bold(cell: WriteOnlyCell, font: Font) -> WriteOnlyCell:
+    cell.font = font
+    return cell

@@ -11,10 +11,12 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from dedup import pipeline
 from dedup.engine.match import Thresholds
-from dedup.exports import write_result_csv
+from dedup.exports import write_result_csv, write_result_xlsx
 from dedup.forms import DecisionForm, RunForm, SettingsForm
 from dedup.models import MatchSettings, Result, ReviewPair, Run, moves
 from programs.models import ProposalBatch
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _staff(request: HttpRequest) -> None:
@@ -122,14 +124,19 @@ def result_list(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def result_csv(request: HttpRequest, pk: int) -> HttpResponse:
+def result_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """The run's result as the contract's CSV, or as .xlsx for people."""
     run = get_object_or_404(Run.objects.for_user(request.user), pk=pk)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="pemeriksaan-{run.pk}.csv"'
-    results = run.results.select_related("proposal_row").order_by(
-        "proposal_row__batch", "proposal_row__row_number"
-    )
-    write_result_csv(response, results)
+    results = run.results.select_related(
+        "proposal_row__batch__unit", "proposal_row__desa"
+    ).order_by("proposal_row__batch", "proposal_row__row_number")
+    if kind == "xlsx":
+        response = HttpResponse(content_type=XLSX)
+        write_result_xlsx(response, results.iterator(chunk_size=5_000))
+    else:
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        write_result_csv(response, results.iterator(chunk_size=5_000))
+    response["Content-Disposition"] = f'attachment; filename="pemadanan-{run.pk}.{kind}"'
     return response
 
 

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from dedup.models import Result, ReviewPair, Run
-from programs.models import ProposalBatch
+from programs.models import ProposalBatch, ProposalRow
 
 pytestmark = pytest.mark.django_db
 
@@ -176,3 +176,28 @@ def test_operators_see_what_became_of_their_own_families(client, users, doubtful
         reverse("programs:batch", args=[ProposalBatch.objects.get().pk])
     )
     assert other.status_code == 404
+
+
+def test_result_downloads_as_xlsx_for_people_without_identity_numbers(client, users, doubtful_run):
+    import openpyxl
+
+    response = login(client, users["staff"]).get(
+        reverse("dedup:result_xlsx", args=[doubtful_run.pk])
+    )
+    assert response["Content-Type"].endswith("spreadsheetml.sheet")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    contract = ["row", "status", "programs", "matches", "score", "reason"]
+    assert rows[0] == [*contract, "diusulkan oleh", "nama", "desa"]
+    assert rows[1] == [
+        1, "in_roster", "PKH", "PKH:1", 100, "NIK sama + nama sama",
+        "Kelurahan Sindurjan", "SLAMET RIYADI", "Sindurjan",
+    ]  # fmt: skip
+    nik = ProposalRow.objects.get(row_number=1).nik
+    assert nik not in str(rows)
+    assert (
+        login(client, users["desk"])
+        .get(reverse("dedup:result_xlsx", args=[doubtful_run.pk]))
+        .status_code
+        == 404
+    )

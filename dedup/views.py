@@ -77,8 +77,20 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     for place in places:
         key = (place["proposal_row__desa__parent_id"], place["proposal_row__desa__parent__name"])
         kecamatan.setdefault(key, {})[place["status"]] = place["n"]
+    total = sum(by_status.values())
+    checked = total - by_status.get(Result.Status.INVALID, 0)
+    funnel = [
+        (_("proposed"), total, ""),
+        (_("usable, cross-checked"), checked, ""),
+        (_("already on a roster"), by_status.get(Result.Status.IN_ROSTER, 0), "in_roster"),
+        (_("proposed twice"), by_status.get(Result.Status.DUPLICATE, 0), "duplicate_in_batch"),
+        (_("waiting for a decision"), by_status.get(Result.Status.REVIEW, 0), "review"),
+        (_("go on to allocation"), by_status.get(Result.Status.NEW, 0), "new"),
+    ]
     context = {
         "run": run,
+        "funnel": funnel,
+        "total": total,
         "statuses": [(s, label, by_status.get(s, 0)) for s, label in Result.Status.choices],
         "by_program": sorted(by_program.items()),
         "kecamatan": [

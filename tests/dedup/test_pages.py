@@ -54,6 +54,14 @@ def test_run_page_counts_each_status_and_programme(client, users, doubtful_run):
     counts = {status: n for status, _label, n in page.context["statuses"]}
     assert (counts["in_roster"], counts["review"], counts["new"]) == (1, 1, 0)
     assert page.context["by_program"] == [("PKH", 1)]
+    assert [(label, n) for label, n, _status in page.context["funnel"]] == [
+        ("diusulkan", 2),
+        ("layak, sudah dipadankan", 2),
+        ("sudah terdaftar di program", 1),
+        ("diusulkan ganda", 0),
+        ("menunggu keputusan", 1),
+        ("lanjut ke alokasi", 0),
+    ]
     assert page.context["open_pairs"] == 1
     ((_pk, name, by_status),) = page.context["kecamatan"]
     assert name == "Purworejo" and dict(by_status)["review"] == 1

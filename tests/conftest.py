@@ -29,13 +29,14 @@ _serial = itertools.count(1)
 
 
 def make_nik(district: str = "330606", born=datetime.date(1980, 3, 12), female=False) -> str:
-    """A structurally valid NIK, unique within the test session."""
+    """A structurally valid NIK, unique within a test (the 4-digit serial wraps after 9,999:
+    a whole session makes more, and a fifth digit would make every later number invalid)."""
     day = born.day + (40 if female else 0)
-    return f"{district}{day:02d}{born:%m%y}{next(_serial):04d}"
+    return f"{district}{day:02d}{born:%m%y}{next(_serial) % 9999 + 1:04d}"
 
 
 def make_no_kk(district: str = "330606") -> str:
-    return f"{district}0101{20:02d}{next(_serial):04d}"
+    return f"{district}0101{20:02d}{next(_serial) % 9999 + 1:04d}"
 
 
 @pytest.fixture(autouse=True)

@@ -30,6 +30,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import psycopg
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 ROSTERS = ("DTSEN", "PKH", "BPNT", "BST", "BLTDESA")
 
@@ -88,7 +90,6 @@ def main() -> None:
         parts = urlsplit(server)
         env["DATABASE_URL"] = urlunsplit(parts._replace(path="/bansos_bench_dedup"))
         admin = urlunsplit(parts._replace(path="/postgres"))
-        import psycopg
 
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute("DROP DATABASE IF EXISTS bansos_bench_dedup WITH (FORCE)")
@@ -124,7 +125,10 @@ def main() -> None:
     )
     data.main(["score", "--labels", str(folder / "labels.csv"), "--result", str(result)])
     if args.keep:
-        print(f"kept: {work}")
+        print(f"kept: {work}" + (" and the database bansos_bench_dedup" if server else ""))
+    elif server:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute("DROP DATABASE IF EXISTS bansos_bench_dedup WITH (FORCE)")
 
 
 if __name__ == "__main__":

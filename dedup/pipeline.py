@@ -277,8 +277,8 @@ def _record(ref: str, row: dict, order: int = 0) -> Record:
     nik, kk = row["nik"], row["no_kk"]
     return Record(
         ref,
-        no_kk=kk if len(kk) == 16 and kk.isdigit() else "",
-        nik=nik if len(nik) == 16 and nik.isdigit() else "",
+        no_kk=kk if len(kk) == 16 and kk.isascii() and kk.isdigit() else "",
+        nik=nik if len(nik) == 16 and nik.isascii() and nik.isdigit() else "",
         name=row["name"],
         sex=row["sex"],
         birth_date=row["birth_date"],

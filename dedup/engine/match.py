@@ -186,7 +186,9 @@ class Index:
         values, found = (self._niks, self.by_nik) if kind == "nik" else (self._kks, self.by_kk)
         if not len(values):
             return
-        positions = [i for i, n in enumerate(numbers) if len(n) == 16 and n.isdigit()]
+        positions = [
+            i for i, n in enumerate(numbers) if len(n) == 16 and n.isascii() and n.isdigit()
+        ]
         if not positions:
             return
         given = np.array([int(numbers[i]) for i in positions], dtype=np.int64)
@@ -243,7 +245,9 @@ class NumberTable:
 
 
 def _sorted_numbers(by_number: dict[str, list[int]]) -> np.ndarray:
-    return np.sort(np.array([int(n) for n in by_number if n.isdigit()], dtype=np.int64))
+    return np.sort(
+        np.array([int(n) for n in by_number if n.isascii() and n.isdigit()], dtype=np.int64)
+    )
 
 
 def _slips(numbers: np.ndarray) -> np.ndarray:

@@ -269,3 +269,16 @@ def doubtful_run(users, units, regions, run_on_commit):
     RosterRow.objects.create(version=bst, row_number=7, nik=slipped, name="SUPARNO")
     bst.activate()
     return pipeline.start_run(batches=[batch], user=users["staff"])
+
+
+@pytest.fixture(scope="module")
+def worker(django_db_blocker):
+    """A real Celery worker in this process, through the configured broker (tests marked
+    `worker`, which skip without REDIS_URL)."""
+    from celery.contrib.testing.worker import start_worker
+
+    from bansos.celery import app
+
+    app.control.purge()  # nothing left over from an earlier run may reach this worker
+    with django_db_blocker.unblock(), start_worker(app, pool="solo", perform_ping_check=False):
+        yield

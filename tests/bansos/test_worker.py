@@ -18,17 +18,6 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def worker(django_db_blocker):
-    from celery.contrib.testing.worker import start_worker
-
-    from bansos.celery import app
-
-    app.control.purge()  # nothing left over from an earlier run may reach this worker
-    with django_db_blocker.unblock(), start_worker(app, pool="solo", perform_ping_check=False):
-        yield
-
-
 def _wait_for(condition, seconds=60):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:

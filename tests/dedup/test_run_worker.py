@@ -10,7 +10,6 @@ from django.conf import settings
 from dedup import pipeline
 from dedup.models import Chunk, Result, Run
 from programs.models import Program, ProposalBatch, ProposalRow, RosterRow, RosterVersion
-from tests.bansos.test_worker import worker  # noqa: F401  (a module fixture)
 from tests.conftest import make_nik, make_no_kk
 
 pytestmark = [
@@ -61,7 +60,7 @@ def wait_for(run, status, seconds=60):
     raise AssertionError(f"run is {run.status}, not {status}")
 
 
-def test_a_run_is_matched_by_the_worker_chunk_by_chunk(worker, proposals, users):  # noqa: F811
+def test_a_run_is_matched_by_the_worker_chunk_by_chunk(worker, proposals, users):
     run = wait_for(pipeline.start_run(batches=[proposals], user=users["staff"]), "done")
 
     assert run.chunks.count() == 2 and not run.chunks.filter(done=False).exists()
@@ -72,7 +71,7 @@ def test_a_run_is_matched_by_the_worker_chunk_by_chunk(worker, proposals, users)
 
 
 def test_a_failed_run_resumes_without_losing_or_repeating_results(
-    worker,  # noqa: F811
+    worker,
     proposals,
     users,
     monkeypatch,
@@ -101,7 +100,7 @@ def test_a_failed_run_resumes_without_losing_or_repeating_results(
     assert Result.objects.filter(run=run).count() == 12  # each row once
 
 
-def test_a_chunk_delivered_twice_writes_its_results_once(worker, proposals, users):  # noqa: F811
+def test_a_chunk_delivered_twice_writes_its_results_once(worker, proposals, users):
     run = wait_for(pipeline.start_run(batches=[proposals], user=users["staff"]), "done")
     chunk = run.chunks.first()
     from dedup.tasks import match_chunk

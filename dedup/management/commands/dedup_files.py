@@ -13,7 +13,7 @@ from households.models import Region, Unit, User
 from households.regions import load_district
 from programs import imports, rosters
 from programs import tasks as intake
-from programs.management.commands.import_roster import importer
+from programs.management.commands.import_roster import importer, program_by_code
 from programs.models import Program, ProposalBatch, RosterVersion, Upload
 
 POLL_SECONDS = 0.5
@@ -155,14 +155,7 @@ class Command(BaseCommand):
         code, sep, file = value.partition("=")
         if not sep or not code or not file:
             raise CommandError(_("Give each roster as CODE=FILE, e.g. --roster PKH=pkh.csv."))
-        program = Program.objects.filter(code__iexact=code.strip()).first()
-        if program is None:
-            codes = ", ".join(Program.objects.values_list("code", flat=True))
-            raise CommandError(
-                _("There is no programme %(code)s. Known codes: %(codes)s.")
-                % {"code": code, "codes": codes}
-            )
-        return program, self.existing(file)
+        return program_by_code(code), self.existing(file)
 
     def existing(self, file: str) -> Path:
         path = Path(file)

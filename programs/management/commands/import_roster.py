@@ -33,13 +33,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, file: str, program: str, period: str, user: str | None, **options):
-        found = Program.objects.filter(code__iexact=program.strip()).first()
-        if found is None:
-            codes = ", ".join(Program.objects.values_list("code", flat=True))
-            raise CommandError(
-                _("There is no programme %(code)s. Known codes: %(codes)s.")
-                % {"code": program, "codes": codes}
-            )
+        found = program_by_code(program)
         path = Path(file)
         if not path.is_file():
             raise CommandError(_("%(path)s is not a file.") % {"path": file})
@@ -131,3 +125,15 @@ def importer(username: str | None) -> User | None:
             raise CommandError(_("There is no active user %(username)s.") % {"username": username})
         return user
     return User.objects.filter(role=User.Role.ADMIN, is_active=True).order_by("pk").first()
+
+
+def program_by_code(code: str) -> Program:
+    """The programme a command names by its code, in any case; refused with the known codes."""
+    found = Program.objects.filter(code__iexact=code.strip()).first()
+    if found is None:
+        codes = ", ".join(Program.objects.values_list("code", flat=True))
+        raise CommandError(
+            _("There is no programme %(code)s. Known codes: %(codes)s.")
+            % {"code": code, "codes": codes}
+        )
+    return found

@@ -224,6 +224,7 @@ def _queries(
     chunk's desas; each once. In slices: SQLite takes 32,766 parameters a statement."""
     seen: set[int] = set()
     columns = (*FIELDS, *extra)
+    base = base.order_by()  # the rows' order does not matter: no sort of a kecamatan's rows
     for values, field in ((sorted(niks), "nik"), (sorted(kks), "no_kk"), (list(ids), "pk")):
         for start in range(0, len(values), IN_BATCH):
             part = values[start : start + IN_BATCH]

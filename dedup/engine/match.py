@@ -40,6 +40,7 @@ from dedup.engine.normalize import (
     fold_street,
     folded_similarity,
     nik_birth,
+    similar_enough,
     split_address,
 )
 
@@ -167,8 +168,7 @@ class Index:
                 if record.mother_name:
                     mother = " ".join(record.mother_name.upper().split())
                     self.by_mother[(record.desa, mother)].append(i)
-        self._niks = _sorted_numbers(self.by_nik)
-        self._kks = _sorted_numbers(self.by_kk)
+        self._numbers: NumberTable | None = None
 
     def name(self, i: int) -> str:
         """The folded name of record i, without folding the rest of it."""
@@ -180,25 +180,21 @@ class Index:
             found = self._families[i] = _Family(self.records[i], self._names, self._addresses)
         return found
 
-    def one_slip_away(self, numbers: Sequence[str], kind: str) -> Iterator[tuple[int, str]]:
-        """(position in `numbers`, number in the index) for every indexed number one wrong
-        digit or one swap of neighbouring digits away from the given one."""
-        values, found = (self._niks, self.by_nik) if kind == "nik" else (self._kks, self.by_kk)
-        if not len(values):
-            return
-        positions = [
-            i for i, n in enumerate(numbers) if len(n) == 16 and n.isascii() and n.isdigit()
-        ]
-        if not positions:
-            return
-        given = np.array([int(numbers[i]) for i in positions], dtype=np.int64)
-        variants = _slips(given)  # (n, 159)
-        at = np.searchsorted(values, variants).clip(max=len(values) - 1)
-        rows, cols = np.nonzero(values[at] == variants)
-        for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
-            number = f"{int(variants[r, c]):016d}"
-            if number in found:
-                yield positions[r], number
+    def one_slip_away(
+        self, numbers: Sequence[str], names: Sequence[str]
+    ) -> Iterator[tuple[int, int]]:
+        """(position in `numbers`, record) for every record holding a NIK or No. KK one wrong
+        digit or one swap of neighbouring digits from the given number, under a name at least
+        SLIP_NAME alike (`names`: folded, beside `numbers`)."""
+        if self._numbers is None:
+            self._numbers = NumberTable(
+                (i, number, record.name)
+                for i, record in enumerate(self.records)
+                for number in (record.nik, record.no_kk)
+                if number
+            )
+        given, found = self._numbers.slip_pairs(numbers, names)
+        return zip(given.tolist(), found.tolist(), strict=True)
 
 
 class NumberTable:
@@ -223,31 +219,38 @@ class NumberTable:
         """Ids of the rows holding a number one wrong digit or one neighbour swap from a
         queried (number, name), under a name at least SLIP_NAME alike: NIKs are dense
         (neighbours born the same day), so the number alone says little."""
-        clean = [
-            (int(number), fold_name(name))
-            for number, name in queries
-            if len(number) == 16 and number.isascii() and number.isdigit()
+        numbers, names = [], []
+        for number, name in queries:
+            numbers.append(number)
+            names.append(fold_name(name))
+        return set(self.slip_pairs(numbers, names)[1].tolist())
+
+    def slip_pairs(
+        self, numbers: Sequence[str], names: Sequence[str]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(positions in `numbers`, row ids) of every pair of a given number and a row one slip
+        from it with a name alike; `names` are folded, beside `numbers`. In bulk: a kecamatan's
+        NIKs have tens of neighbours each."""
+        positions = [
+            i for i, n in enumerate(numbers) if len(n) == 16 and n.isascii() and n.isdigit()
         ]
-        if not clean or not len(self.values):
-            return set()
-        variants = _slips(np.array([number for number, _ in clean], dtype=np.int64))
+        if not positions or not len(self.values):
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        variants = _slips(np.array([int(numbers[i]) for i in positions], dtype=np.int64))
         width, flat = variants.shape[1], variants.ravel()
-        left = np.searchsorted(self.values, flat, side="left")
-        right = np.searchsorted(self.values, flat, side="right")
+        order = np.argsort(flat)  # sorted, the lookups walk the table once: 8 times faster
+        wanted = flat[order]
+        left = np.searchsorted(self.values, wanted, side="left")
+        right = np.searchsorted(self.values, wanted, side="right")
         hits = np.nonzero(right > left)[0]
-        found = set()
-        for hit, a, b in zip(hits.tolist(), left[hits].tolist(), right[hits].tolist(), strict=True):
-            name = clean[hit // width][1]
-            for j in range(a, b):
-                if folded_similarity(name, self.names[j]) >= SLIP_NAME:
-                    found.add(int(self.ids[j]))
-        return found
-
-
-def _sorted_numbers(by_number: dict[str, list[int]]) -> np.ndarray:
-    return np.sort(
-        np.array([int(n) for n in by_number if n.isascii() and n.isdigit()], dtype=np.int64)
-    )
+        # Every (given number, table row) pair of a hit: runs of equal numbers laid out flat.
+        counts = right[hits] - left[hits]
+        rows = np.repeat(left[hits] - (np.cumsum(counts) - counts), counts)
+        rows += np.arange(counts.sum())
+        given = np.array(positions, dtype=np.int64)[np.repeat(order[hits] // width, counts)]
+        given_names = [names[i] for i in given.tolist()]
+        alike = similar_enough(given_names, [self.names[j] for j in rows.tolist()], SLIP_NAME)
+        return given[alike], self.ids[rows[alike]]
 
 
 def _slips(numbers: np.ndarray) -> np.ndarray:
@@ -281,15 +284,11 @@ def match(
         pairs[p].update(index.by_kk.get(record.no_kk, ()) if record.no_kk else ())
         pairs[p].update(index.by_nik.get(record.nik, ()) if record.nik else ())
     own = Index(proposals)
-    for kind, attribute in (("nik", "nik"), ("kk", "no_kk")):
-        numbers = [getattr(record, attribute) for record in proposals]
-        table = index.by_nik if kind == "nik" else index.by_kk
-        for p, number in index.one_slip_away(numbers, kind):
-            # Numbers are dense (neighbours born the same day): a slip counts with the name.
-            name = own.name(p)
-            pairs[p].update(
-                c for c in table[number] if folded_similarity(name, index.name(c)) >= SLIP_NAME
-            )
+    # Numbers are dense (neighbours born the same day): a slip counts with a name alike.
+    numbers = [r.nik for r in proposals] + [r.no_kk for r in proposals]
+    names = [own.name(p) for p in range(len(proposals))] * 2
+    for at, c in index.one_slip_away(numbers, names):
+        pairs[at % len(proposals)].add(c)
     for key, members in own.by_place.items():
         _similar_names(members, index.by_place.get(key, ()), own, index, pairs)
     for key, members in own.by_born.items():
@@ -342,8 +341,8 @@ def _similar_names(
     """Pairs of a block whose names are alike enough to compare further, found in bulk."""
     if not candidates:
         return
-    left = [own.family(p).name for p in members]
-    right = [index.family(c).name for c in candidates]
+    left = [own.name(p) for p in members]
+    right = [index.name(c) for c in candidates]
     scores = process.cdist(
         left, right, scorer=fuzz.token_sort_ratio, score_cutoff=NAME_PREFILTER, workers=1
     )

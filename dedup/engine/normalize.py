@@ -8,8 +8,10 @@ import datetime
 import functools
 import re
 import string
+from collections.abc import Sequence
 
-from rapidfuzz import fuzz
+import numpy as np
+from rapidfuzz import fuzz, process
 
 from households.address import normalize_rt_rw
 
@@ -197,6 +199,37 @@ def folded_similarity(a: str, b: str) -> int:
     if words_a < words_b or words_b < words_a:
         score = max(score, min(fuzz.token_set_ratio(a, b), SHORTER_NAME_CAP))
     return int(score)  # rounded down: 99.6 is not the same name
+
+
+def similar_enough(lefts: Sequence[str], rights: Sequence[str], cutoff: int) -> np.ndarray:
+    """`folded_similarity(lefts[i], rights[i]) >= cutoff` for every i, in bulk: the matcher
+    checks the names of hundreds of thousands of pairs whose numbers are one slip apart."""
+    if not lefts:
+        return np.zeros(0, dtype=bool)
+    # Scores under the cutoff come back as 0, and rapidfuzz skips most of their work; float32
+    # would round 84.99999 up to 85.
+    scores = {"score_cutoff": cutoff, "dtype": np.float64, "workers": 1}
+    ok = (
+        np.maximum(
+            process.cpdist(lefts, rights, scorer=fuzz.ratio, **scores),
+            process.cpdist(lefts, rights, scorer=fuzz.token_sort_ratio, **scores),
+        )
+        >= cutoff
+    )
+    if cutoff <= SHORTER_NAME_CAP:  # one name the other with words left out
+        rest = np.nonzero(~ok)[0]
+        sets = process.cpdist(
+            [lefts[i] for i in rest],
+            [rights[i] for i in rest],
+            scorer=fuzz.token_set_ratio,
+            **scores,
+        )
+        for i in rest[sets >= cutoff].tolist():
+            words_a, words_b = set(lefts[i].split()), set(rights[i].split())
+            ok[i] = words_a < words_b or words_b < words_a
+    empty = [i for i, (a, b) in enumerate(zip(lefts, rights, strict=True)) if not a or not b]
+    ok[empty] = False
+    return ok
 
 
 # --- addresses -------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from django.db import transaction
 from django.db.models import F
@@ -34,6 +34,7 @@ from dedup.engine.match import (
     decide,
     match,
 )
+from dedup.engine.normalize import fold_name
 from dedup.models import Chunk, MatchSettings, Result, ReviewPair, Run
 from households.identity import check_nik, check_no_kk
 from households.models import Region
@@ -147,19 +148,19 @@ class _Sources:
         self.roster_found: dict[str, dict] = {}  # ref -> the roster row's values
         roster: dict[int, Record] = {}
         base = RosterRow.objects.filter(version__in=versions)
-        slips = _one_slip_away(run, "roster", base, rows)
-        for found in _queries(base, niks, kks, desas, ("row_number", "version_id"), slips):
+        slips = _Slips(_numbers(run, "roster", base), rows)
+        for found in _queries(base, niks, kks, desas, ("row_number", "version_id"), slips.ids):
             ref = f"{versions[found['version_id']]}:{found['row_number']}"
             self.roster_found[ref] = found
             roster[found["id"]] = _record(ref, found)
-        self.roster = Index(roster.values())
+        self.roster = Index(roster.values(), near=slips.near(lambda pk: roster[pk].ref))
         # Other proposals of the run: the valid ones, and rows refused only for repeating an
         # earlier row's number (the intake's own duplicate check), which are families too.
         others = ProposalRow.objects.filter(batch__in=run.batches.all())
         self.proposals: dict[int, dict] = {}
-        slips = _one_slip_away(run, "proposals", others, rows)
+        slips = _Slips(_numbers(run, "proposals", others), rows)
         extra = ("row_number", "batch_id", "status")
-        for found in _queries(others, niks, kks, desas, extra, slips):
+        for found in _queries(others, niks, kks, desas, extra, slips.ids):
             self.proposals[found["id"]] = found
         for row in rows:
             self.proposals[row["id"]] = row
@@ -168,7 +169,9 @@ class _Sources:
             for r in self.proposals.values()
         }
         usable = [r for r in self.proposals.values() if _usable(r)]
-        self.batch_index = Index(_proposal(r) for r in usable)
+        self.batch_index = Index(
+            (_proposal(r) for r in usable), near=slips.near(lambda pk: f"{PROPOSAL}:{pk}")
+        )
 
 
 def _match(chunk: Chunk) -> tuple[list[Result], list[ReviewPair]]:
@@ -262,11 +265,26 @@ def _numbers(run: Run, kind: str, base) -> NumberTable:
     return found
 
 
-def _one_slip_away(run: Run, kind: str, base, rows: list[dict]) -> list[int]:
-    """Rows whose NIK or No. KK is one mistyped digit or one swap from a chunk row's, under a
-    name alike, wherever they live (a roster with only NIK and name has no desa)."""
-    queries = [(row[field], row["name"]) for row in rows for field in ("nik", "no_kk")]
-    return sorted(_numbers(run, kind, base).one_slip_away(queries))
+class _Slips:
+    """The rows of a run's table whose NIK or No. KK is one mistyped digit or one swap from a
+    chunk row's, under a name alike, wherever they live (a roster with only NIK and name has no
+    desa). Searched once a chunk; the chunk's indexes take the answer instead of searching
+    their own numbers again."""
+
+    def __init__(self, table: NumberTable, rows: list[dict]) -> None:
+        self.keys = [
+            (row[field], fold_name(row["name"])) for row in rows for field in ("nik", "no_kk")
+        ]
+        given, found = table.slip_pairs(*zip(*self.keys, strict=True)) if rows else ([], [])
+        self.pairs = list(zip(given.tolist(), found.tolist(), strict=True)) if rows else []
+        self.ids = sorted({pk for _, pk in self.pairs})
+
+    def near(self, ref: Callable[[int], str]) -> dict[tuple[str, str], list[str]]:
+        """(number, folded name) -> the refs of the rows one slip from it."""
+        found: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for at, pk in self.pairs:
+            found[self.keys[at]].append(ref(pk))
+        return found
 
 
 def _proposal(row: dict) -> Record:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -138,10 +138,19 @@ def _folded(name: str, names: dict[str, str]) -> str:
 class Index:
     """Candidates (a programme's roster rows, or the proposals themselves) arranged in blocks.
     Built once, used for every proposal; folding is done only for candidates that share a
-    block with some proposal."""
+    block with some proposal.
 
-    def __init__(self, records: Iterable[Record]) -> None:
+    `near`, when the caller has searched a larger table already (the pipeline: every roster
+    row of the run), gives the refs one slip from a (number, folded name), so the index need
+    not search its own numbers again."""
+
+    def __init__(
+        self,
+        records: Iterable[Record],
+        near: Mapping[tuple[str, str], Iterable[str]] | None = None,
+    ) -> None:
         self.records: list[Record] = list(records)
+        self.near = near
         self._names: dict[str, str] = {}
         self._addresses: dict[str, tuple[str, str, str]] = {}
         self._families: dict[int, _Family] = {}
@@ -186,6 +195,14 @@ class Index:
         """(position in `numbers`, record) for every record holding a NIK or No. KK one wrong
         digit or one swap of neighbouring digits from the given number, under a name at least
         SLIP_NAME alike (`names`: folded, beside `numbers`)."""
+        if self.near is not None:
+            where = {record.ref: i for i, record in enumerate(self.records)}
+            return (
+                (at, where[ref])
+                for at, key in enumerate(zip(numbers, names, strict=True))
+                for ref in self.near.get(key, ())
+                if ref in where
+            )
         if self._numbers is None:
             self._numbers = NumberTable(
                 (i, number, record.name)

@@ -206,6 +206,16 @@ def similar_enough(lefts: Sequence[str], rights: Sequence[str], cutoff: int) -> 
     checks the names of hundreds of thousands of pairs whose numbers are one slip apart."""
     if not lefts:
         return np.zeros(0, dtype=bool)
+    # Common names make the same pairs again and again (SLAMET against SUPARMAN): each once.
+    unique: dict[tuple[str, str], int] = {}
+    pairs = zip(lefts, rights, strict=True)
+    at = np.array([unique.setdefault(pair, len(unique)) for pair in pairs])
+    if len(unique) < len(at):
+        return _similar_enough([a for a, _ in unique], [b for _, b in unique], cutoff)[at]
+    return _similar_enough(lefts, rights, cutoff)
+
+
+def _similar_enough(lefts: Sequence[str], rights: Sequence[str], cutoff: int) -> np.ndarray:
     # Scores under the cutoff come back as 0, and rapidfuzz skips most of their work; float32
     # would round 84.99999 up to 85.
     scores = {"score_cutoff": cutoff, "dtype": np.float64, "workers": 1}

@@ -156,6 +156,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Above the longest task, or Redis hands a running task to a second worker (field notes).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 4 * 3600}
+# A cross-check chunk takes seconds to a few minutes: a run no worker has touched for this long
+# lost its worker, and staff may resume it (Redis would hand the chunk out again only after the
+# visibility timeout above).
+DEDUP_STALLED_AFTER = timedelta(minutes=env.int("DEDUP_STALLED_AFTER_MINUTES", default=15))
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

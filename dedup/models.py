@@ -52,6 +52,19 @@ class Run(models.Model):
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.pk}"
 
+    @property
+    def stalled(self) -> bool:
+        """Running, yet no worker has started or finished one of its chunks for
+        DEDUP_STALLED_AFTER: the worker holding its chunks was lost (killed, the machine
+        restarted). Resuming queues the unfinished chunks again."""
+        if self.status != self.Status.RUNNING:
+            return False
+        touched = self.chunks.aggregate(
+            started=models.Max("started_at"), finished=models.Max("finished_at")
+        )
+        last = max(moment for moment in (self.created_at, *touched.values()) if moment)
+        return timezone.now() - last >= settings.DEDUP_STALLED_AFTER
+
     def proposal_label(self, batch_id: int, row_number: int) -> str:
         """How results name a proposal row: USULAN:<row> (the contract's), with the batch
         first when the run checks several (USULAN:<batch>-<row>)."""
@@ -127,6 +140,10 @@ class Chunk(models.Model):
     )  # None: proposals whose desa is not known
     proposal_rows = models.JSONField(default=list)  # ProposalRow ids
     done = models.BooleanField(default=False)
+    # When a worker last took it up and when its results were written: a run whose chunks
+    # nobody has touched for long lost its worker (see Run.stalled).
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["pk"]

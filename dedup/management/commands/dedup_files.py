@@ -63,10 +63,17 @@ class Command(BaseCommand):
             )
         importer = self.importer(user)
 
-        versions = [self.import_roster(program, path, importer) for program, path in rosters_given]
-        batch = self.import_proposals(proposal_path, importer)
+        # Every file is queued at once: with several workers they are read side by side.
+        self.started = started
+        queued = [
+            (program, self.start_roster(program, path, importer)) for program, path in rosters_given
+        ]
+        proposal_upload = self.start_proposals(proposal_path, importer)
+        versions = [self.roster_version(program, upload) for program, upload in queued]
+        batch = self.proposal_batch(proposal_upload)
         run = pipeline.start_run(batches=[batch], user=importer, versions=versions or None)
         run = self.wait(run, "run")
+        self.stderr.write(_("Cross-check done after %(seconds).1f s") % self.elapsed())
         if run.status != Run.Status.DONE:
             raise CommandError(_("The cross-check failed: %(error)s") % {"error": run.error})
         results = run.results.select_related("proposal_row").order_by("proposal_row__row_number")
@@ -89,7 +96,7 @@ class Command(BaseCommand):
 
     # --- the steps --------------------------------------------------------------------------
 
-    def import_roster(self, program: Program, path: Path, user: User) -> RosterVersion:
+    def start_roster(self, program: Program, path: Path, user: User) -> Upload:
         with path.open("rb") as opened:
             upload = rosters.start_import(
                 program=program,
@@ -99,13 +106,19 @@ class Command(BaseCommand):
                 user=user,
             )
         intake.import_roster.delay(upload.pk)
+        return upload
+
+    def roster_version(self, program: Program, upload: Upload) -> RosterVersion:
         upload = self.wait(upload, "upload", done={Upload.Status.DONE, Upload.Status.REFUSED})
         if upload.status == Upload.Status.REFUSED:
             raise CommandError(f"{program.code}: {upload.error}")
-        self.stderr.write(f"{program.code}: {upload.rows_saved:,} rows")
+        self.stderr.write(
+            _("%(code)s: %(rows)s rows, ready after %(seconds).1f s")
+            % {"code": program.code, "rows": f"{upload.rows_saved:,}", **self.elapsed()}
+        )
         return upload.version
 
-    def import_proposals(self, path: Path, user: User) -> ProposalBatch:
+    def start_proposals(self, path: Path, user: User) -> Upload:
         unit, _created = Unit.objects.get_or_create(name=UNIT, kind=Unit.Kind.AGENCY)
         batch = ProposalBatch.objects.create(unit=unit, title=path.name, created_by=user)
         with path.open("rb") as opened:
@@ -117,6 +130,9 @@ class Command(BaseCommand):
                 batch=batch,
             )
         intake.check_upload.delay(upload.pk)
+        return upload
+
+    def proposal_batch(self, upload: Upload) -> ProposalBatch:
         upload = self.wait(upload, "upload", done={Upload.Status.CHECKED, Upload.Status.REFUSED})
         if upload.status == Upload.Status.REFUSED:
             raise CommandError(upload.error)
@@ -126,10 +142,13 @@ class Command(BaseCommand):
         if upload.status == Upload.Status.REFUSED:
             raise CommandError(upload.error)
         self.stderr.write(
-            _("Proposals: %(read)s rows, %(invalid)s with problems")
-            % {"read": upload.rows_read, "invalid": upload.rows_invalid}
+            _("Proposals: %(read)s rows, %(invalid)s with problems, ready after %(seconds).1f s")
+            % {"read": upload.rows_read, "invalid": upload.rows_invalid, **self.elapsed()}
         )
-        return batch
+        return upload.batch
+
+    def elapsed(self) -> dict[str, float]:
+        return {"seconds": time.monotonic() - self.started}
 
     def wait(self, obj, kind: str, done: set[str] | None = None):
         """Until a background task (or an in-process one) has finished with `obj`."""

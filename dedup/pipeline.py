@@ -74,9 +74,11 @@ def start_run(
         by_kecamatan: dict[int | None, list[int]] = defaultdict(list)
         for pk, kecamatan in rows.values_list("pk", "desa__parent_id").order_by("pk"):
             by_kecamatan[kecamatan].append(pk)
+        # Largest first (chunks are queued in this order): the last chunk a worker takes up
+        # is a small one, so workers finish close together.
         Chunk.objects.bulk_create(
             Chunk(run=run, kecamatan_id=kecamatan, proposal_rows=ids)
-            for kecamatan, ids in by_kecamatan.items()
+            for kecamatan, ids in sorted(by_kecamatan.items(), key=lambda item: -len(item[1]))
         )
         run.rows_total = sum(len(ids) for ids in by_kecamatan.values())
         run.status = Run.Status.RUNNING if run.rows_total else Run.Status.DONE

@@ -160,6 +160,7 @@ class Index:
         self.by_born: dict[tuple[str, datetime.date], list[int]] = defaultdict(list)
         self.by_mother: dict[tuple[str, str], list[int]] = defaultdict(list)
         today = datetime.date.today()
+        places: dict[str, tuple[str, str, str]] = {}  # a desa's address lines repeat
         for i, record in enumerate(self.records):
             if record.no_kk:
                 self.by_kk[record.no_kk].append(i)
@@ -168,7 +169,10 @@ class Index:
             if record.desa:
                 rt, rw = record.rt, record.rw
                 if not rt and record.address:
-                    _, rt, rw = split_address(record.address)
+                    found = places.get(record.address)
+                    if found is None:
+                        found = places[record.address] = split_address(record.address)
+                    _, rt, rw = found
                 if rt:
                     self.by_place[(record.desa, rt, rw)].append(i)
                 born = record.birth_date or nik_birth(record.nik, today=today)[0]

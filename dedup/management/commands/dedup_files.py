@@ -63,12 +63,13 @@ class Command(BaseCommand):
             )
         importer = self.importer(user)
 
-        # Every file is queued at once: with several workers they are read side by side.
+        # Every file is queued at once: with several workers they are read side by side. The
+        # proposals first: saving them, once checked, is the longest step.
         self.started = started
+        proposal_upload = self.start_proposals(proposal_path, importer)
         queued = [
             (program, self.start_roster(program, path, importer)) for program, path in rosters_given
         ]
-        proposal_upload = self.start_proposals(proposal_path, importer)
         versions = [self.roster_version(program, upload) for program, upload in queued]
         batch = self.proposal_batch(proposal_upload)
         run = pipeline.start_run(batches=[batch], user=importer, versions=versions or None)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 
 from django.db import transaction
 from django.db.models import F
@@ -160,13 +160,12 @@ class _Sources:
         # Other proposals of the run: the valid ones, and rows refused only for repeating an
         # earlier row's number (the intake's own duplicate check), which are families too.
         others = ProposalRow.objects.filter(batch__in=run.batches.all())
-        self.proposals: dict[int, dict] = {}
         slips = _Slips(_numbers(run, "proposals", others), rows)
         extra = ("row_number", "batch_id", "status")
-        for found in _queries(others, niks, kks, desas, extra, slips.ids):
+        # The run's proposals of this kecamatan are the chunk's own rows, loaded already.
+        self.proposals = {row["id"]: row for row in rows}
+        for found in _queries(others, niks, kks, [], extra, slips.ids, known=self.proposals):
             self.proposals[found["id"]] = found
-        for row in rows:
-            self.proposals[row["id"]] = row
         self.labels = {
             f"{PROPOSAL}:{r['id']}": run.proposal_label(r["batch_id"], r["row_number"])
             for r in self.proposals.values()
@@ -224,11 +223,19 @@ _COLUMNS = (*FIELDS, "row_number", "batch_id", "status", "problems")
 
 
 def _queries(
-    base, niks: set[str], kks: set[str], desas: list[int], extra: tuple[str, ...], ids=()
+    base,
+    niks: set[str],
+    kks: set[str],
+    desas: list[int],
+    extra: tuple[str, ...],
+    ids=(),
+    known: Collection[int] = (),
 ) -> Iterator[dict]:
     """Rows sharing a NIK or No. KK with the chunk, the rows of `ids`, then those of the
-    chunk's desas; each once. In slices: SQLite takes 32,766 parameters a statement."""
-    seen: set[int] = set()
+    chunk's desas; each once, none of the `known` ids. In slices: SQLite takes 32,766
+    parameters a statement."""
+    seen: set[int] = set(known)
+    ids = [pk for pk in ids if pk not in seen]
     columns = (*FIELDS, *extra)
     base = base.order_by()  # the rows' order does not matter: no sort of a kecamatan's rows
     for values, field in ((sorted(niks), "nik"), (sorted(kks), "no_kk"), (list(ids), "pk")):

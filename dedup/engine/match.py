@@ -226,15 +226,18 @@ class NumberTable:
     def __init__(self, entries: Iterable[tuple[int, str, str]]) -> None:
         """entries: (row id, number, name); a row gives one entry per number it holds."""
         ids, values, names, memo = [], [], [], {}
+        spellings: dict[str, int] = {}  # folded name -> its number in self.spellings
         for pk, number, name in entries:
             if len(number) == 16 and number.isascii() and number.isdigit():
                 ids.append(pk)
                 values.append(int(number))
-                names.append(_folded(name, memo))
+                folded = _folded(name, memo)
+                names.append(spellings.setdefault(folded, len(spellings)))
         order = np.argsort(np.array(values, dtype=np.int64), kind="stable")
         self.values = np.array(values, dtype=np.int64)[order]
         self.ids = np.array(ids, dtype=np.int64)[order]
-        self.names = [names[i] for i in order.tolist()]
+        self.name_ids = np.array(names, dtype=np.int64)[order]
+        self.spellings = list(spellings)
 
     def one_slip_away(self, queries: Iterable[tuple[str, str]]) -> set[int]:
         """Ids of the rows holding a number one wrong digit or one neighbour swap from a
@@ -269,8 +272,19 @@ class NumberTable:
         rows = np.repeat(left[hits] - (np.cumsum(counts) - counts), counts)
         rows += np.arange(counts.sum())
         given = np.array(positions, dtype=np.int64)[np.repeat(order[hits] // width, counts)]
-        given_names = [names[i] for i in given.tolist()]
-        alike = similar_enough(given_names, [self.names[j] for j in rows.tolist()], SLIP_NAME)
+        # Names repeat (SLAMET against SUPARMAN, again and again): each pair of spellings is
+        # compared once.
+        asked: dict[str, int] = {}
+        asked_ids = np.array([asked.setdefault(names[i], len(asked)) for i in positions])
+        found = self.name_ids[rows]
+        keys = asked_ids[np.repeat(order[hits] // width, counts)] * len(self.spellings) + found
+        pairs, where = np.unique(keys, return_inverse=True)
+        asked_names = list(asked)
+        alike = similar_enough(
+            [asked_names[k] for k in (pairs // len(self.spellings)).tolist()],
+            [self.spellings[k] for k in (pairs % len(self.spellings)).tolist()],
+            SLIP_NAME,
+        )[where]
         return given[alike], self.ids[rows[alike]]
 
 
@@ -283,6 +297,7 @@ def _slips(numbers: np.ndarray) -> np.ndarray:
     substitutions = substitutions[keep].reshape(len(numbers), 144)
     left, right = digits[:, :-1], digits[:, 1:]
     swaps = numbers[:, None] + (right - left) * _POWERS[:-1] + (left - right) * _POWERS[1:]
+    swaps[left == right] = -1  # swapping two equal digits gives the number itself: no slip
     return np.concatenate([substitutions, swaps], axis=1)
 
 

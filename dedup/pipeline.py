@@ -144,15 +144,16 @@ class _Sources:
 
     def __init__(self, run: Run, rows: list[dict], kecamatan: int | None) -> None:
         self.run = run
-        niks = {r["nik"] for r in rows if r["nik"]}
-        kks = {r["no_kk"] for r in rows if r["no_kk"]}
+        numbers = [row[field] for row in rows for field in ("nik", "no_kk")]
         desas = list(Region.objects.filter(parent=kecamatan).values_list("pk", flat=True))
         versions = {v.pk: v.program.code for v in run.roster_versions.select_related("program")}
         self.roster_found: dict[str, dict] = {}  # ref -> the roster row's values
         roster: dict[int, Record] = {}
         base = RosterRow.objects.filter(version__in=versions)
-        slips = _Slips(_numbers(run, "roster", base), rows)
-        for found in _queries(base, niks, kks, desas, ("row_number", "version_id"), slips.ids):
+        table = _numbers(run, "roster", base)
+        slips = _Slips(table, rows)
+        ids = table.holding(numbers) | set(slips.ids)
+        for found in _queries(base, desas, ("row_number", "version_id"), ids):
             ref = f"{versions[found['version_id']]}:{found['row_number']}"
             self.roster_found[ref] = found
             roster[found["id"]] = _record(ref, found)
@@ -160,11 +161,13 @@ class _Sources:
         # Other proposals of the run: the valid ones, and rows refused only for repeating an
         # earlier row's number (the intake's own duplicate check), which are families too.
         others = ProposalRow.objects.filter(batch__in=run.batches.all())
-        slips = _Slips(_numbers(run, "proposals", others), rows)
+        table = _numbers(run, "proposals", others)
+        slips = _Slips(table, rows)
+        ids = table.holding(numbers) | set(slips.ids)
         extra = ("row_number", "batch_id", "status")
         # The run's proposals of this kecamatan are the chunk's own rows, loaded already.
         self.proposals = {row["id"]: row for row in rows}
-        for found in _queries(others, niks, kks, [], extra, slips.ids, known=self.proposals):
+        for found in _queries(others, [], extra, ids, known=self.proposals):
             self.proposals[found["id"]] = found
         self.labels = {
             f"{PROPOSAL}:{r['id']}": run.proposal_label(r["batch_id"], r["row_number"])
@@ -223,33 +226,22 @@ _COLUMNS = (*FIELDS, "row_number", "batch_id", "status", "problems")
 
 
 def _queries(
-    base,
-    niks: set[str],
-    kks: set[str],
-    desas: list[int],
-    extra: tuple[str, ...],
-    ids=(),
-    known: Collection[int] = (),
+    base, desas: list[int], extra: tuple[str, ...], ids: Iterable[int], known: Collection[int] = ()
 ) -> Iterator[dict]:
-    """Rows sharing a NIK or No. KK with the chunk, the rows of `ids`, then those of the
-    chunk's desas; each once, none of the `known` ids. In slices: SQLite takes 32,766
-    parameters a statement."""
+    """The rows of the chunk's desas, then those of `ids` elsewhere (sharing a number with the
+    chunk, or one slip from it); each once, none of the `known` ids. In slices: SQLite takes
+    32,766 parameters a statement."""
     seen: set[int] = set(known)
-    ids = [pk for pk in ids if pk not in seen]
     columns = (*FIELDS, *extra)
     base = base.order_by()  # the rows' order does not matter: no sort of a kecamatan's rows
-    for values, field in ((sorted(niks), "nik"), (sorted(kks), "no_kk"), (list(ids), "pk")):
-        for start in range(0, len(values), IN_BATCH):
-            part = values[start : start + IN_BATCH]
-            for found in base.filter(**{f"{field}__in": part}).values(*columns):
-                if found["id"] not in seen:
-                    seen.add(found["id"])
-                    yield found
     if desas:
         for found in base.filter(desa__in=desas).values(*columns):
-            if found["id"] not in seen:
-                seen.add(found["id"])
+            seen.add(found["id"])
+            if found["id"] not in known:
                 yield found
+    wanted = sorted(pk for pk in ids if pk not in seen)
+    for start in range(0, len(wanted), IN_BATCH):
+        yield from base.filter(pk__in=wanted[start : start + IN_BATCH]).values(*columns)
 
 
 # A run's numbers, per worker process: every chunk looks up mistyped numbers in them.

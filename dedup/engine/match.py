@@ -249,6 +249,22 @@ class NumberTable:
             names.append(fold_name(name))
         return set(self.slip_pairs(numbers, names)[1].tolist())
 
+    def holding(self, numbers: Iterable[str]) -> set[int]:
+        """Ids of the rows holding any of these very numbers."""
+        wanted = np.unique(
+            np.array(
+                [int(n) for n in numbers if len(n) == 16 and n.isascii() and n.isdigit()],
+                dtype=np.int64,
+            )
+        )
+        left = np.searchsorted(self.values, wanted, side="left")
+        right = np.searchsorted(self.values, wanted, side="right")
+        return {
+            int(pk)
+            for a, b in zip(left.tolist(), right.tolist(), strict=True)
+            for pk in self.ids[a:b].tolist()
+        }
+
     def slip_pairs(
         self, numbers: Sequence[str], names: Sequence[str]
     ) -> tuple[np.ndarray, np.ndarray]:

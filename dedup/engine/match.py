@@ -161,12 +161,15 @@ class Index:
         self.by_mother: dict[tuple[str, str], list[int]] = defaultdict(list)
         today = datetime.date.today()
         places: dict[str, tuple[str, str, str]] = {}  # a desa's address lines repeat
-        for i, record in enumerate(self.records):
-            if record.no_kk:
-                self.by_kk[record.no_kk].append(i)
-            if record.nik:
-                self.by_nik[record.nik].append(i)
-            if record.desa:
+        by_kk, by_nik, by_place = self.by_kk, self.by_nik, self.by_place
+        by_born, by_mother = self.by_born, self.by_mother
+        for i, record in enumerate(self.records):  # a million times a run: kept lean
+            kk, nik, desa = record.no_kk, record.nik, record.desa
+            if kk:
+                by_kk[kk].append(i)
+            if nik:
+                by_nik[nik].append(i)
+            if desa:
                 rt, rw = record.rt, record.rw
                 if not rt and record.address:
                     found = places.get(record.address)
@@ -174,13 +177,13 @@ class Index:
                         found = places[record.address] = split_address(record.address)
                     _, rt, rw = found
                 if rt:
-                    self.by_place[(record.desa, rt, rw)].append(i)
-                born = record.birth_date or nik_birth(record.nik, today=today)[0]
+                    by_place[(desa, rt, rw)].append(i)
+                born = record.birth_date or (nik and nik_birth(nik, today=today)[0])
                 if born:
-                    self.by_born[(record.desa, born)].append(i)
+                    by_born[(desa, born)].append(i)
                 if record.mother_name:
                     mother = " ".join(record.mother_name.upper().split())
-                    self.by_mother[(record.desa, mother)].append(i)
+                    by_mother[(desa, mother)].append(i)
         self._numbers: NumberTable | None = None
 
     def name(self, i: int) -> str:

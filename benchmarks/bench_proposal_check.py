@@ -280,6 +280,7 @@ def run(args: argparse.Namespace, path: Path) -> bool:
     checked = time.monotonic() - started
     after_check = peak_rss_mb()
 
+    assert imports.confirm_upload(upload)  # the operator saw the preview and saves it
     started = time.monotonic()
     upload = imports.save_upload(upload.pk)
     saved = time.monotonic() - started

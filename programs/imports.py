@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from bansos.memory import without_cycle_collection
 from households.address import fold_place
 from households.models import Region, Unit, User
 from households.regions import place_index
@@ -60,6 +61,7 @@ def start_upload(*, kind: str, file: File, filename: str, user: User, batch=None
     return upload
 
 
+@without_cycle_collection()
 def check_upload(upload_id: int) -> Upload:
     """Read and check every row; store the preview (counts, columns, problems). Saves nothing
     into any batch."""
@@ -115,6 +117,7 @@ def confirm_upload(upload: Upload) -> bool:
     )
 
 
+@without_cycle_collection()
 def save_upload(upload_id: int) -> Upload:
     """Add the checked rows to their batches: valid rows as proposed families, rows with
     problems as rows to fix. The upload stays locked while it saves, so a second run (a

@@ -37,6 +37,7 @@ from django.db import connection, reset_queries, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bansos.memory import without_cycle_collection
 from programs import bulk
 from programs.imports import sheet_summary
 from programs.models import Program, RosterRow, RosterVersion, Upload, column_letter
@@ -79,6 +80,7 @@ def start_import(*, program: Program, period: str, file: File, filename: str, us
     return upload
 
 
+@without_cycle_collection()
 def run_import(upload_id: int, *, progress: Progress | None = None) -> Upload:
     """Read the roster file row by row and store every row in the upload's version; make the
     version the programme's active list only when the whole file is in.

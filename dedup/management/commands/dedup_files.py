@@ -63,10 +63,10 @@ class Command(BaseCommand):
             )
         importer = self.importer(user)
 
-        # Every file is queued at once: with several workers they are read side by side. The
-        # proposals first: saving them, once checked, is the longest step.
+        # With several workers the files are read side by side. The proposals' save, the
+        # longest step, is queued as soon as their check is done, ahead of the rosters.
         self.started = started
-        proposal_upload = self.start_proposals(proposal_path, importer)
+        proposal_upload = self.save_when_checked(self.start_proposals(proposal_path, importer))
         queued = [
             (program, self.start_roster(program, path, importer)) for program, path in rosters_given
         ]
@@ -133,12 +133,15 @@ class Command(BaseCommand):
         intake.check_upload.delay(upload.pk)
         return upload
 
-    def proposal_batch(self, upload: Upload) -> ProposalBatch:
+    def save_when_checked(self, upload: Upload) -> Upload:
         upload = self.wait(upload, "upload", done={Upload.Status.CHECKED, Upload.Status.REFUSED})
         if upload.status == Upload.Status.REFUSED:
             raise CommandError(upload.error)
         imports.confirm_upload(upload)
         intake.save_upload.delay(upload.pk)
+        return upload
+
+    def proposal_batch(self, upload: Upload) -> ProposalBatch:
         upload = self.wait(upload, "upload", done={Upload.Status.DONE, Upload.Status.REFUSED})
         if upload.status == Upload.Status.REFUSED:
             raise CommandError(upload.error)

@@ -257,7 +257,7 @@ def _numbers(run: Run, kind: str, base) -> NumberTable:
     key = (run.pk, run.created_at, kind)  # a database made anew may give an id again
     found = _NUMBERS.get(key)
     if found is None:
-        rows = base.values_list("pk", "nik", "no_kk", "name")
+        rows = base.order_by().values_list("pk", "nik", "no_kk", "name")  # no sort of 1M rows
         found = NumberTable(
             (pk, number, name)
             for pk, nik, kk, name in rows.iterator(chunk_size=20_000)

@@ -4,6 +4,7 @@ import csv
 import io
 from collections.abc import Iterable
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -15,20 +16,24 @@ from programs.writers import safe_cell
 RESULT_COLUMNS = ["row", "status", "programs", "matches", "score", "reason"]
 
 
-def write_result_csv(stream, results: Iterable[Result]) -> None:
-    """`results` in the file's order, with their proposal rows. Plain UTF-8 without a byte
-    order mark: this file is read by programs; formulas are neutralised all the same."""
+def write_result_csv(stream, results: QuerySet[Result]) -> None:
+    """`results` in the file's order. Plain UTF-8 without a byte order mark: this file is read
+    by programs; formulas are neutralised all the same. Read as plain values: a province's
+    result has hundreds of thousands of rows."""
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(RESULT_COLUMNS)
-    for result in results:
+    columns = ("proposal_row__row_number", "status", "programs", "matches", "score", "reason")
+    for row, status, programs, matches, score, reason in results.values_list(*columns).iterator(
+        chunk_size=5_000
+    ):
         writer.writerow(
             [
-                result.proposal_row.row_number,
-                result.status,
-                safe_cell(result.programs),
-                safe_cell(result.matches),
-                "" if result.score is None else result.score,
-                safe_cell(result.reason),
+                row,
+                status,
+                safe_cell(programs),
+                safe_cell(matches),
+                "" if score is None else score,
+                safe_cell(reason),
             ]
         )
 

@@ -147,7 +147,7 @@ def result_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         write_result_xlsx(response, results.iterator(chunk_size=5_000))
     else:
         response = HttpResponse(content_type="text/csv; charset=utf-8")
-        write_result_csv(response, results.iterator(chunk_size=5_000))
+        write_result_csv(response, results)
     response["Content-Disposition"] = f'attachment; filename="pemadanan-{run.pk}.{kind}"'
     return response
 

@@ -31,6 +31,7 @@ from dedup.engine.match import (
     Index,
     NumberTable,
     Record,
+    Slipped,
     Thresholds,
     decide,
     match,
@@ -146,14 +147,16 @@ class _Sources:
 
     def __init__(self, run: Run, rows: list[dict], kecamatan: int | None) -> None:
         self.run = run
-        numbers = [row[field] for row in rows for field in ("nik", "no_kk")]
+        keys = [(row[field], fold_name(row["name"])) for row in rows for field in ("nik", "no_kk")]
+        numbers = [number for number, _ in keys]
+        slipped = Slipped(numbers, [name for _, name in keys])  # for the rosters and proposals
         desas = list(Region.objects.filter(parent=kecamatan).values_list("pk", flat=True))
         versions = {v.pk: v.program.code for v in run.roster_versions.select_related("program")}
         self.roster_found: dict[str, dict] = {}  # ref -> the roster row's values
         roster: dict[int, Record] = {}
         base = RosterRow.objects.filter(version__in=versions)
         table = _numbers(run, "roster", base)
-        slips = _Slips(table, rows)
+        slips = _Slips(table, keys, slipped)
         ids = table.holding(numbers) | set(slips.ids)
         for found in _queries(base, desas, ("row_number", "version_id"), ids):
             ref = f"{versions[found['version_id']]}:{found['row_number']}"
@@ -164,7 +167,7 @@ class _Sources:
         # earlier row's number (the intake's own duplicate check), which are families too.
         others = ProposalRow.objects.filter(batch__in=run.batches.all())
         table = _numbers(run, "proposals", others)
-        slips = _Slips(table, rows)
+        slips = _Slips(table, keys, slipped)
         ids = table.holding(numbers) | set(slips.ids)
         extra = ("row_number", "batch_id", "status")
         # The run's proposals of this kecamatan are the chunk's own rows, loaded already.
@@ -275,12 +278,10 @@ class _Slips:
     desa). Searched once a chunk; the chunk's indexes take the answer instead of searching
     their own numbers again."""
 
-    def __init__(self, table: NumberTable, rows: list[dict]) -> None:
-        self.keys = [
-            (row[field], fold_name(row["name"])) for row in rows for field in ("nik", "no_kk")
-        ]
-        given, found = table.slip_pairs(*zip(*self.keys, strict=True)) if rows else ([], [])
-        self.pairs = list(zip(given.tolist(), found.tolist(), strict=True)) if rows else []
+    def __init__(self, table: NumberTable, keys: list[tuple[str, str]], slipped: Slipped) -> None:
+        self.keys = keys  # (number, folded name) of the chunk's rows, as in `slipped`
+        given, found = table.slip_pairs(slipped)
+        self.pairs = list(zip(given.tolist(), found.tolist(), strict=True))
         self.ids = sorted({pk for _, pk in self.pairs})
 
     def near(self, ref: Callable[[int], str]) -> dict[tuple[str, str], list[str]]:

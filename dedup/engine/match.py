@@ -46,7 +46,7 @@ from dedup.engine.normalize import (
 
 __all__ = [
     *("Candidate", "Index", "Outcome", "Record", "Thresholds"),
-    *("NumberTable", "compare", "decide", "match"),
+    *("NumberTable", "Slipped", "compare", "decide", "match"),
 ]
 
 _TODAY = datetime.date.today()  # NIK dates: which century (a worker lives for days, not years)
@@ -217,7 +217,7 @@ class Index:
                 for number in (record.nik, record.no_kk)
                 if number
             )
-        given, found = self._numbers.slip_pairs(numbers, names)
+        given, found = self._numbers.slip_pairs(Slipped(numbers, names))
         return zip(given.tolist(), found.tolist(), strict=True)
 
 
@@ -250,7 +250,7 @@ class NumberTable:
         for number, name in queries:
             numbers.append(number)
             names.append(fold_name(name))
-        return set(self.slip_pairs(numbers, names)[1].tolist())
+        return set(self.slip_pairs(Slipped(numbers, names))[1].tolist())
 
     def holding(self, numbers: Iterable[str]) -> set[int]:
         """Ids of the rows holding any of these very numbers."""
@@ -268,43 +268,50 @@ class NumberTable:
             for pk in self.ids[a:b].tolist()
         }
 
-    def slip_pairs(
-        self, numbers: Sequence[str], names: Sequence[str]
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """(positions in `numbers`, row ids) of every pair of a given number and a row one slip
-        from it with a name alike; `names` are folded, beside `numbers`. In bulk: a kecamatan's
-        NIKs have tens of neighbours each."""
-        positions = [
-            i for i, n in enumerate(numbers) if len(n) == 16 and n.isascii() and n.isdigit()
-        ]
-        if not positions or not len(self.values):
+    def slip_pairs(self, slipped: Slipped) -> tuple[np.ndarray, np.ndarray]:
+        """(positions among the given numbers, row ids) of every pair of a given number and a
+        row one slip from it with a name alike. In bulk: a kecamatan's NIKs have tens of
+        neighbours each."""
+        if not len(slipped.wanted) or not len(self.values):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        variants = _slips(np.array([int(numbers[i]) for i in positions], dtype=np.int64))
-        width, flat = variants.shape[1], variants.ravel()
-        order = np.argsort(flat)  # sorted, the lookups walk the table once: 8 times faster
-        wanted = flat[order]
-        left = np.searchsorted(self.values, wanted, side="left")
-        right = np.searchsorted(self.values, wanted, side="right")
+        left = np.searchsorted(self.values, slipped.wanted, side="left")
+        right = np.searchsorted(self.values, slipped.wanted, side="right")
         hits = np.nonzero(right > left)[0]
         # Every (given number, table row) pair of a hit: runs of equal numbers laid out flat.
         counts = right[hits] - left[hits]
         rows = np.repeat(left[hits] - (np.cumsum(counts) - counts), counts)
         rows += np.arange(counts.sum())
-        given = np.array(positions, dtype=np.int64)[np.repeat(order[hits] // width, counts)]
+        at = np.repeat(slipped.order[hits] // slipped.width, counts)  # which given number
         # Names repeat (SLAMET against SUPARMAN, again and again): each pair of spellings is
         # compared once.
-        asked: dict[str, int] = {}
-        asked_ids = np.array([asked.setdefault(names[i], len(asked)) for i in positions])
-        found = self.name_ids[rows]
-        keys = asked_ids[np.repeat(order[hits] // width, counts)] * len(self.spellings) + found
+        keys = slipped.name_ids[at] * len(self.spellings) + self.name_ids[rows]
         pairs, where = np.unique(keys, return_inverse=True)
-        asked_names = list(asked)
         alike = similar_enough(
-            [asked_names[k] for k in (pairs // len(self.spellings)).tolist()],
+            [slipped.spellings[k] for k in (pairs // len(self.spellings)).tolist()],
             [self.spellings[k] for k in (pairs % len(self.spellings)).tolist()],
             SLIP_NAME,
         )[where]
-        return given[alike], self.ids[rows[alike]]
+        return slipped.positions[at[alike]], self.ids[rows[alike]]
+
+
+class Slipped:
+    """Every number one wrong digit or one neighbour swap from the given numbers, sorted:
+    made once, looked up in as many tables as needed. `names`, folded, go beside `numbers`."""
+
+    def __init__(self, numbers: Sequence[str], names: Sequence[str]) -> None:
+        positions = [
+            i for i, n in enumerate(numbers) if len(n) == 16 and n.isascii() and n.isdigit()
+        ]
+        self.positions = np.array(positions, dtype=np.int64)
+        spellings: dict[str, int] = {}
+        self.name_ids = np.array(
+            [spellings.setdefault(names[i], len(spellings)) for i in positions], dtype=np.int64
+        )
+        self.spellings = list(spellings)
+        variants = _slips(np.array([int(numbers[i]) for i in positions], dtype=np.int64))
+        self.width, flat = variants.shape[1], variants.ravel()
+        self.order = np.argsort(flat)  # sorted, the lookups walk a table once: 8 times faster
+        self.wanted = flat[self.order]
 
 
 def _slips(numbers: np.ndarray) -> np.ndarray:

@@ -11,13 +11,14 @@ twice, so uploading the same file again changes nothing.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections import Counter
 from collections.abc import Iterator
 
 from django.conf import settings
 from django.core.files import File
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -387,13 +388,38 @@ def _save_rows(upload: Upload, sheet: Sheet) -> int:
         else:
             new_rows.append(row)
             if len(new_rows) >= SAVE_CHUNK:  # memory stays flat however long the file
-                ProposalRow.objects.bulk_create(new_rows)
+                _insert(new_rows)
                 new_rows.clear()
         if checked.ok:
             known.setdefault(unit, set()).update((checked.fields["nik"], checked.fields["no_kk"]))
             saved += 1
-    ProposalRow.objects.bulk_create(new_rows)
+    _insert(new_rows)
     return saved
+
+
+def _insert(rows: list[ProposalRow]) -> None:
+    """New rows into the table. On PostgreSQL by COPY: bulk_create spends most of a 70,000-row
+    save building its statements' parameters. Like bulk_create, no signals and no history
+    (the upload itself records who added the rows)."""
+    if connection.vendor != "postgresql":
+        ProposalRow.objects.bulk_create(rows)
+        return
+    fields = [f for f in ProposalRow._meta.concrete_fields if not f.primary_key]
+    encoders = {f.attname: f.encoder for f in fields if isinstance(f, models.JSONField)}
+    names = [f.attname for f in fields]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = connection.ops.quote_name(ProposalRow._meta.db_table)
+    sql = f"COPY {table} ({columns}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(
+                [
+                    json.dumps(getattr(row, name), cls=encoders[name])
+                    if name in encoders
+                    else getattr(row, name)
+                    for name in names
+                ]
+            )
 
 
 def _fill(row: ProposalRow, checked: Checked, upload: Upload, fingerprint: str) -> None:

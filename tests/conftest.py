@@ -265,7 +265,12 @@ def doubtful_run(users, units, regions, run_on_commit):
     RosterRow.objects.create(version=pkh, row_number=1, nik=rows[0].nik, name="SLAMET RIYADI")
     pkh.activate()
     bst = RosterVersion.objects.create(program=program("BST"), period="2026")
-    slipped = rows[1].nik[:-1] + ("1" if rows[1].nik[-1] != "1" else "2")
+    # One digit off SUPARNO's NIK, and not SLAMET's (their serials are two apart).
+    slipped = next(
+        typed
+        for digit in "0123456789"
+        if (typed := rows[1].nik[:-1] + digit) not in (rows[1].nik, rows[0].nik)
+    )
     RosterRow.objects.create(version=bst, row_number=7, nik=slipped, name="SUPARNO")
     bst.activate()
     return pipeline.start_run(batches=[batch], user=users["staff"])

@@ -272,16 +272,20 @@ class NumberTable:
         """(positions among the given numbers, row ids) of every pair of a given number and a
         row one slip from it with a name alike. In bulk: a kecamatan's NIKs have tens of
         neighbours each."""
-        if not len(slipped.wanted) or not len(self.values):
+        if not len(slipped.flat) or not len(self.values):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        left = np.searchsorted(self.values, slipped.wanted, side="left")
-        right = np.searchsorted(self.values, slipped.wanted, side="right")
+        # In a table larger than the processor's cache, lookups in sorted order walk it once
+        # (8 times faster for a million numbers); in a small one sorting costs more than it saves.
+        order, wanted = slipped.sorted() if len(self.values) > 250_000 else (None, slipped.flat)
+        left = np.searchsorted(self.values, wanted, side="left")
+        right = np.searchsorted(self.values, wanted, side="right")
         hits = np.nonzero(right > left)[0]
         # Every (given number, table row) pair of a hit: runs of equal numbers laid out flat.
         counts = right[hits] - left[hits]
         rows = np.repeat(left[hits] - (np.cumsum(counts) - counts), counts)
         rows += np.arange(counts.sum())
-        at = np.repeat(slipped.order[hits] // slipped.width, counts)  # which given number
+        found = hits if order is None else order[hits]
+        at = np.repeat(found // slipped.width, counts)  # which given number
         # Names repeat (SLAMET against SUPARMAN, again and again): each pair of spellings is
         # compared once.
         keys = slipped.name_ids[at] * len(self.spellings) + self.name_ids[rows]
@@ -309,9 +313,15 @@ class Slipped:
         )
         self.spellings = list(spellings)
         variants = _slips(np.array([int(numbers[i]) for i in positions], dtype=np.int64))
-        self.width, flat = variants.shape[1], variants.ravel()
-        self.order = np.argsort(flat)  # sorted, the lookups walk a table once: 8 times faster
-        self.wanted = flat[self.order]
+        self.width, self.flat = variants.shape[1], variants.ravel()
+        self._sorted: tuple[np.ndarray, np.ndarray] | None = None
+
+    def sorted(self) -> tuple[np.ndarray, np.ndarray]:
+        """(order, the numbers in that order), made once."""
+        if self._sorted is None:
+            order = np.argsort(self.flat)
+            self._sorted = order, self.flat[order]
+        return self._sorted
 
 
 def _slips(numbers: np.ndarray) -> np.ndarray:

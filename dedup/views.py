@@ -66,17 +66,13 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ):
         for code in programs.split(";"):
             by_program[code] = by_program.get(code, 0) + n
-    places = (
-        results.values(
-            "proposal_row__desa__parent__name", "proposal_row__desa__parent_id", "status"
-        )
-        .annotate(n=Count("pk"))
-        .order_by("proposal_row__desa__parent__name")
-    )
-    kecamatan: dict[tuple, dict] = {}
-    for place in places:
-        key = (place["proposal_row__desa__parent_id"], place["proposal_row__desa__parent__name"])
-        kecamatan.setdefault(key, {})[place["status"]] = place["n"]
+    kecamatan = _by_place(results, "proposal_row__desa__parent")
+    chosen = request.GET.get("kecamatan", "")
+    desa = None
+    if chosen.isdigit():  # the desa of one kecamatan, opened from its row
+        in_kecamatan = results.filter(proposal_row__desa__parent_id=int(chosen))
+        desa = _by_place(in_kecamatan, "proposal_row__desa")
+        chosen = next((name for pk, name, _counts in kecamatan if pk == int(chosen)), "")
     total = sum(by_status.values())
     checked = total - by_status.get(Result.Status.INVALID, 0)
     funnel = [
@@ -93,13 +89,30 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "total": total,
         "statuses": [(s, label, by_status.get(s, 0)) for s, label in Result.Status.choices],
         "by_program": sorted(by_program.items()),
-        "kecamatan": [
-            (pk, name, [(s, counts.get(s, 0)) for s in Result.Status.values])
-            for (pk, name), counts in kecamatan.items()
-        ],
+        "kecamatan": kecamatan,
+        "desa": desa,
+        "chosen": chosen,
         "open_pairs": run.pairs.open().count(),
     }
     return render(request, "dedup/run_detail.html", context)
+
+
+def _by_place(results, place: str) -> list[tuple[int | None, str, list[tuple[str, int]]]]:
+    """(region id, name, [(status, count) for each status]) of the results' rows, by the
+    region `place` names (the desa, or its kecamatan), in name order."""
+    counted: dict[tuple, dict] = {}
+    rows = (
+        results.values(f"{place}_id", f"{place}__name", "status")
+        .annotate(n=Count("pk"))
+        .order_by(f"{place}__name")
+    )
+    for row in rows:
+        key = (row[f"{place}_id"], row[f"{place}__name"])
+        counted.setdefault(key, {})[row["status"]] = row["n"]
+    return [
+        (pk, name, [(s, counts.get(s, 0)) for s in Result.Status.values])
+        for (pk, name), counts in counted.items()
+    ]
 
 
 @login_required
@@ -129,6 +142,9 @@ def result_list(request: HttpRequest, pk: int) -> HttpResponse:
         )
     if kecamatan and kecamatan.isdigit():
         results = results.filter(proposal_row__desa__parent_id=int(kecamatan))
+    desa = request.GET.get("desa")
+    if desa and desa.isdigit():
+        results = results.filter(proposal_row__desa_id=int(desa))
     page = Paginator(results.order_by("proposal_row__batch", "proposal_row__row_number"), 50)
     context = {"run": run, "page": page.get_page(request.GET.get("page")), "status": status}
     return render(request, "dedup/result_list.html", context)

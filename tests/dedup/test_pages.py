@@ -241,3 +241,23 @@ def test_review_shows_the_mistyped_digit_but_never_the_whole_number(client, user
     assert f"{proposed[:4]}****<mark>{proposed[8]}</mark>***{proposed[-4:]}" in page
     assert f"{typed[:4]}****<mark>{typed[8]}</mark>***{typed[-4:]}" in page
     assert proposed not in page and typed not in page
+
+
+def test_a_kecamatan_opens_its_desa_and_each_count_its_families(
+    client, users, doubtful_run, regions
+):
+    login(client, users["staff"])
+    run_page = reverse("dedup:run", args=[doubtful_run.pk])
+    ((kecamatan, _name, _counts),) = client.get(run_page).context["kecamatan"]
+    page = client.get(run_page, {"kecamatan": kecamatan})
+    assert page.context["chosen"] == "Purworejo"
+    ((desa, name, counts),) = page.context["desa"]
+    assert (desa, name) == (regions["desa_a"].pk, regions["desa_a"].name)
+    assert (dict(counts)["in_roster"], dict(counts)["review"]) == (1, 1)
+    assert f"?status=review&amp;desa={desa}" in page.content.decode()
+
+    results = reverse("dedup:results", args=[doubtful_run.pk])
+    listed = client.get(results, {"status": "review", "desa": desa}).context["page"]
+    assert [r.proposal_row.name for r in listed] == ["SUPARNO"]
+    elsewhere = client.get(results, {"desa": regions["desa_b"].pk}).context["page"]
+    assert list(elsewhere) == []

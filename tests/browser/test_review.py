@@ -20,6 +20,7 @@ def test_staff_decide_a_doubtful_pair_with_one_key(page: Page, live_server, user
     expect(main).to_contain_text("BST 2026, baris 7")
     nik_row = page.locator("table.compare tr", has_text="NIK")
     expect(nik_row).to_have_class("differs")  # the one thing that differs stands out
+    expect(nik_row.locator("mark")).to_have_count(2)  # the mistyped digit, on both sides
     expect(page.locator("table.compare tr", has_text="Nama")).not_to_have_class("differs")
 
     # Typing into the note is text, not a decision.
@@ -41,6 +42,8 @@ def test_staff_decide_a_doubtful_pair_with_one_key(page: Page, live_server, user
     assert (result.status, result.programs) == ("in_roster", "BST")
 
     page.goto(f"{live_server.url}/cross-check/{doubtful_run.pk}/")
+    page.get_by_role("link", name="Purworejo").click()  # the kecamatan opens its desa
+    expect(page.locator("#desa")).to_have_text("Per desa di Kecamatan Purworejo")
     on_roster = page.locator(".cards a", has_text="sudah terdaftar di program")
     expect(on_roster.locator(".n")).to_have_text("2")
     expect(page.get_by_role("link", name="Unduh hasil (CSV)")).to_be_visible()

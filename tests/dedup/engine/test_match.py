@@ -195,19 +195,21 @@ def _fields(record):
 names = st.sampled_from(["SLAMET", "SITI AMINAH", "Moch. Rochmat", "SRI WAHYUNI", "PAINEM"])
 
 
-@settings(max_examples=60, deadline=None)
-@given(a=names, b=names, same_nik=st.booleans(), same_kk=st.booleans())
-def test_matching_is_symmetric(a, b, same_nik, same_kk):
+relations = st.sampled_from(["same", "slip", "other"])
+
+
+@settings(max_examples=80, deadline=None)
+@given(a=names, b=names, nik_is=relations, kk_is=relations)
+def test_matching_is_symmetric(a, b, nik_is, kk_is):
+    theirs = {"same": nik(), "slip": nik()[:-1] + "7", "other": nik(serial=4321)}
+    their_kk = {"same": kk(), "slip": kk()[:-1] + "7", "other": kk(serial=4321)}
     left = family("USULAN:1", name=a)
-    right = family(
-        "USULAN:2",
-        name=b,
-        nik=nik() if same_nik else nik(serial=9),
-        no_kk=kk() if same_kk else kk(serial=9),
-    )
+    right = family("USULAN:2", name=b, nik=theirs[nik_is], no_kk=their_kk[kk_is])
     there = found(left, right).get("USULAN:2")
     back = found(right, left).get("USULAN:1")
     assert there == back
+    if "same" in (nik_is, kk_is) and "other" not in (nik_is, kk_is):
+        assert there is not None  # a shared number always puts the pair before a person
 
 
 @settings(max_examples=40, deadline=None)

@@ -544,7 +544,7 @@ class _Demo:
                 batch=batch,
                 row_number=number,
                 no_kk=family.no_kk,
-                nik=self.typed_number(person.nik),
+                nik=person.nik,  # as the intake stores it; the cell keeps it as typed
                 name=self.typed_name(person.name),
                 sex=person.sex,
                 birth_date=person.born,
@@ -567,8 +567,7 @@ class _Demo:
         kinds = ["nik", "no_kk", "nama"] + ([] if sector else ["desa"])
         column = rng.choice(kinds)
         if column == "nik":
-            digits = row.nik.strip("'").replace(" ", "")
-            row.nik = f"{float(digits):.5E}"
+            row.nik = f"{float(row.nik):.5E}"
             messages = [p.message for p in identity.check_nik(row.nik).errors]
         elif column == "no_kk":
             cut = rng.randrange(16)
@@ -589,6 +588,10 @@ class _Demo:
         row.household = None
 
     def typed_number(self, number: str) -> str:
+        """A number as an operator's spreadsheet holds it: mostly plain, sometimes behind the
+        apostrophe that keeps Excel from rounding it, sometimes in groups of four."""
+        if not number.isdigit():
+            return number  # damaged already (1.23E+15): written as it is
         roll = self.rng.random()
         if roll < 0.05:
             return f"'{number}"  # the apostrophe that makes Excel keep it as text
@@ -619,7 +622,7 @@ class _Demo:
         columns = [
             (["NO", "No.", "NO", "NO"], str(row.row_number)),
             (["NO KK", "Nomor Kartu Keluarga", "NOKK", "NO. KK"], row.no_kk),
-            (["NIK", "NIK KEPALA KELUARGA", "NIK KRT", "NIK"], row.nik),
+            (["NIK", "NIK KEPALA KELUARGA", "NIK KRT", "NIK"], self.typed_number(row.nik)),
             (["NAMA", "NAMA KEPALA KELUARGA", "NAMA KRT", "NAMA LENGKAP"], row.name),
             (["L/P", "JK", None, "L/P"], sex),
             (["TGL LAHIR", "TANGGAL LAHIR", None, "TGL LAHIR"], born),

@@ -135,6 +135,13 @@ def test_damaged_proposal_rows_are_invalid_with_a_problem_naming_the_column(demo
         assert row.status == "invalid" and row.problems[0]["column"] == "nik"
 
 
+def test_valid_proposals_hold_clean_numbers_and_their_cells_keep_them_as_typed(demo):
+    valid = ProposalRow.objects.filter(status=ProposalRow.Status.VALID)
+    assert all(identity.check_nik(row.nik).ok for row in valid)  # as the intake stores them
+    typed = [cell for row in valid for cell in row.raw.values() if cell.startswith("'")]
+    assert typed and all(identity.check_nik(cell.lstrip("'")).ok for cell in typed)
+
+
 def test_valid_proposals_point_to_their_household_and_some_are_on_rosters(demo):
     linked = ProposalRow.objects.filter(household__isnull=False).select_related("household")
     assert linked.count() > ProposalRow.objects.count() / 2

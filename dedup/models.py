@@ -179,6 +179,15 @@ class Result(models.Model):
     def __str__(self) -> str:
         return f"{self.proposal_row_id}: {self.status}"
 
+    @property
+    def program_codes(self) -> list[str]:
+        """The rosters the family is on, as a list (`programs` is the contract's "A;B")."""
+        return [code for code in self.programs.split(";") if code]
+
+    @property
+    def match_labels(self) -> list[str]:
+        return [label for label in self.matches.split(";") if label]
+
 
 class ReviewPair(models.Model):
     """A possible match a person must decide. A decision is remembered for later runs unless

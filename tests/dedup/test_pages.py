@@ -261,3 +261,15 @@ def test_a_kecamatan_opens_its_desa_and_each_count_its_families(
     assert [r.proposal_row.name for r in listed] == ["SUPARNO"]
     elsewhere = client.get(results, {"desa": regions["desa_b"].pk}).context["page"]
     assert list(elsewhere) == []
+
+
+def test_a_family_on_several_rosters_reads_as_a_list(client, users, doubtful_run):
+    Result.objects.filter(status="in_roster").update(programs="BST;PKH", matches="BST:7;PKH:1")
+    operator = login(client, users["village"]).get(
+        reverse("programs:batch", args=[ProposalBatch.objects.get().pk])
+    )
+    assert "BST, PKH" in operator.content.decode()
+    staff = login(client, users["staff"]).get(
+        reverse("dedup:results", args=[doubtful_run.pk]), {"status": "in_roster"}
+    )
+    assert "<td>BST, PKH</td><td>BST:7, PKH:1</td>" in staff.content.decode()

@@ -325,23 +325,27 @@ def nik_distance(a: str, b: str) -> int | None:
 
 def nik_birth(nik: str, *, today: datetime.date | None = None) -> tuple[datetime.date | None, str]:
     """The birth date and sex ("L"/"P") in digits 7 to 12 of a NIK, DDMMYY with 40 added to the
-    day for women. A year above this year's two digits is 19YY, else 20YY. (None, "") when the
-    NIK is not 16 digits or holds no real date."""
+    day for women. 20YY unless that day is not real or still to come, then 19YY (the rule of
+    `households.identity.check_nik`). (None, "") when the NIK is not 16 digits or holds no real
+    date."""
     if not _is_nik(nik):
         return None, ""
-    return _birth(nik[6:12], (today or datetime.date.today()).year % 100)
+    return _birth(nik[6:12], today or datetime.date.today())
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def _birth(ddmmyy: str, this_year: int) -> tuple[datetime.date | None, str]:
+def _birth(ddmmyy: str, today: datetime.date) -> tuple[datetime.date | None, str]:
     day, month, year = int(ddmmyy[:2]), int(ddmmyy[2:4]), int(ddmmyy[4:])
     sex = "P" if day > 40 else "L"
     day = day - 40 if day > 40 else day
-    year += 1900 if year > this_year else 2000
-    try:
-        return datetime.date(year, month, day), sex
-    except ValueError:
-        return None, ""
+    for century in (2000, 1900):
+        try:
+            born = datetime.date(century + year, month, day)
+        except ValueError:
+            continue
+        if born <= today:
+            return born, sex
+    return None, ""
 
 
 _SEX = {

@@ -345,8 +345,9 @@ def test_nik_distance(a, b, expected):
         ("3306011203800001", datetime.date(1980, 3, 12), "L"),
         ("3306015203800001", datetime.date(1980, 3, 12), "P"),  # day + 40 for women
         ("3306017112050002", datetime.date(2005, 12, 31), "P"),
-        ("3306010101260003", datetime.date(2026, 1, 1), "L"),  # this year's two digits: 20YY
-        ("3306010101270003", datetime.date(1927, 1, 1), "L"),  # above them: 19YY
+        ("3306010101260003", datetime.date(2026, 1, 1), "L"),  # a day already past: 20YY
+        ("3306013112260003", datetime.date(1926, 12, 31), "L"),  # later this year: 19YY
+        ("3306010101270003", datetime.date(1927, 1, 1), "L"),  # a year to come: 19YY
         ("3306012902000001", datetime.date(2000, 2, 29), "L"),
     ],
 )
@@ -363,6 +364,7 @@ def test_nik_gives_birth_date_and_sex(nik, born, sex):
         "3306017203800001",  # 32 + 40
         "3306011213800001",  # month 13
         "3306012902010001",  # 29 February 2001
+        "3306013002000001",  # 30 February: no century has it
         "330601120380001",  # 15 digits
         "",
     ],

@@ -72,7 +72,8 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if chosen.isdigit():  # the desa of one kecamatan, opened from its row
         in_kecamatan = results.filter(proposal_row__desa__parent_id=int(chosen))
         desa = _by_place(in_kecamatan, "proposal_row__desa")
-        chosen = next((name for pk, name, _counts in kecamatan if pk == int(chosen)), "")
+        chosen = next((name for pk, name, _counts in kecamatan if pk == int(chosen)), None)
+        desa = desa if chosen else None  # a kecamatan without families in this run
     total = sum(by_status.values())
     checked = total - by_status.get(Result.Status.INVALID, 0)
     funnel = [
@@ -146,7 +147,14 @@ def result_list(request: HttpRequest, pk: int) -> HttpResponse:
     if desa and desa.isdigit():
         results = results.filter(proposal_row__desa_id=int(desa))
     page = Paginator(results.order_by("proposal_row__batch", "proposal_row__row_number"), 50)
-    context = {"run": run, "page": page.get_page(request.GET.get("page")), "status": status}
+    query = request.GET.copy()  # the next page keeps the filters
+    query.pop("page", None)
+    context = {
+        "run": run,
+        "page": page.get_page(request.GET.get("page")),
+        "status": status,
+        "query": query.urlencode(),
+    }
     return render(request, "dedup/result_list.html", context)
 
 

@@ -273,3 +273,26 @@ def test_a_family_on_several_rosters_reads_as_a_list(client, users, doubtful_run
         reverse("dedup:results", args=[doubtful_run.pk]), {"status": "in_roster"}
     )
     assert "<td>BST, PKH</td><td>BST:7, PKH:1</td>" in staff.content.decode()
+
+
+def test_the_next_page_of_a_filtered_list_keeps_its_filters(client, users, doubtful_run, regions):
+    batch = ProposalBatch.objects.get()
+    rows = ProposalRow.objects.bulk_create(
+        ProposalRow(batch=batch, row_number=n, name=f"WARGA {n}", desa=regions["desa_a"])
+        for n in range(10, 70)
+    )
+    Result.objects.bulk_create(
+        Result(run=doubtful_run, proposal_row=row, status="new") for row in rows
+    )
+    login(client, users["staff"])
+    listed = client.get(
+        reverse("dedup:results", args=[doubtful_run.pk]),
+        {"status": "new", "desa": regions["desa_a"].pk},
+    )
+    link = f'href="?status=new&amp;desa={regions["desa_a"].pk}&amp;page=2"'
+    assert link in listed.content.decode()
+    second = client.get(
+        reverse("dedup:results", args=[doubtful_run.pk]),
+        {"status": "new", "desa": regions["desa_a"].pk, "page": 2},
+    )
+    assert [r.status for r in second.context["page"]] == ["new"] * 10

@@ -147,9 +147,13 @@ class _Sources:
 
     def __init__(self, run: Run, rows: list[dict], kecamatan: int | None) -> None:
         self.run = run
-        keys = [(row[field], fold_name(row["name"])) for row in rows for field in ("nik", "no_kk")]
-        numbers = [number for number, _ in keys]
-        slipped = Slipped(numbers, [name for _, name in keys])  # for the rosters and proposals
+        keys = [
+            (kind, row[field], fold_name(row["name"]))
+            for row in rows
+            for kind, field in (("nik", "nik"), ("kk", "no_kk"))
+        ]
+        numbers = [(kind, number) for kind, number, _name in keys]
+        slipped = Slipped(keys)  # for the rosters and the proposals
         desas = list(Region.objects.filter(parent=kecamatan).values_list("pk", flat=True))
         versions = {v.pk: v.program.code for v in run.roster_versions.select_related("program")}
         self.roster_found: dict[str, dict] = {}  # ref -> the roster row's values
@@ -157,7 +161,7 @@ class _Sources:
         base = RosterRow.objects.filter(version__in=versions)
         table = _numbers(run, "roster", base)
         slips = _Slips(table, keys, slipped)
-        ids = table.holding(numbers) | set(slips.ids)
+        ids = table.holding(numbers) | slips.ids
         for found in _queries(base, desas, ("row_number", "version_id"), ids):
             ref = f"{versions[found['version_id']]}:{found['row_number']}"
             self.roster_found[ref] = found
@@ -168,7 +172,7 @@ class _Sources:
         others = ProposalRow.objects.filter(batch__in=run.batches.all())
         table = _numbers(run, "proposals", others)
         slips = _Slips(table, keys, slipped)
-        ids = table.holding(numbers) | set(slips.ids)
+        ids = table.holding(numbers) | slips.ids
         extra = ("row_number", "batch_id", "status")
         # The run's proposals of this kecamatan are the chunk's own rows, loaded already.
         self.proposals = {row["id"]: row for row in rows}
@@ -262,9 +266,9 @@ def _numbers(run: Run, kind: str, base) -> NumberTable:
     if found is None:
         rows = base.order_by().values_list("pk", "nik", "no_kk", "name")  # no sort of 1M rows
         found = NumberTable(
-            (pk, number, name)
+            (pk, kind, number, name)
             for pk, nik, kk, name in rows.iterator(chunk_size=20_000)
-            for number in (nik, kk)
+            for kind, number in (("nik", nik), ("kk", kk))
         )
         for old in [k for k in _NUMBERS if k[:2] != key[:2]]:
             del _NUMBERS[old]  # one run at a time is enough to keep
@@ -278,15 +282,17 @@ class _Slips:
     desa). Searched once a chunk; the chunk's indexes take the answer instead of searching
     their own numbers again."""
 
-    def __init__(self, table: NumberTable, keys: list[tuple[str, str]], slipped: Slipped) -> None:
-        self.keys = keys  # (number, folded name) of the chunk's rows, as in `slipped`
+    def __init__(
+        self, table: NumberTable, keys: list[tuple[str, str, str]], slipped: Slipped
+    ) -> None:
+        self.keys = keys  # (kind, number, folded name) of the chunk's rows, as in `slipped`
         given, found = table.slip_pairs(slipped)
         self.pairs = list(zip(given.tolist(), found.tolist(), strict=True))
-        self.ids = sorted({pk for _, pk in self.pairs})
+        self.ids = {pk for _, pk in self.pairs}
 
-    def near(self, ref: Callable[[int], str]) -> dict[tuple[str, str], list[str]]:
-        """(number, folded name) -> the refs of the rows one slip from it."""
-        found: dict[tuple[str, str], list[str]] = defaultdict(list)
+    def near(self, ref: Callable[[int], str]) -> dict[tuple[str, str, str], list[str]]:
+        """(kind, number, folded name) -> the refs of the rows one slip from it."""
+        found: dict[tuple[str, str, str], list[str]] = defaultdict(list)
         for at, pk in self.pairs:
             found[self.keys[at]].append(ref(pk))
         return found

@@ -52,6 +52,7 @@ __all__ = [
 _TODAY = datetime.date.today()  # NIK dates: which century (a worker lives for days, not years)
 DECIDED_SAME = "diputuskan sama oleh petugas"  # a pair a person confirmed in review
 SLIP_NAME = 85  # how alike names must be for a number one slip away to count
+SORTED_LOOKUPS_ABOVE = 250_000  # table size from which lookups go in sorted order
 NAME_PREFILTER = 85  # names less alike inside a place block are not compared (rules need 85)
 _POWERS = np.array([10 ** (15 - i) for i in range(16)], dtype=np.int64)
 
@@ -141,13 +142,13 @@ class Index:
     block with some proposal.
 
     `near`, when the caller has searched a larger table already (the pipeline: every roster
-    row of the run), gives the refs one slip from a (number, folded name), so the index need
-    not search its own numbers again."""
+    row of the run), gives the refs one slip from a (kind, number, folded name), so the index
+    need not search its own numbers again."""
 
     def __init__(
         self,
         records: Iterable[Record],
-        near: Mapping[tuple[str, str], Iterable[str]] | None = None,
+        near: Mapping[tuple[str, str, str], Iterable[str]] | None = None,
     ) -> None:
         self.records: list[Record] = list(records)
         self.near = near
@@ -196,44 +197,57 @@ class Index:
             found = self._families[i] = _Family(self.records[i], self._names, self._addresses)
         return found
 
-    def one_slip_away(
-        self, numbers: Sequence[str], names: Sequence[str]
-    ) -> Iterator[tuple[int, int]]:
-        """(position in `numbers`, record) for every record holding a NIK or No. KK one wrong
-        digit or one swap of neighbouring digits from the given number, under a name at least
-        SLIP_NAME alike (`names`: folded, beside `numbers`)."""
+    def one_slip_away(self, keys: Sequence[tuple[str, str, str]]) -> Iterator[tuple[int, int]]:
+        """(position in `keys`, record) for every record holding a number of the same kind one
+        wrong digit or one swap of neighbouring digits from the given one, under a name at
+        least SLIP_NAME alike. keys: (kind, number, folded name), kind "nik" or "kk"."""
         if self.near is not None:
             where = {record.ref: i for i, record in enumerate(self.records)}
             return (
                 (at, where[ref])
-                for at, key in enumerate(zip(numbers, names, strict=True))
+                for at, key in enumerate(keys)
                 for ref in self.near.get(key, ())
                 if ref in where
             )
         if self._numbers is None:
             self._numbers = NumberTable(
-                (i, number, record.name)
+                (i, kind, number, record.name)
                 for i, record in enumerate(self.records)
-                for number in (record.nik, record.no_kk)
+                for kind, number in (("nik", record.nik), ("kk", record.no_kk))
                 if number
             )
-        given, found = self._numbers.slip_pairs(Slipped(numbers, names))
+        given, found = self._numbers.slip_pairs(Slipped(keys))
         return zip(given.tolist(), found.tolist(), strict=True)
+
+
+# A NIK and a No. KK are both 16 digits, built alike (region, date, serial): each kind of
+# number lives in a range of its own, so a NIK is never found one slip from a No. KK.
+_KIND = {"nik": 0, "kk": 10**16}
+
+
+def _number(kind: str, number: str) -> int | None:
+    """The number as the tables hold it, or None when it is not 16 ASCII digits."""
+    if len(number) == 16 and number.isascii() and number.isdigit():
+        return int(number) + _KIND[kind]
+    return None
 
 
 class NumberTable:
     """The clean NIK and No. KK of many rows (a whole roster), sorted, each with its row id and
-    the folded name beside it: finds the rows one slip from given numbers, with a name alike.
-    For callers that cannot hold every candidate as a Record; about 40 bytes a number."""
+    the folded name beside it: finds the rows holding given numbers, or one slip from them with
+    a name alike. For callers that cannot hold every candidate as a Record; about 40 bytes a
+    number."""
 
-    def __init__(self, entries: Iterable[tuple[int, str, str]]) -> None:
-        """entries: (row id, number, name); a row gives one entry per number it holds."""
+    def __init__(self, entries: Iterable[tuple[int, str, str, str]]) -> None:
+        """entries: (row id, kind, number, name), kind "nik" or "kk"; a row gives one entry
+        per number it holds."""
         ids, values, names, memo = [], [], [], {}
         spellings: dict[str, int] = {}  # folded name -> its number in self.spellings
-        for pk, number, name in entries:
-            if len(number) == 16 and number.isascii() and number.isdigit():
+        for pk, kind, number, name in entries:
+            value = _number(kind, number)
+            if value is not None:
                 ids.append(pk)
-                values.append(int(number))
+                values.append(value)
                 folded = _folded(name, memo)
                 names.append(spellings.setdefault(folded, len(spellings)))
         order = np.argsort(np.array(values, dtype=np.int64), kind="stable")
@@ -242,24 +256,10 @@ class NumberTable:
         self.name_ids = np.array(names, dtype=np.int64)[order]
         self.spellings = list(spellings)
 
-    def one_slip_away(self, queries: Iterable[tuple[str, str]]) -> set[int]:
-        """Ids of the rows holding a number one wrong digit or one neighbour swap from a
-        queried (number, name), under a name at least SLIP_NAME alike: NIKs are dense
-        (neighbours born the same day), so the number alone says little."""
-        numbers, names = [], []
-        for number, name in queries:
-            numbers.append(number)
-            names.append(fold_name(name))
-        return set(self.slip_pairs(Slipped(numbers, names))[1].tolist())
-
-    def holding(self, numbers: Iterable[str]) -> set[int]:
-        """Ids of the rows holding any of these very numbers."""
-        wanted = np.unique(
-            np.array(
-                [int(n) for n in numbers if len(n) == 16 and n.isascii() and n.isdigit()],
-                dtype=np.int64,
-            )
-        )
+    def holding(self, numbers: Iterable[tuple[str, str]]) -> set[int]:
+        """Ids of the rows holding any of these very (kind, number)s."""
+        given = [_number(kind, number) for kind, number in numbers]
+        wanted = np.unique(np.array([v for v in given if v is not None], dtype=np.int64))
         left = np.searchsorted(self.values, wanted, side="left")
         right = np.searchsorted(self.values, wanted, side="right")
         return {
@@ -276,7 +276,8 @@ class NumberTable:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         # In a table larger than the processor's cache, lookups in sorted order walk it once
         # (8 times faster for a million numbers); in a small one sorting costs more than it saves.
-        order, wanted = slipped.sorted() if len(self.values) > 250_000 else (None, slipped.flat)
+        big = len(self.values) > SORTED_LOOKUPS_ABOVE
+        order, wanted = slipped.sorted() if big else (None, slipped.flat)
         left = np.searchsorted(self.values, wanted, side="left")
         right = np.searchsorted(self.values, wanted, side="right")
         hits = np.nonzero(right > left)[0]
@@ -299,20 +300,23 @@ class NumberTable:
 
 
 class Slipped:
-    """Every number one wrong digit or one neighbour swap from the given numbers, sorted:
-    made once, looked up in as many tables as needed. `names`, folded, go beside `numbers`."""
+    """Every number one wrong digit or one neighbour swap from the given ones: made once,
+    looked up in as many tables as needed. keys: (kind, number, folded name)."""
 
-    def __init__(self, numbers: Sequence[str], names: Sequence[str]) -> None:
-        positions = [
-            i for i, n in enumerate(numbers) if len(n) == 16 and n.isascii() and n.isdigit()
-        ]
+    def __init__(self, keys: Sequence[tuple[str, str, str]]) -> None:
+        given = [(i, _number(kind, number)) for i, (kind, number, _name) in enumerate(keys)]
+        positions = [i for i, value in given if value is not None]
         self.positions = np.array(positions, dtype=np.int64)
         spellings: dict[str, int] = {}
         self.name_ids = np.array(
-            [spellings.setdefault(names[i], len(spellings)) for i in positions], dtype=np.int64
+            [spellings.setdefault(keys[i][2], len(spellings)) for i in positions], dtype=np.int64
         )
         self.spellings = list(spellings)
-        variants = _slips(np.array([int(numbers[i]) for i in positions], dtype=np.int64))
+        kinds = np.array([_KIND[keys[i][0]] for i in positions], dtype=np.int64)
+        numbers = np.array([value for _i, value in given if value is not None], dtype=np.int64)
+        variants = _slips(numbers - kinds)
+        # Each kind in its own range; a swap of two equal digits (-1) stays below every range.
+        variants = np.where(variants < 0, -1, variants + kinds[:, None])
         self.width, self.flat = variants.shape[1], variants.ravel()
         self._sorted: tuple[np.ndarray, np.ndarray] | None = None
 
@@ -357,9 +361,12 @@ def match(
         pairs[p].update(index.by_nik.get(record.nik, ()) if record.nik else ())
     own = Index(proposals)
     # Numbers are dense (neighbours born the same day): a slip counts with a name alike.
-    numbers = [r.nik for r in proposals] + [r.no_kk for r in proposals]
-    names = [own.name(p) for p in range(len(proposals))] * 2
-    for at, c in index.one_slip_away(numbers, names):
+    keys = [
+        (kind, number, own.name(p))
+        for kind, field in (("nik", "nik"), ("kk", "no_kk"))
+        for p, number in enumerate(getattr(r, field) for r in proposals)
+    ]
+    for at, c in index.one_slip_away(keys):
         pairs[at % len(proposals)].add(c)
     for key, members in own.by_place.items():
         _similar_names(members, index.by_place.get(key, ()), own, index, pairs)

@@ -238,7 +238,7 @@ def _similar_enough(lefts: Sequence[str], rights: Sequence[str], cutoff: int) ->
             words_a, words_b = set(lefts[i].split()), set(rights[i].split())
             ok[i] = words_a < words_b or words_b < words_a
     empty = [i for i, (a, b) in enumerate(zip(lefts, rights, strict=True)) if not a or not b]
-    ok[empty] = False
+    ok[empty] = cutoff <= 0  # a name that is empty scores 0
     return ok
 
 

@@ -2,6 +2,7 @@
 
 import datetime
 import random
+from unittest import mock
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -250,21 +251,76 @@ def test_a_doubtful_record_with_the_number_of_a_sure_match_is_the_family_too():
     assert alone["BST:5"][0] == 80
 
 
-def test_number_table_finds_a_slip_only_under_a_name_alike():
-    from dedup.engine.match import NumberTable
+def test_number_table_finds_a_slip_only_under_a_name_alike_and_of_the_same_kind():
+    from dedup.engine.match import NumberTable, Slipped
+    from dedup.engine.normalize import fold_name
 
     right = nik(serial=4321)
     neighbour = nik(serial=4322)  # born the same day in the same kecamatan: one digit off too
     table = NumberTable(
         [
-            (1, right, "Moch. Rochmat"),
-            (1, kk(serial=1), "Moch. Rochmat"),
-            (2, neighbour, "SUPARNO"),
-            (3, "3.30601E+15", "SUPARNO"),  # damaged: not a number to look up
+            (1, "nik", right, "Moch. Rochmat"),
+            (1, "kk", kk(serial=1), "Moch. Rochmat"),
+            (2, "nik", neighbour, "SUPARNO"),
+            (3, "nik", "3.30601E+15", "SUPARNO"),  # damaged: not a number to look up
+            (4, "kk", right[:-1] + "8", "MOCH ROCHMAT"),  # a No. KK one digit off his NIK
         ]
     )
+
+    def slips(*keys):
+        folded = [(kind, number, fold_name(name)) for kind, number, name in keys]
+        return set(table.slip_pairs(Slipped(folded))[1].tolist())
+
     typed = right[:-1] + "9"
-    assert table.one_slip_away([(typed, "MUHAMMAD ROCHMAT")]) == {1}
-    assert table.one_slip_away([(typed, "SLAMET")]) == set()
+    assert slips(("nik", typed, "MUHAMMAD ROCHMAT")) == {1}  # not row 4: a No. KK
+    assert slips(("nik", typed, "SLAMET")) == set()
     swapped = right[:12] + "3421"
-    assert table.one_slip_away([(swapped, "M. ROCHMAT"), ("", "X")]) == {1}
+    assert slips(("nik", swapped, "M. ROCHMAT"), ("nik", "", "X")) == {1}
+    assert slips(("kk", typed, "M. ROCHMAT")) == {4}
+    assert table.holding([("nik", right), ("kk", right), ("nik", "3.30601E+15")]) == {1}
+
+
+digits = st.text(alphabet="0123456789", min_size=1, max_size=2)
+spelled = st.sampled_from(["SLAMET", "SLAMET RIYADI", "SITI AMINAH", "AMINAH SITI", "PAINEM", ""])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    table=st.lists(
+        st.tuples(st.sampled_from(["nik", "kk"]), digits, spelled), min_size=1, max_size=30
+    ),
+    asked=st.lists(st.tuples(st.sampled_from(["nik", "kk"]), digits, spelled), max_size=10),
+    sort=st.booleans(),
+)
+def test_slip_lookups_find_what_a_pair_by_pair_search_finds(table, asked, sort):
+    """The bulk search (numpy, names compared once per pair of spellings, sorted lookups in
+    large tables) against the plain definition, on numbers that often share all but a digit."""
+    from dedup.engine import match as engine
+    from dedup.engine.normalize import fold_name, folded_similarity, nik_distance
+
+    base = "33060112038000"
+    rows = [(pk, kind, base + tail.zfill(2), name) for pk, (kind, tail, name) in enumerate(table)]
+    keys = [(kind, base + tail.zfill(2), fold_name(name)) for kind, tail, name in asked]
+    with mock.patch.object(engine, "SORTED_LOOKUPS_ABOVE", 0 if sort else 10**9):
+        given, found = engine.NumberTable(rows).slip_pairs(engine.Slipped(keys))
+    expected = {
+        (at, pk)
+        for at, (kind, number, name) in enumerate(keys)
+        for pk, their_kind, theirs, their_name in rows
+        if kind == their_kind
+        and nik_distance(number, theirs) == 1
+        and folded_similarity(name, fold_name(their_name)) >= engine.SLIP_NAME
+    }
+    assert set(zip(given.tolist(), found.tolist(), strict=True)) == expected
+    assert len(given) == len(expected)  # each pair once
+
+
+@settings(max_examples=60, deadline=None)
+@given(pairs=st.lists(st.tuples(spelled, spelled), max_size=40), cutoff=st.integers(0, 100))
+def test_names_compared_in_bulk_as_one_by_one(pairs, cutoff):
+    from dedup.engine.normalize import fold_name, folded_similarity, similar_enough
+
+    lefts = [fold_name(a) for a, _ in pairs]
+    rights = [fold_name(b) for _, b in pairs]
+    expected = [folded_similarity(a, b) >= cutoff for a, b in zip(lefts, rights, strict=True)]
+    assert similar_enough(lefts, rights, cutoff).tolist() == expected

@@ -42,6 +42,7 @@ class Run(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    resumed_at = models.DateTimeField(null=True, blank=True)
     objects = RunQuerySet.as_manager()
 
     class Meta:
@@ -62,7 +63,8 @@ class Run(models.Model):
         touched = self.chunks.aggregate(
             started=models.Max("started_at"), finished=models.Max("finished_at")
         )
-        last = max(moment for moment in (self.created_at, *touched.values()) if moment)
+        moments = (self.created_at, self.resumed_at, *touched.values())
+        last = max(moment for moment in moments if moment)
         return timezone.now() - last >= settings.DEDUP_STALLED_AFTER
 
     def proposal_label(self, batch_id: int, row_number: int) -> str:
@@ -144,6 +146,7 @@ class Chunk(models.Model):
     # nobody has touched for long lost its worker (see Run.stalled).
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)  # taken up, since queued
 
     class Meta:
         ordering = ["pk"]

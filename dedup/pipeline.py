@@ -23,6 +23,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from bansos.memory import without_cycle_collection
 from dedup.engine.match import (
@@ -44,6 +45,7 @@ from programs.models import ProposalBatch, ProposalRow, RosterRow, RosterVersion
 
 logger = logging.getLogger(__name__)
 
+MAX_ATTEMPTS = 3  # a chunk whose worker is lost this often fails the run
 IN_BATCH = 2_000  # values per IN (...) list: SQLite allows 32,766 parameters a statement
 PROPOSAL = "USULAN"
 FIELDS = (
@@ -98,7 +100,10 @@ def resume_run(run: Run) -> int:
         return 0  # a running run has its chunks queued already
     chunks = list(run.chunks.filter(done=False).values_list("pk", flat=True))
     if chunks:
-        Run.objects.filter(pk=run.pk).update(status=Run.Status.RUNNING, error="")
+        Run.objects.filter(pk=run.pk).update(
+            status=Run.Status.RUNNING, error="", resumed_at=timezone.now()
+        )
+        run.chunks.filter(done=False).update(attempts=0)
         transaction.on_commit(lambda: [tasks.match_chunk.delay(pk) for pk in chunks])
     else:  # it failed on a chunk another delivery had finished
         Run.objects.filter(pk=run.pk).update(
@@ -113,7 +118,16 @@ def run_chunk(chunk_id: int) -> None:
     if chunk.done:
         return
     run = chunk.run
-    Chunk.objects.filter(pk=chunk_id).update(started_at=timezone.now())
+    Chunk.objects.filter(pk=chunk_id).update(started_at=timezone.now(), attempts=F("attempts") + 1)
+    if chunk.attempts >= MAX_ATTEMPTS:  # its worker was lost each time: out of memory?
+        message = _(
+            "The families of %(place)s were taken up %(n)s times and the worker stopped each "
+            "time (out of memory?). Resume the run once the workers have more memory."
+        ) % {"place": chunk.kecamatan or _("unknown desa"), "n": chunk.attempts}
+        Run.objects.filter(pk=run.pk).exclude(status=Run.Status.DONE).update(
+            status=Run.Status.FAILED, error=message
+        )
+        return
     try:
         with without_cycle_collection():
             results, pairs = _match(chunk)

@@ -1,6 +1,8 @@
 """The run's bookkeeping: decisions settle results, the same records are asked once, a chunk
 is written once, mistyped numbers are found across kecamatan."""
 
+import datetime
+
 import pytest
 
 from dedup import pipeline
@@ -118,3 +120,45 @@ def test_a_late_failure_of_a_finished_chunk_leaves_the_run_done(users, doubtful_
         pipeline.run_chunk(chunk.pk)
     assert Run.objects.get(pk=doubtful_run.pk).status == "done"
     assert pipeline.resume_run(Run.objects.get(pk=doubtful_run.pk)) == 0
+
+
+def _interrupted(run: Run) -> Chunk:
+    """The run as a lost worker leaves it: running, its chunk not done, nothing written."""
+    run.results.all().delete()
+    run.pairs.all().delete()
+    run.chunks.update(done=False)
+    Run.objects.filter(pk=run.pk).update(status=Run.Status.RUNNING, rows_done=0)
+    return run.chunks.get()
+
+
+def test_a_chunk_whose_worker_is_lost_again_and_again_fails_the_run_with_a_reason(
+    doubtful_run,
+):
+    chunk = _interrupted(doubtful_run)
+    Chunk.objects.filter(pk=chunk.pk).update(attempts=pipeline.MAX_ATTEMPTS)
+    pipeline.run_chunk(chunk.pk)  # the fourth delivery of the same chunk
+
+    run = Run.objects.get(pk=doubtful_run.pk)
+    assert run.status == Run.Status.FAILED and "kehabisan memori" in run.error
+    assert not run.results.exists() and not Chunk.objects.get(pk=chunk.pk).done
+    assert pipeline.resume_run(run) == 1  # staff resume it: a fresh count, and it finishes
+    run.refresh_from_db()
+    assert run.status == Run.Status.DONE and run.results.count() == 2
+
+
+def test_resuming_a_stalled_run_twice_queues_its_chunks_once(doubtful_run, settings, monkeypatch):
+    _interrupted(doubtful_run)
+    long_ago = doubtful_run.created_at - datetime.timedelta(hours=2)
+    Run.objects.filter(pk=doubtful_run.pk).update(created_at=long_ago)
+    doubtful_run.chunks.update(started_at=long_ago, finished_at=None)
+    queued = []
+    monkeypatch.setattr("dedup.tasks.match_chunk.delay", queued.append)
+    settings.DEDUP_STALLED_AFTER = datetime.timedelta(minutes=15)
+
+    run = Run.objects.get(pk=doubtful_run.pk)
+    assert run.stalled
+    assert pipeline.resume_run(run) == 1
+    run.refresh_from_db()
+    assert not run.stalled  # queued again a moment ago: a second click waits
+    assert pipeline.resume_run(run) == 0
+    assert len(queued) == 1

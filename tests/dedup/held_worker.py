@@ -26,7 +26,9 @@ if hold := os.environ.get("HOLD_CHUNK_FILE"):
     def _match_and_hold(chunk):
         found = matched(chunk)
         if not Path(hold).exists():
-            Path(hold).write_text(str(chunk.pk))
+            written = Path(f"{hold}.part")
+            written.write_text(str(chunk.pk))
+            written.rename(hold)  # whole, or not there at all
             time.sleep(600)
         return found
 

@@ -1,7 +1,7 @@
 """Worker processes killed in the middle of a chunk (SIGKILL: no clean-up of any kind), on the
 configured database and broker (PostgreSQL and Redis in CI). The workers are separate
-processes started with `celery worker`, as in production; no worker of the test process's own
-runs in this module, so each message goes to the worker the test means."""
+processes started with `celery worker`, as in production, on a queue of the tests' own: a
+developer's worker on the same Redis neither takes these chunks nor loses its own."""
 
 import os
 import signal
@@ -20,6 +20,7 @@ from dedup import pipeline
 from dedup.models import Chunk, Result
 
 ROOT = Path(__file__).resolve().parents[2]
+QUEUE = "bansos-test-killed-worker"
 
 pytestmark = [
     pytest.mark.worker,
@@ -37,12 +38,22 @@ def database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def purge() -> None:
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_purge(QUEUE)
+
+
 @pytest.fixture
-def start_worker(tmp_path):
+def start_worker(tmp_path, monkeypatch):
     """start_worker(pool, hold=None): a `celery worker` process of the project on the test
-    database; killed at the end of the test whatever happened."""
+    database and the tests' queue; killed at the end of the test whatever happened."""
+    from dedup.tasks import match_chunk
+
     started: list[subprocess.Popen] = []
-    app.control.purge()
+    monkeypatch.setattr(
+        match_chunk, "delay", lambda pk: match_chunk.apply_async((pk,), queue=QUEUE)
+    )
+    purge()
 
     def start(pool: str, hold: Path | None = None) -> subprocess.Popen:
         env = {**os.environ, "DATABASE_URL": database_url(), "DEBUG": "true"}
@@ -50,7 +61,7 @@ def start_worker(tmp_path):
             env["HOLD_CHUNK_FILE"] = str(hold)
         command = [
             *(sys.executable, "-m", "celery", "-A", "tests.dedup.held_worker", "worker"),
-            *(f"--pool={pool}", "--concurrency=1", "--loglevel=WARNING"),
+            *(f"--pool={pool}", "--concurrency=1", "--loglevel=WARNING", f"--queues={QUEUE}"),
             *("--without-gossip", "--without-mingle", "--without-heartbeat"),
             f"--hostname=killed-test-{len(started)}@%h",
         ]
@@ -66,11 +77,9 @@ def start_worker(tmp_path):
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-    app.control.purge()
-    # The message a killed worker held stays "unacked" in Redis until the visibility timeout
-    # (hours); it must not reach a worker of a later test run.
-    with app.connection_for_write() as conn:
-        conn.default_channel.client.delete("unacked", "unacked_index")
+    # The message a killed worker held comes back to the tests' queue after Redis's visibility
+    # timeout (hours), where only a later run of these tests finds it, and purges it.
+    purge()
 
 
 def until(condition, seconds=60):

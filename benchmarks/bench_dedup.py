@@ -121,24 +121,26 @@ def main() -> None:
             cwd=BASE_DIR,
         )
         time.sleep(5)  # the worker processes start (Django, Celery) before the clock does
-    started = time.monotonic()
-    child = subprocess.run(
-        [
-            *manage,
-            "dedup_files",
-            "--regions",
-            "33.06",
-            f"--proposals={folder / 'usulan.csv'}",
-            *rosters,
-            f"--output={result}",
-        ],
-        env=env,
-        check=True,
-    )
-    seconds = time.monotonic() - started
-    if workers:
-        workers.terminate()
-        workers.wait()
+    try:
+        started = time.monotonic()
+        child = subprocess.run(
+            [
+                *manage,
+                "dedup_files",
+                "--regions",
+                "33.06",
+                f"--proposals={folder / 'usulan.csv'}",
+                *rosters,
+                f"--output={result}",
+            ],
+            env=env,
+            check=True,
+        )
+        seconds = time.monotonic() - started
+    finally:  # no worker outlives the bench, whatever happened
+        if workers:
+            workers.terminate()
+            workers.wait()
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     assert child.returncode == 0
     print()

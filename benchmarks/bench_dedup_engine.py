@@ -68,14 +68,16 @@ def main() -> None:
             for i, p in enumerate(proposals[: min(size, args.proposals) // 10], start=1)
         ]
         gc.disable()
-        started = time.monotonic()
-        index = Index(roster)
-        indexed = time.monotonic()
-        found = match(proposals, index)
-        matched = time.monotonic()
-        match(proposals, Index(proposals), earlier_only=True)
-        done = time.monotonic()
-        gc.enable()
+        try:
+            started = time.monotonic()
+            index = Index(roster)
+            indexed = time.monotonic()
+            found = match(proposals, index)
+            matched = time.monotonic()
+            match(proposals, Index(proposals), earlier_only=True)
+            done = time.monotonic()
+        finally:
+            gc.enable()
         print(
             f"{size:>12,} {indexed - started:>8.1f} {matched - indexed:>8.1f} "
             f"{done - matched:>13.1f} {len(found):>7,}"

@@ -5,9 +5,11 @@ every roster (or the versions staff chose) and against the other proposals of th
     # each chunk: tasks.match_chunk(chunk.pk) -> run_chunk(chunk.pk)
     resume_run(run)                                # a failed or stalled run: the chunks left
 
-The work is cut by kecamatan: a chunk loads its proposals, the roster rows and proposals that
-share a No. KK or NIK with them (wherever they live: a family moves) and those of its own
-kecamatan (for names, neighbourhoods and mistyped numbers), and hands them to `dedup.engine`.
+The work is cut by kecamatan: a chunk loads its proposals, the roster rows of its own
+kecamatan (for names, neighbourhoods and birth dates), and the roster rows and proposals
+anywhere that share a No. KK or NIK with them or hold one a slip away under a name alike (a
+family moves; a roster may carry no desa): those it finds in the run's number table, loaded once
+per worker. It hands them all to `dedup.engine`.
 A chunk's results are written once, with the chunk marked done, in one transaction: a task
 that runs twice (a retry, a killed worker) finds the chunk done and stops. The run records the
 roster versions it used, so it stays explainable after a roster update.

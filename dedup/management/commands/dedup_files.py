@@ -52,7 +52,7 @@ class Command(BaseCommand):
     def handle(self, *args, proposals, roster, output, regions, user, timeout, **options):
         translation.activate("id")
         self.timeout = timeout
-        started = time.monotonic()
+        self.started = started = time.monotonic()
         rosters_given = [self.parse_roster(value) for value in roster]
         proposal_path = self.existing(proposals)
         if regions:
@@ -63,9 +63,8 @@ class Command(BaseCommand):
             )
         importer = self.importer(user)
 
-        # With several workers the files are read side by side. The proposals' save, the
-        # longest step, is queued as soon as their check is done, ahead of the rosters.
-        self.started = started
+        # With several workers the files are read side by side: the proposals are checked
+        # first and their save, the longest step, queued ahead of the rosters.
         proposal_upload = self.save_when_checked(self.start_proposals(proposal_path, importer))
         queued = [
             (program, self.start_roster(program, path, importer)) for program, path in rosters_given
@@ -77,7 +76,7 @@ class Command(BaseCommand):
         self.stderr.write(_("Cross-check done after %(seconds).1f s") % self.elapsed())
         if run.status != Run.Status.DONE:
             raise CommandError(_("The cross-check failed: %(error)s") % {"error": run.error})
-        results = run.results.select_related("proposal_row").order_by("proposal_row__row_number")
+        results = run.results.order_by("proposal_row__row_number")
         with open(output, "w", encoding="utf-8", newline="") as stream:
             write_result_csv(stream, results)
         counts = {

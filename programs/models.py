@@ -459,9 +459,23 @@ class ProposalRow(models.Model):
 
 
 class AllocationRound(models.Model):
-    """One round of deciding who receives which aid (e.g. "JPS Covid-19 Mei 2020")."""
+    """One round of deciding who receives which aid (e.g. "JPS Covid-19 Mei 2020"): the
+    checked proposals it starts from (a cross-check run) and its rules (`programs.allocation`):
+    the targets in the order they fill, the programmes a family may hold together, the order
+    of eligible families and whether kecamatan share the places."""
 
     name = models.CharField(_("name"), max_length=150)
+    run = models.ForeignKey(
+        "dedup.Run",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rounds",
+        verbose_name=_("cross-check"),
+    )
+    allowed_pairs = models.JSONField(_("programmes a family may hold together"), default=list)
+    order = models.JSONField(_("order of eligible families"), default=list)
+    kecamatan_shares = models.BooleanField(_("share places by kecamatan"), default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
@@ -473,6 +487,29 @@ class AllocationRound(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RoundTarget(models.Model):
+    """A target of a round (the provincial quota, JPS Kabupaten) with its places or budget;
+    targets fill in `position` order."""
+
+    round = models.ForeignKey(AllocationRound, models.CASCADE, related_name="targets")
+    program = models.ForeignKey(Program, models.PROTECT, related_name="+")
+    places = models.PositiveIntegerField(_("places"), null=True, blank=True)
+    budget = models.PositiveBigIntegerField(_("budget (Rp)"), null=True, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("target of a round")
+        verbose_name_plural = _("targets of a round")
+        constraints = [
+            models.UniqueConstraint(fields=["round", "program"], name="round_target_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round} / {self.program.code}"
 
 
 class Allocation(models.Model):
@@ -496,6 +533,8 @@ class Allocation(models.Model):
     target = models.ForeignKey(Program, models.PROTECT, related_name="allocations")
     phase = models.PositiveSmallIntegerField(_("phase"), choices=Phase, null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.PROPOSED)
+    # The rosters that exclude the family from this target ("BLTDESA;PKH"): only with a reason.
+    excluded_by = models.CharField(_("excluded by"), max_length=200, blank=True)
     override_reason = models.TextField(_("reason for overriding an excluding roster"), blank=True)
     return_reasons = models.JSONField(_("reasons returned"), default=list, blank=True)
     history = HistoricalRecords()
@@ -506,6 +545,11 @@ class Allocation(models.Model):
         constraints = [
             # A family is in one target of a round only.
             models.UniqueConstraint(fields=["round", "household"], name="one_target_per_round"),
+            # A family on an excluding roster only with a recorded override.
+            models.CheckConstraint(
+                condition=Q(excluded_by="") | ~Q(override_reason=""),
+                name="excluded_only_with_override",
+            ),
         ]
 
     def __str__(self) -> str:

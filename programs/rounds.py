@@ -1,0 +1,151 @@
+"""An allocation round in the database: the families a cross-check run leaves eligible, the plan
+`programs.allocation` proposes under the round's rules, and the plan saved as allocations.
+
+    plan = plan_round(round_)            # nothing saved: the page shows its counts first
+    save_plan(round_, plan, by=staff)    # allocations, each with its household and history
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from simple_history.utils import bulk_create_with_history
+
+from dedup.models import Result
+from households.models import Household, Unit, User
+from programs.allocation import Family, Matrix, Plan, Target, propose
+from programs.models import Allocation, AllocationRound, ProposalRow, RosterRow
+
+ELIGIBLE = (Result.Status.NEW, Result.Status.IN_ROSTER)  # not a duplicate, in review or invalid
+
+
+def families_for(round_: AllocationRound) -> list[Family]:
+    """The families of the round's run that may receive aid, in the order they were proposed:
+    new ones and those already on a roster (the matrix decides which rosters exclude them).
+    The desil comes from the roster that ranks families (DTSEN), where the family is on it."""
+    results = (
+        round_.run.results.filter(status__in=ELIGIBLE)
+        .select_related("proposal_row__desa__parent", "proposal_row__batch__unit")
+        .order_by("proposal_row__batch", "proposal_row__row_number")
+    )
+    results = list(results)
+    desils = _desils(round_, results)
+    return [
+        Family(
+            ref=result.proposal_row_id,
+            kecamatan=_name(result.proposal_row.desa and result.proposal_row.desa.parent),
+            desa=_name(result.proposal_row.desa),
+            source="agency"
+            if result.proposal_row.batch.unit.kind == Unit.Kind.AGENCY
+            else "village",
+            desil=desils.get(result.pk),
+            holds=frozenset(result.program_codes),
+        )
+        for result in results
+    ]
+
+
+def matrix_for(round_: AllocationRound) -> Matrix:
+    """The round's allowed pairs; lists that pay nothing (DTSEN, DTKS: no months) exclude no one."""
+    registers = {
+        version.program.code
+        for version in round_.run.roster_versions.select_related("program")
+        if not version.program.months
+    }
+    return Matrix(allowed=[tuple(pair) for pair in round_.allowed_pairs], registers=registers)
+
+
+def plan_round(round_: AllocationRound, overrides=None) -> Plan:
+    targets = [
+        Target(
+            t.program.code,
+            places=t.places,
+            budget=t.budget,
+            benefit_per_month=t.program.benefit_per_month,
+            months=t.program.months,
+        )
+        for t in round_.targets.select_related("program")
+    ]
+    return propose(
+        families_for(round_),
+        targets,
+        matrix_for(round_),
+        order=round_.order,
+        kecamatan_shares=round_.kecamatan_shares,
+        overrides=overrides,
+    )
+
+
+@transaction.atomic
+def save_plan(round_: AllocationRound, plan: Plan, *, by: User) -> list[Allocation]:
+    """The plan's families as allocations of the round, each linked to its household (found by
+    the head's NIK or the No. KK, else made from the proposal row), with who made them."""
+    matrix = matrix_for(round_)
+    programs = {t.program.code: t.program for t in round_.targets.select_related("program")}
+    rows = ProposalRow.objects.in_bulk(plan.assigned)
+    result_of = {
+        r.proposal_row_id: r for r in round_.run.results.filter(proposal_row__in=list(rows))
+    }
+    allocations = []
+    for ref, code in plan.assigned.items():
+        row = rows[ref]
+        excluded = matrix.excluding(result_of[ref].program_codes, code)
+        allocations.append(
+            Allocation(
+                round=round_,
+                household=_household(row),
+                proposal_row=row,
+                target=programs[code],
+                excluded_by=";".join(excluded),
+                override_reason=plan.overridden.get(ref, ""),
+            )
+        )
+    return bulk_create_with_history(allocations, Allocation, default_user=by)
+
+
+def _household(row: ProposalRow) -> Household:
+    found = (
+        Household.objects.filter(head_nik=row.nik).first()
+        or Household.objects.filter(no_kk=row.no_kk).order_by("pk").first()
+    )
+    if found is None:
+        found = Household.objects.create(
+            no_kk=row.no_kk,
+            head_nik=row.nik,
+            head_name=row.name,
+            head_sex=row.sex,
+            head_birth_date=row.birth_date,
+            address=row.address,
+            rt=row.rt,
+            rw=row.rw,
+            desa=row.desa,
+        )
+    return found
+
+
+def _desils(round_: AllocationRound, results: list[Result]) -> dict[int, int]:
+    """result id -> the desil of the ranking roster row it matched, if any."""
+    ranking = {
+        v.program.code: v.pk
+        for v in round_.run.roster_versions.select_related("program")
+        if v.program.carries_desil
+    }
+    wanted: dict[tuple[int, int], int] = {}
+    for result in results:
+        for label in result.match_labels:
+            code, _, number = label.partition(":")
+            if code in ranking and number.isdigit():
+                wanted[(ranking[code], int(number))] = result.pk
+    if not wanted:
+        return {}
+    found = {}
+    rows = RosterRow.objects.filter(
+        version__in=set(ranking.values()), row_number__in={n for _, n in wanted}
+    ).exclude(desil=None)
+    for version, number, desil in rows.values_list("version_id", "row_number", "desil"):
+        if (version, number) in wanted:
+            found[wanted[(version, number)]] = desil
+    return found
+
+
+def _name(region) -> str:
+    return region.name if region else ""

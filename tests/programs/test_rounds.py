@@ -1,0 +1,86 @@
+"""An allocation round over a cross-check run: who is eligible, what the plan gives, and the
+allocations saved with their households, who made them, and any override's reason."""
+
+import pytest
+from django.db import IntegrityError
+
+from dedup.models import Result
+from households.models import Household
+from programs import rounds
+from programs.models import Allocation, AllocationRound, Program, RosterRow, RosterVersion
+from tests.conftest import program
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def round_(users, doubtful_run):
+    """SLAMET (on PKH) and SUPARNO (in review) were proposed; two targets fill in turn."""
+    made = AllocationRound.objects.create(
+        name="Bansos Desember 2026", run=doubtful_run, order=["desil"], created_by=users["staff"]
+    )
+    made.targets.create(program=Program.objects.get(code="BANSOSPROV"), places=1, position=0)
+    made.targets.create(program=Program.objects.get(code="JPSKAB"), budget=10**9, position=1)
+    return made
+
+
+def slamet():
+    return Result.objects.get(proposal_row__name="SLAMET RIYADI").proposal_row
+
+
+def test_a_family_in_review_waits_and_one_on_an_excluding_roster_is_told_why(round_):
+    families = rounds.families_for(round_)
+    assert [(f.ref, f.holds) for f in families] == [(slamet().pk, frozenset({"PKH"}))]
+    plan = rounds.plan_round(round_)
+    assert plan.assigned == {}
+    assert plan.left_out[slamet().pk].startswith("tidak boleh digabung (BANSOSPROV: sudah")
+
+
+def test_a_saved_plan_makes_allocations_with_households_and_history(round_, users):
+    round_.allowed_pairs = [["PKH", "BANSOSPROV"]]
+    round_.save()
+    plan = rounds.plan_round(round_)
+    assert plan.assigned == {slamet().pk: "BANSOSPROV"}
+
+    (allocation,) = rounds.save_plan(round_, plan, by=users["staff"])
+    allocation = Allocation.objects.get(pk=allocation.pk)
+    assert (allocation.target.code, allocation.proposal_row, allocation.excluded_by) == (
+        "BANSOSPROV",
+        slamet(),
+        "",
+    )
+    household = Household.objects.get(head_nik=slamet().nik)
+    assert allocation.household == household and household.desa == slamet().desa
+    assert allocation.history.get().history_user == users["staff"]
+
+
+def test_an_override_is_saved_with_the_roster_it_overrides_and_why(round_, users):
+    reason = "PKH dihentikan Oktober 2026 (surat pendamping)"
+    plan = rounds.plan_round(round_, overrides={slamet().pk: ("JPSKAB", reason)})
+    (allocation,) = rounds.save_plan(round_, plan, by=users["staff"])
+    assert (allocation.target.code, allocation.excluded_by, allocation.override_reason) == (
+        "JPSKAB",
+        "PKH",
+        reason,
+    )
+
+
+def test_the_database_refuses_an_excluded_family_without_a_reason(round_, households):
+    jps = Program.objects.get(code="JPSKAB")
+    with pytest.raises(IntegrityError):
+        Allocation.objects.create(
+            round=round_, household=households["a"], target=jps, excluded_by="BLTDESA"
+        )
+
+
+def test_the_desil_comes_from_the_ranking_roster_the_family_is_on(round_):
+    dtsen = RosterVersion.objects.create(program=program("DTSEN"), period="2026")
+    RosterRow.objects.create(version=dtsen, row_number=5, nik=slamet().nik, desil=2)
+    round_.run.roster_versions.add(dtsen)
+    Result.objects.filter(proposal_row=slamet()).update(
+        programs="DTSEN;PKH", matches="DTSEN:5;PKH:1"
+    )
+    (family,) = rounds.families_for(round_)
+    assert family.desil == 2
+    # DTSEN pays nothing: it excludes no one, PKH still does.
+    assert rounds.matrix_for(round_).excluding(family.holds, "JPSKAB") == ["PKH"]

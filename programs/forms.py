@@ -76,3 +76,46 @@ class RosterImportForm(forms.Form):
     file = SpreadsheetField(
         label=_("Roster file (.xlsx, .xls or .csv)"), limit_setting="ROSTER_UPLOAD_MAX_BYTES"
     )
+
+
+ORDER_CHOICES = [
+    ("desil", _("poorest desil first (DTSEN)")),
+    ("village_first", _("village proposals first")),
+    ("agency_first", _("agency proposals first")),
+]
+
+
+def _aid_pairs() -> list[tuple[str, str]]:
+    """Every pair of programmes that pay (registers such as DTSEN exclude no one anyway)."""
+    codes = sorted(Program.objects.filter(months__gt=0).values_list("code", flat=True))
+    return [(f"{a}+{b}", f"{a} + {b}") for i, a in enumerate(codes) for b in codes[i + 1 :]]
+
+
+class RoundForm(forms.Form):
+    """A new allocation round: the checked proposals, the provincial quota, the JPS budget and
+    the rules that fill them."""
+
+    name = forms.CharField(label=_("Name"), max_length=150)
+    run = forms.ModelChoiceField(queryset=None, label=_("Cross-check"))
+    provincial_places = forms.IntegerField(
+        label=_("Provincial quota (families)"), min_value=0, required=False
+    )
+    jps_budget = forms.IntegerField(
+        label=_("JPS Kabupaten budget (Rp)"), min_value=0, required=False
+    )
+    order = forms.ChoiceField(label=_("Who comes first"), choices=ORDER_CHOICES)
+    kecamatan_shares = forms.BooleanField(
+        label=_("Share the places among kecamatan by their eligible families"), required=False
+    )
+    allowed = forms.MultipleChoiceField(
+        label=_("Programmes a family may hold together"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        from dedup.models import Run
+
+        super().__init__(*args, **kwargs)
+        self.fields["run"].queryset = Run.objects.filter(status=Run.Status.DONE)
+        self.fields["allowed"].choices = _aid_pairs()

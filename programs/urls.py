@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import round_views, views
 
 app_name = "programs"
 urlpatterns = [
@@ -16,6 +16,9 @@ urlpatterns = [
     path("proposals/<int:pk>/submit/", views.batch_submit, name="batch_submit"),
     path("proposals/<int:pk>/rejected.xlsx", views.batch_rejected, name="batch_rejected"),
     path("proposals/<int:pk>/rows/<int:row>/delete/", views.row_delete, name="row_delete"),
+    path("rounds/", round_views.round_list, name="rounds"),
+    path("rounds/<int:pk>/", round_views.round_detail, name="round"),
+    path("rounds/<int:pk>/save/", round_views.round_save, name="round_save"),
     path("uploads/<int:pk>/", views.upload_detail, name="upload"),
     path("uploads/<int:pk>/confirm/", views.upload_confirm, name="upload_confirm"),
     path("uploads/<int:pk>/cancel/", views.upload_cancel, name="upload_cancel"),

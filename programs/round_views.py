@@ -1,0 +1,109 @@
+"""Allocation rounds in the browser (Dinsos staff): set a round's rules, see what they propose
+per kecamatan before anything is saved, then save it as the round's allocations."""
+
+from collections import Counter
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from programs import rounds
+from programs.forms import RoundForm
+from programs.models import AllocationRound, Program
+
+
+def _staff(request: HttpRequest) -> None:
+    if not request.user.sees_all_proposals:
+        raise PermissionDenied
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def round_list(request: HttpRequest) -> HttpResponse:
+    _staff(request)
+    form = RoundForm(request.POST or None)
+    if form.is_valid():
+        data = form.cleaned_data
+        with transaction.atomic():
+            round_ = AllocationRound.objects.create(
+                name=data["name"],
+                run=data["run"],
+                order=[data["order"]],
+                kecamatan_shares=data["kecamatan_shares"],
+                allowed_pairs=[pair.split("+") for pair in data["allowed"]],
+                created_by=request.user,
+            )
+            round_.targets.create(
+                program=Program.objects.get(code="BANSOSPROV"),
+                places=data["provincial_places"],
+                position=0,
+            )
+            round_.targets.create(
+                program=Program.objects.get(code="JPSKAB"), budget=data["jps_budget"], position=1
+            )
+        return redirect("programs:round", pk=round_.pk)
+    context = {"form": form, "rounds": AllocationRound.objects.select_related("run", "created_by")}
+    return render(request, "programs/round_list.html", context)
+
+
+@login_required
+def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Before saving: what the rules propose. After: the round's allocations."""
+    _staff(request)
+    round_ = get_object_or_404(AllocationRound, pk=pk)
+    targets = list(round_.targets.select_related("program"))
+    saved = round_.allocations.exists()
+    if saved:
+        by_place = Counter(
+            {
+                (row["target__code"], row["proposal_row__desa__parent__name"] or ""): row["n"]
+                for row in round_.allocations.values(
+                    "target__code", "proposal_row__desa__parent__name"
+                ).annotate(n=Count("pk"))
+            }
+        )
+        left_out: Counter = Counter()
+    else:
+        plan = rounds.plan_round(round_)
+        families = rounds.families_for(round_)
+        by_place = Counter()
+        for code, places in plan.counts(families).items():
+            for (kecamatan, _desa), n in places.items():
+                by_place[(code, kecamatan)] += n
+        left_out = Counter(plan.left_out.values())
+    kecamatan = sorted({k for _code, k in by_place})
+    rows = [(k, [by_place[(t.program.code, k)] for t in targets]) for k in kecamatan]
+    totals = []
+    for t in targets:
+        n = sum(by_place[(t.program.code, k)] for k in kecamatan)
+        cost = t.program.benefit_per_month * t.program.months
+        totals.append((t, n, n * cost))
+    context = {
+        "round": round_,
+        "targets": targets,
+        "rows": rows,
+        "totals": totals,
+        "left_out": sorted(left_out.items(), key=lambda item: -item[1]),
+        "saved": saved,
+    }
+    return render(request, "programs/round_detail.html", context)
+
+
+@login_required
+@require_POST
+def round_save(request: HttpRequest, pk: int) -> HttpResponse:
+    _staff(request)
+    with transaction.atomic():
+        round_ = get_object_or_404(AllocationRound.objects.select_for_update(), pk=pk)
+        if round_.allocations.exists():  # a second click, or a colleague was quicker
+            messages.info(request, _("This round's allocation was saved already."))
+        else:
+            saved = rounds.save_plan(round_, rounds.plan_round(round_), by=request.user)
+            messages.success(request, _("%(n)s families allocated.") % {"n": len(saved)})
+    return redirect("programs:round", pk=pk)

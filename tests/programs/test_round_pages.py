@@ -1,0 +1,62 @@
+"""Allocation rounds in the browser's pages: staff set the rules, see the proposal per
+kecamatan before saving, save it once; operators and the desk never reach them."""
+
+import pytest
+from django.urls import reverse
+
+from programs.models import Allocation, AllocationRound
+
+pytestmark = pytest.mark.django_db
+
+
+def login(client, user):
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+def test_staff_set_a_round_see_the_proposal_and_save_it_once(client, users, doubtful_run):
+    login(client, users["staff"])
+    response = client.post(
+        reverse("programs:rounds"),
+        {
+            "name": "Bansos Desember 2026",
+            "run": doubtful_run.pk,
+            "provincial_places": 10,
+            "jps_budget": 7_500_000,
+            "order": "desil",
+            "allowed": ["BANSOSPROV+PKH"],
+        },
+    )
+    round_ = AllocationRound.objects.get()
+    assert response.url == reverse("programs:round", args=[round_.pk])
+    assert round_.allowed_pairs == [["BANSOSPROV", "PKH"]] and round_.order == ["desil"]
+    assert [(t.program.code, t.places, t.budget) for t in round_.targets.all()] == [
+        ("BANSOSPROV", 10, None),
+        ("JPSKAB", None, 7_500_000),
+    ]
+
+    page = client.get(response.url)
+    assert "Usulan alokasi (belum disimpan)" in page.content.decode()
+    assert page.context["rows"] == [("Purworejo", [1, 0])]  # SLAMET, on PKH, to the province
+    assert [(t.program.code, n, cost) for t, n, cost in page.context["totals"]] == [
+        ("BANSOSPROV", 1, 600_000),
+        ("JPSKAB", 0, 0),
+    ]
+    assert not Allocation.objects.exists()  # nothing saved by looking
+
+    client.post(reverse("programs:round_save", args=[round_.pk]))
+    client.post(reverse("programs:round_save", args=[round_.pk]))  # a second click
+    assert Allocation.objects.count() == 1
+    assert client.get(response.url).context["saved"]
+
+
+def test_a_round_form_without_a_name_is_refused_with_the_reason(client, users, doubtful_run):
+    page = login(client, users["staff"]).post(reverse("programs:rounds"), {"run": doubtful_run.pk})
+    assert page.status_code == 200 and "name" in page.context["form"].errors
+    assert not AllocationRound.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["village", "agency", "desk"])
+def test_operators_and_the_desk_cannot_open_allocation(client, users, role):
+    login(client, users[role])
+    assert client.get(reverse("programs:rounds")).status_code == 403

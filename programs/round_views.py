@@ -91,8 +91,43 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "totals": totals,
         "left_out": sorted(left_out.items(), key=lambda item: -item[1]),
         "saved": saved,
+        "phases": _phases(round_) if saved else [],
     }
     return render(request, "programs/round_detail.html", context)
+
+
+def _phases(round_: AllocationRound) -> list[tuple[str, int, int, int, int]]:
+    """JPS by phase: (label, families, Rp per month, months, total Rp)."""
+    jps = round_.targets.select_related("program").filter(program__code=rounds.JPS).first()
+    if jps is None:
+        return []
+    mine = round_.allocations.filter(target=jps.program)
+    rows = [
+        (_("to check again"), mine.filter(phase__isnull=True).exclude(status="returned")),
+        (_("phase 1"), mine.filter(phase=1)),
+        (_("returned for correction"), mine.filter(status="returned")),
+        (_("phase 2"), mine.filter(phase=2)),
+    ]
+    per_month, months = jps.program.benefit_per_month, jps.program.months
+    found = []
+    for label, allocations in rows:
+        n = allocations.count()
+        found.append((label, n, per_month, months, n * per_month * months))
+    return found
+
+
+@login_required
+@require_POST
+def round_revalidate(request: HttpRequest, pk: int) -> HttpResponse:
+    _staff(request)
+    round_ = get_object_or_404(AllocationRound, pk=pk)
+    moved = rounds.revalidate_jps(round_, by=request.user)
+    messages.success(
+        request,
+        _("Checked again: %(phase_1)s to phase 1, %(phase_2)s to phase 2, %(returned)s returned.")
+        % moved,
+    )
+    return redirect("programs:round", pk=pk)
 
 
 @login_required

@@ -3,6 +3,7 @@
 
     plan = plan_round(round_)            # nothing saved: the page shows its counts first
     save_plan(round_, plan, by=staff)    # allocations, each with its household and history
+    revalidate_jps(round_, by=staff)     # JPS families to phase 1, or back to their proposer
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dedup.models import Result
 from households.models import Household, Unit, User
 from programs.allocation import Family, Matrix, Plan, Target, propose
 from programs.models import Allocation, AllocationRound, ProposalRow, RosterRow
+from programs.revalidation import revalidate
 
 ELIGIBLE = (Result.Status.NEW, Result.Status.IN_ROSTER)  # not a duplicate, in review or invalid
 
@@ -149,3 +151,32 @@ def _desils(round_: AllocationRound, results: list[Result]) -> dict[int, int]:
 
 def _name(region) -> str:
     return region.name if region else ""
+
+
+JPS = "JPSKAB"
+
+
+@transaction.atomic
+def revalidate_jps(round_: AllocationRound, *, by: User) -> dict[str, int]:
+    """Check every family allocated to JPS and not yet in a phase again: a valid one becomes
+    phase 1 (or phase 2 when it was returned and corrected before); the others are returned to
+    the unit that proposed them with every reason. Returns the counts moved."""
+    allocations = list(
+        round_.allocations.select_for_update()
+        .filter(target__code=JPS, phase__isnull=True)
+        .select_related("proposal_row")
+    )
+    counts = {"phase_1": 0, "phase_2": 0, "returned": 0}
+    for allocation in allocations:
+        problems = revalidate(allocation.proposal_row)
+        if problems:
+            allocation.status = Allocation.Status.RETURNED
+            allocation.return_reasons = [{"column": c, "message": m} for c, m in problems]
+            counts["returned"] += 1
+        else:
+            allocation.phase = 2 if allocation.return_reasons else 1
+            allocation.status = Allocation.Status.VALID
+            counts[f"phase_{allocation.phase}"] += 1
+        allocation._history_user = by
+        allocation.save(update_fields=["status", "phase", "return_reasons"])
+    return counts

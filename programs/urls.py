@@ -19,6 +19,7 @@ urlpatterns = [
     path("rounds/", round_views.round_list, name="rounds"),
     path("rounds/<int:pk>/", round_views.round_detail, name="round"),
     path("rounds/<int:pk>/save/", round_views.round_save, name="round_save"),
+    path("rounds/<int:pk>/revalidate/", round_views.round_revalidate, name="round_revalidate"),
     path("uploads/<int:pk>/", views.upload_detail, name="upload"),
     path("uploads/<int:pk>/confirm/", views.upload_confirm, name="upload_confirm"),
     path("uploads/<int:pk>/cancel/", views.upload_cancel, name="upload_cancel"),

@@ -17,7 +17,15 @@ from . import imports, rosters, tasks, writers
 from .checks import LABELS
 from .filters import BatchFilter
 from .forms import BatchForm, ProgramForm, RosterImportForm, UploadForm
-from .models import Program, ProposalBatch, ProposalRow, RosterRow, RosterVersion, Upload
+from .models import (
+    Allocation,
+    Program,
+    ProposalBatch,
+    ProposalRow,
+    RosterRow,
+    RosterVersion,
+    Upload,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -369,6 +377,12 @@ def _batch_page(request, batch, upload_form=None, status=200) -> HttpResponse:
         and batch.status == ProposalBatch.Status.DRAFT,
         "counts": dict(batch.rows.values_list("status").annotate(n=Count("pk")).order_by()),
     }
+    # Families allocated to JPS and returned for correction, with every reason.
+    context["returned"] = (
+        Allocation.objects.filter(proposal_row__batch=batch, status=Allocation.Status.RETURNED)
+        .select_related("proposal_row", "round")
+        .order_by("proposal_row__row_number")
+    )
     # The latest finished cross-check of these families: what became of each (dedup's runs).
     run = batch.runs.filter(status="done").order_by("-finished_at").first()
     if run is not None:

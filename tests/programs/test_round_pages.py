@@ -60,3 +60,33 @@ def test_a_round_form_without_a_name_is_refused_with_the_reason(client, users, d
 def test_operators_and_the_desk_cannot_open_allocation(client, users, role):
     login(client, users[role])
     assert client.get(reverse("programs:rounds")).status_code == 403
+
+
+def test_returned_jps_families_show_on_the_proposers_page_with_the_reasons(
+    client, users, doubtful_run
+):
+    from programs import rounds
+    from programs.models import Program, ProposalBatch, ProposalRow
+
+    round_ = AllocationRound.objects.create(
+        name="JPS Desember 2026", run=doubtful_run, created_by=users["staff"]
+    )
+    round_.targets.create(program=Program.objects.get(code="JPSKAB"), places=5)
+    row = ProposalRow.objects.get(name="SLAMET RIYADI")
+    plan = rounds.plan_round(round_, overrides={row.pk: ("JPSKAB", "PKH dihentikan")})
+    rounds.save_plan(round_, plan, by=users["staff"])
+    ProposalRow.objects.filter(pk=row.pk).update(rt="")
+
+    login(client, users["staff"]).post(reverse("programs:round_revalidate", args=[round_.pk]))
+    phases = client.get(reverse("programs:round", args=[round_.pk])).context["phases"]
+    assert [(n, total) for _label, n, _per_month, _months, total in phases] == [
+        (0, 0),
+        (0, 0),
+        (1, 750_000),  # returned: one family, Rp250.000 x 3 waiting for its correction
+        (0, 0),
+    ]
+    page = login(client, users["village"]).get(
+        reverse("programs:batch", args=[ProposalBatch.objects.get().pk])
+    )
+    text = page.content.decode()
+    assert "Dikembalikan dari JPS untuk diperbaiki" in text and "Alamat belum lengkap: RT." in text

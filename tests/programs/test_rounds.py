@@ -84,3 +84,27 @@ def test_the_desil_comes_from_the_ranking_roster_the_family_is_on(round_):
     assert family.desil == 2
     # DTSEN pays nothing: it excludes no one, PKH still does.
     assert rounds.matrix_for(round_).excluding(family.holds, "JPSKAB") == ["PKH"]
+
+
+def test_jps_families_are_checked_again_valid_ones_to_phase_1_the_rest_returned(round_, users):
+    from programs.models import ProposalRow
+
+    row = slamet()
+    plan = rounds.plan_round(round_, overrides={row.pk: ("JPSKAB", "PKH dihentikan")})
+    (allocation,) = rounds.save_plan(round_, plan, by=users["staff"])
+    ProposalRow.objects.filter(pk=row.pk).update(name="-", rt="")
+
+    assert rounds.revalidate_jps(round_, by=users["staff"]) == {
+        "phase_1": 0,
+        "phase_2": 0,
+        "returned": 1,
+    }
+    allocation.refresh_from_db()
+    assert allocation.status == "returned" and allocation.phase is None
+    assert [p["column"] for p in allocation.return_reasons] == ["name", "address"]
+    assert allocation.history.first().history_user == users["staff"]
+
+    ProposalRow.objects.filter(pk=row.pk).update(name="SLAMET RIYADI", rt="002")  # corrected
+    assert rounds.revalidate_jps(round_, by=users["staff"])["phase_2"] == 1
+    allocation.refresh_from_db()
+    assert (allocation.status, allocation.phase) == ("valid", 2)

@@ -29,7 +29,17 @@ def families_for(round_: AllocationRound) -> list[Family]:
         .select_related("proposal_row__desa__parent", "proposal_row__batch__unit")
         .order_by("proposal_row__batch", "proposal_row__row_number")
     )
-    results = list(results)
+    # One family, one place: a row sharing a No. KK or head's NIK with an earlier eligible row
+    # is that family again (the cross-check leaves such pairs when staff judged them apart).
+    seen: set[str] = set()
+    kept = []
+    for result in results:
+        numbers = {n for n in (result.proposal_row.no_kk, result.proposal_row.nik) if n}
+        if numbers & seen:
+            continue
+        seen |= numbers
+        kept.append(result)
+    results = kept
     desils = _desils(round_, results)
     return [
         Family(
@@ -83,18 +93,22 @@ def save_plan(round_: AllocationRound, plan: Plan, *, by: User) -> list[Allocati
     the head's NIK or the No. KK, else made from the proposal row), with who made them."""
     matrix = matrix_for(round_)
     programs = {t.program.code: t.program for t in round_.targets.select_related("program")}
-    rows = ProposalRow.objects.in_bulk(plan.assigned)
+    rows = ProposalRow.objects.select_related("household").in_bulk(plan.assigned)
     result_of = {
         r.proposal_row_id: r for r in round_.run.results.filter(proposal_row__in=list(rows))
     }
-    allocations = []
+    allocations, placed = [], set(round_.allocations.values_list("household", flat=True))
     for ref, code in plan.assigned.items():
         row = rows[ref]
+        household = _household(row)
+        if household.pk in placed:  # another row of the plan is this family (an old number)
+            continue
+        placed.add(household.pk)
         excluded = matrix.excluding(result_of[ref].program_codes, code)
         allocations.append(
             Allocation(
                 round=round_,
-                household=_household(row),
+                household=household,
                 proposal_row=row,
                 target=programs[code],
                 excluded_by=";".join(excluded),
@@ -106,7 +120,8 @@ def save_plan(round_: AllocationRound, plan: Plan, *, by: User) -> list[Allocati
 
 def _household(row: ProposalRow) -> Household:
     found = (
-        Household.objects.filter(head_nik=row.nik).first()
+        row.household
+        or Household.objects.filter(head_nik=row.nik).first()
         or Household.objects.filter(no_kk=row.no_kk).order_by("pk").first()
     )
     if found is None:

@@ -108,3 +108,17 @@ def test_jps_families_are_checked_again_valid_ones_to_phase_1_the_rest_returned(
     assert rounds.revalidate_jps(round_, by=users["staff"])["phase_2"] == 1
     allocation.refresh_from_db()
     assert (allocation.status, allocation.phase) == ("valid", 2)
+
+
+def test_two_eligible_rows_of_one_family_card_get_one_place(round_, users):
+    from programs.models import ProposalRow
+
+    suparno = Result.objects.get(proposal_row__name="SUPARNO")
+    ProposalRow.objects.filter(pk=suparno.proposal_row_id).update(no_kk=slamet().no_kk)
+    Result.objects.filter(pk=suparno.pk).update(status="new")
+    assert [f.ref for f in rounds.families_for(round_)] == [slamet().pk]  # the first listing
+
+    round_.allowed_pairs = [["PKH", "BANSOSPROV"]]
+    round_.save()
+    rounds.save_plan(round_, rounds.plan_round(round_), by=users["staff"])
+    assert Allocation.objects.filter(round=round_).count() == 1

@@ -177,7 +177,7 @@ def revalidate_jps(round_: AllocationRound, *, by: User) -> dict[str, int]:
     phase 1 (or phase 2 when it was returned and corrected before); the others are returned to
     the unit that proposed them with every reason. Returns the counts moved."""
     allocations = list(
-        round_.allocations.select_for_update()
+        round_.allocations.select_for_update(of=("self",))
         .filter(target__code=JPS, phase__isnull=True)
         .select_related("proposal_row")
     )

@@ -4,17 +4,29 @@
     plan = plan_round(round_)            # nothing saved: the page shows its counts first
     save_plan(round_, plan, by=staff)    # allocations, each with its household and history
     revalidate_jps(round_, by=staff)     # JPS families to phase 1, or back to their proposer
+    approve(prepare_list(round_, jps, 1, by=staff), by=head)    # maker-checker, frozen versions
 """
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from simple_history.utils import bulk_create_with_history
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from dedup.models import Result
 from households.models import Household, Unit, User
 from programs.allocation import Family, Matrix, Plan, Target, propose
-from programs.models import Allocation, AllocationRound, ProposalRow, RosterRow
+from programs.models import (
+    Allocation,
+    AllocationRound,
+    Program,
+    ProposalRow,
+    RecipientList,
+    RosterRow,
+)
 from programs.revalidation import revalidate
 
 ELIGIBLE = (Result.Status.NEW, Result.Status.IN_ROSTER)  # not a duplicate, in review or invalid
@@ -195,3 +207,70 @@ def revalidate_jps(round_: AllocationRound, *, by: User) -> dict[str, int]:
         allocation._history_user = by
         allocation.save(update_fields=["status", "phase", "return_reasons"])
     return counts
+
+
+def members(round_: AllocationRound, program: Program, phase: int | None) -> QuerySet:
+    """The allocations a list of this target (and JPS phase) holds: those not returned."""
+    found = round_.allocations.filter(target=program).exclude(status=Allocation.Status.RETURNED)
+    return found.filter(phase=phase) if phase else found
+
+
+@transaction.atomic
+def prepare_list(
+    round_: AllocationRound, program: Program, phase: int | None, *, by: User, reason: str = ""
+) -> RecipientList:
+    """The list the head will approve (maker-checker). A draft is brought up to date; once a
+    version is approved it is frozen, and a change needs a new version with a written reason."""
+    versions = RecipientList.objects.select_for_update().filter(
+        round=round_, target=program, phase=phase
+    )
+    latest = versions.order_by("-version").first()
+    if latest is not None and latest.approved_at is None:
+        made = latest
+        made.prepared_by = by
+        made.reason = reason or made.reason
+        made.save(update_fields=["prepared_by", "reason"])
+    else:
+        if latest is not None and not reason.strip():
+            raise ValidationError(
+                _("Version %(n)s was approved: a change needs a new version with a reason.")
+                % {"n": latest.version}
+            )
+        made = RecipientList.objects.create(
+            round=round_,
+            target=program,
+            phase=phase,
+            version=latest.version + 1 if latest else 1,
+            reason=reason.strip(),
+            prepared_by=by,
+        )
+    made.allocations.set(members(round_, program, phase))
+    return made
+
+
+@transaction.atomic
+def approve(recipients: RecipientList, *, by: User) -> RecipientList:
+    """The head signs the list: it is frozen as a numbered, dated version, and its families
+    are approved."""
+    if by.role != User.Role.HEAD:
+        raise PermissionDenied
+    recipients = RecipientList.objects.select_for_update().get(pk=recipients.pk)
+    if recipients.approved_at is not None:
+        return recipients  # approved a moment ago (a second click)
+    if recipients.prepared_by_id == by.pk:
+        raise ValidationError(_("The head approves a list someone else prepared."))
+    recipients.approved_by, recipients.approved_at = by, timezone.now()
+    recipients._history_user = by
+    recipients.save(update_fields=["approved_by", "approved_at"])
+    approved = list(recipients.allocations.all())
+    for allocation in approved:
+        allocation.status = Allocation.Status.APPROVED
+    bulk_update_with_history(approved, Allocation, ["status"], default_user=by)
+    return recipients
+
+
+def difference(older: RecipientList, newer: RecipientList) -> tuple[set[int], set[int]]:
+    """(allocation ids added, ids removed) from one version to the next."""
+    before = set(older.allocations.values_list("pk", flat=True))
+    after = set(newer.allocations.values_list("pk", flat=True))
+    return after - before, before - after

@@ -122,3 +122,54 @@ def test_two_eligible_rows_of_one_family_card_get_one_place(round_, users):
     round_.save()
     rounds.save_plan(round_, rounds.plan_round(round_), by=users["staff"])
     assert Allocation.objects.filter(round=round_).count() == 1
+
+
+@pytest.fixture
+def allocated(round_, users):
+    """SLAMET placed on the provincial quota (PKH may be combined with it)."""
+    round_.allowed_pairs = [["PKH", "BANSOSPROV"]]
+    round_.save()
+    rounds.save_plan(round_, rounds.plan_round(round_), by=users["staff"])
+    return round_
+
+
+def test_staff_prepare_a_list_and_only_the_head_approves_it(allocated, users):
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    province = Program.objects.get(code="BANSOSPROV")
+    recipients = rounds.prepare_list(allocated, province, None, by=users["staff"])
+    assert (recipients.version, recipients.allocations.count()) == (1, 1)
+    with pytest.raises(PermissionDenied):
+        rounds.approve(recipients, by=users["staff"])  # the maker is not the checker
+    head = users["head"]
+    with pytest.raises(ValidationError):
+        rounds.approve(rounds.prepare_list(allocated, province, None, by=head), by=head)
+
+    recipients = rounds.prepare_list(allocated, province, None, by=users["staff"])
+    approved = rounds.approve(recipients, by=head)
+    assert approved.approved_by == head and approved.approved_at is not None
+    assert set(Allocation.objects.values_list("status", flat=True)) == {"approved"}
+    assert Allocation.objects.get().history.first().history_user == head
+
+
+def test_an_approved_list_changes_only_through_a_new_version_with_a_reason(allocated, users):
+    from django.core.exceptions import ValidationError
+
+    province = Program.objects.get(code="BANSOSPROV")
+    first = rounds.approve(
+        rounds.prepare_list(allocated, province, None, by=users["staff"]), by=users["head"]
+    )
+    Allocation.objects.update(status="returned")  # the family leaves the list
+    with pytest.raises(ValidationError, match="Versi 1 sudah disetujui"):
+        rounds.prepare_list(allocated, province, None, by=users["staff"])
+    second = rounds.prepare_list(
+        allocated, province, None, by=users["staff"], reason="meninggal dunia, surat desa"
+    )
+    assert (second.version, second.reason, second.allocations.count()) == (
+        2,
+        "meninggal dunia, surat desa",
+        0,
+    )
+    added, removed = rounds.difference(first, second)
+    assert added == set() and removed == {Allocation.objects.get().pk}
+    assert first.allocations.count() == 1  # the old version stays readable as it was

@@ -5,7 +5,7 @@ from collections import Counter
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from programs import rounds
 from programs.forms import RoundForm
-from programs.models import AllocationRound, Program
+from programs.models import AllocationRound, Program, RecipientList
 
 
 def _staff(request: HttpRequest) -> None:
@@ -92,8 +92,74 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "left_out": sorted(left_out.items(), key=lambda item: -item[1]),
         "saved": saved,
         "phases": _phases(round_) if saved else [],
+        "lists": _lists(round_, targets) if saved else [],
     }
     return render(request, "programs/round_detail.html", context)
+
+
+def _lists(round_: AllocationRound, targets) -> list[dict]:
+    """Each list the round needs (the provincial quota; JPS phase 1 and 2), its latest version
+    and how many families it would hold now."""
+    found = []
+    for target in targets:
+        phases = [1, 2] if target.program.code == rounds.JPS else [None]
+        for phase in phases:
+            latest = (
+                RecipientList.objects.filter(round=round_, target=target.program, phase=phase)
+                .select_related("prepared_by", "approved_by")
+                .order_by("-version")
+                .first()
+            )
+            found.append(
+                {
+                    "program": target.program,
+                    "phase": phase,
+                    "latest": latest,
+                    "families": latest.allocations.count() if latest else 0,
+                    "now": rounds.members(round_, target.program, phase).count(),
+                }
+            )
+    return found
+
+
+@login_required
+@require_POST
+def list_prepare(request: HttpRequest, pk: int) -> HttpResponse:
+    _staff(request)
+    round_ = get_object_or_404(AllocationRound, pk=pk)
+    program = get_object_or_404(Program, code=request.POST.get("program", ""))
+    phase = request.POST.get("phase")
+    try:
+        made = rounds.prepare_list(
+            round_,
+            program,
+            int(phase) if phase and phase.isdigit() else None,
+            by=request.user,
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as refused:
+        messages.error(request, refused.messages[0])
+    else:
+        messages.success(
+            request,
+            _("List %(code)s version %(n)s prepared for approval.")
+            % {"code": program.code, "n": made.version},
+        )
+    return redirect("programs:round", pk=pk)
+
+
+@login_required
+@require_POST
+def list_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    _staff(request)
+    recipients = get_object_or_404(RecipientList, pk=pk)
+    try:
+        rounds.approve(recipients, by=request.user)
+    except ValidationError as refused:
+        messages.error(request, refused.messages[0])
+    else:
+        messages.success(request, _("List approved."))
+    return redirect("programs:round", pk=recipients.round_id)
 
 
 def _phases(round_: AllocationRound) -> list[tuple[str, int, int, int, int]]:

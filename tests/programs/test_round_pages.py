@@ -90,3 +90,37 @@ def test_returned_jps_families_show_on_the_proposers_page_with_the_reasons(
     )
     text = page.content.decode()
     assert "Dikembalikan dari JPS untuk diperbaiki" in text and "Alamat belum lengkap: RT." in text
+
+
+def test_staff_prepare_the_provincial_list_and_the_head_approves_it_in_the_page(
+    client, users, doubtful_run
+):
+    from programs import rounds
+    from programs.models import Program, RecipientList
+
+    round_ = AllocationRound.objects.create(
+        name="Bansos Desember 2026",
+        run=doubtful_run,
+        allowed_pairs=[["PKH", "BANSOSPROV"]],
+        created_by=users["staff"],
+    )
+    round_.targets.create(program=Program.objects.get(code="BANSOSPROV"), places=5)
+    rounds.save_plan(round_, rounds.plan_round(round_), by=users["staff"])
+    page = reverse("programs:round", args=[round_.pk])
+
+    login(client, users["staff"]).post(
+        reverse("programs:list_prepare", args=[round_.pk]), {"program": "BANSOSPROV"}
+    )
+    recipients = RecipientList.objects.get()
+    assert "menunggu kepala dinas" in client.get(page).content.decode()
+
+    head = login(client, users["head"])
+    assert "Setujui versi 1" in head.get(page).content.decode()
+    head.post(reverse("programs:list_approve", args=[recipients.pk]))
+    recipients.refresh_from_db()
+    assert recipients.approved_by == users["head"]
+    assert "disetujui oleh" in head.get(page).content.decode()
+
+    # A change now needs a new version with a reason, asked for in the page.
+    staff = login(client, users["staff"])
+    assert 'name="reason" required' in staff.get(page).content.decode()

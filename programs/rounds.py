@@ -274,3 +274,33 @@ def difference(older: RecipientList, newer: RecipientList) -> tuple[set[int], se
     before = set(older.allocations.values_list("pk", flat=True))
     after = set(newer.allocations.values_list("pk", flat=True))
     return after - before, before - after
+
+
+@transaction.atomic
+def move(
+    allocation: Allocation, *, to: Program | None, reason: str, by: User, override: str = ""
+) -> Allocation | None:
+    """Staff move one family to another target of the round, or out of it (`to` None), with a
+    reason kept in its history. Into a target its rosters exclude it from only with an
+    override's reason as well."""
+    if not reason.strip():
+        raise ValidationError(_("Say why the family moves."))
+    allocation = Allocation.objects.select_for_update(of=("self",)).get(pk=allocation.pk)
+    allocation._history_user, allocation._change_reason = by, reason.strip()
+    if to is None:
+        allocation.delete()
+        return None
+    result = allocation.round.run.results.filter(proposal_row=allocation.proposal_row).first()
+    holds = result.program_codes if result else []
+    excluded = matrix_for(allocation.round).excluding(holds, to.code)
+    if excluded and not override.strip():
+        raise ValidationError(
+            _("The family already receives %(programs)s: give the reason for overriding.")
+            % {"programs": ", ".join(excluded)}
+        )
+    allocation.target, allocation.phase = to, None
+    allocation.status, allocation.return_reasons = Allocation.Status.PROPOSED, []
+    allocation.excluded_by = ";".join(excluded)
+    allocation.override_reason = override.strip() if excluded else ""
+    allocation.save()
+    return allocation

@@ -173,3 +173,35 @@ def test_an_approved_list_changes_only_through_a_new_version_with_a_reason(alloc
     added, removed = rounds.difference(first, second)
     assert added == set() and removed == {Allocation.objects.get().pk}
     assert first.allocations.count() == 1  # the old version stays readable as it was
+
+
+def test_staff_move_a_family_with_a_reason_and_override_an_excluding_roster(allocated, users):
+    from django.core.exceptions import ValidationError
+
+    jps = Program.objects.get(code="JPSKAB")
+    allocation = Allocation.objects.get()
+    with pytest.raises(ValidationError):
+        rounds.move(allocation, to=jps, reason="", by=users["staff"])
+    with pytest.raises(ValidationError, match="PKH"):  # PKH may not be combined with JPS
+        rounds.move(allocation, to=jps, reason="kuota provinsi penuh", by=users["staff"])
+
+    moved = rounds.move(
+        allocation,
+        to=jps,
+        reason="kuota provinsi penuh",
+        override="PKH berhenti November 2026",
+        by=users["staff"],
+    )
+    assert (moved.target, moved.excluded_by, moved.override_reason) == (
+        jps,
+        "PKH",
+        "PKH berhenti November 2026",
+    )
+    change = moved.history.first()
+    assert (change.history_user, change.history_change_reason) == (
+        users["staff"],
+        "kuota provinsi penuh",
+    )
+    assert rounds.move(moved, to=None, reason="pindah ke luar kabupaten", by=users["staff"]) is None
+    gone = Allocation.history.filter(id=moved.pk).first()
+    assert (gone.history_type, gone.history_change_reason) == ("-", "pindah ke luar kabupaten")

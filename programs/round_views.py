@@ -6,16 +6,18 @@ from collections import Counter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from programs import rounds
 from programs.forms import RoundForm
-from programs.models import AllocationRound, Program, RecipientList
+from programs.models import Allocation, AllocationRound, Program, RecipientList
 
 
 def _staff(request: HttpRequest) -> None:
@@ -208,3 +210,50 @@ def round_save(request: HttpRequest, pk: int) -> HttpResponse:
             saved = rounds.save_plan(round_, rounds.plan_round(round_), by=request.user)
             messages.success(request, _("%(n)s families allocated.") % {"n": len(saved)})
     return redirect("programs:round", pk=pk)
+
+
+@login_required
+def round_families(request: HttpRequest, pk: int) -> HttpResponse:
+    """The families behind a target's count, each with a move form."""
+    _staff(request)
+    round_ = get_object_or_404(AllocationRound, pk=pk)
+    allocations = round_.allocations.select_related(
+        "proposal_row__desa__parent", "proposal_row__batch__unit", "target"
+    ).order_by("proposal_row__desa__parent__name", "proposal_row__desa__name", "pk")
+    code = request.GET.get("target", "")
+    if code:
+        allocations = allocations.filter(target__code=code)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "round": round_,
+        "page": Paginator(allocations, 50).get_page(request.GET.get("page")),
+        "targets": [t.program for t in round_.targets.select_related("program")],
+        "code": code,
+        "query": query.urlencode(),
+    }
+    return render(request, "programs/round_families.html", context)
+
+
+@login_required
+@require_POST
+def allocation_move(request: HttpRequest, pk: int) -> HttpResponse:
+    _staff(request)
+    allocation = get_object_or_404(Allocation.objects.select_related("target"), pk=pk)
+    back = f"{reverse('programs:round_families', args=[allocation.round_id])}"
+    back += f"?target={allocation.target.code}"
+    code = request.POST.get("to", "")
+    to = get_object_or_404(Program, code=code) if code else None
+    try:
+        rounds.move(
+            allocation,
+            to=to,
+            reason=request.POST.get("reason", ""),
+            override=request.POST.get("override", ""),
+            by=request.user,
+        )
+    except ValidationError as refused:
+        messages.error(request, refused.messages[0])
+    else:
+        messages.success(request, _("Moved."))
+    return redirect(back)

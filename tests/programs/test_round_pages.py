@@ -124,3 +124,35 @@ def test_staff_prepare_the_provincial_list_and_the_head_approves_it_in_the_page(
     # A change now needs a new version with a reason, asked for in the page.
     staff = login(client, users["staff"])
     assert 'name="reason" required' in staff.get(page).content.decode()
+
+
+def test_staff_find_a_family_behind_a_count_and_move_it_with_a_reason(client, users, doubtful_run):
+    from programs import rounds
+    from programs.models import Program
+
+    round_ = AllocationRound.objects.create(
+        name="Bansos Desember 2026",
+        run=doubtful_run,
+        allowed_pairs=[["PKH", "BANSOSPROV"]],
+        created_by=users["staff"],
+    )
+    round_.targets.create(program=Program.objects.get(code="BANSOSPROV"), places=5, position=0)
+    round_.targets.create(program=Program.objects.get(code="JPSKAB"), places=5, position=1)
+    rounds.save_plan(round_, rounds.plan_round(round_), by=users["staff"])
+    allocation = Allocation.objects.get()
+
+    login(client, users["staff"])
+    listed = client.get(
+        reverse("programs:round_families", args=[round_.pk]), {"target": "BANSOSPROV"}
+    )
+    text = listed.content.decode()
+    assert "SLAMET RIYADI" in text and allocation.proposal_row.nik not in text  # NIK masked
+
+    move = reverse("programs:allocation_move", args=[allocation.pk])
+    refused = client.post(move, {"to": "JPSKAB", "reason": "kuota provinsi penuh"}, follow=True)
+    assert "sudah menerima PKH" in refused.content.decode()  # PKH may not join JPS
+    client.post(
+        move, {"to": "JPSKAB", "reason": "kuota provinsi penuh", "override": "PKH berhenti"}
+    )
+    allocation.refresh_from_db()
+    assert (allocation.target.code, allocation.override_reason) == ("JPSKAB", "PKH berhenti")

@@ -119,3 +119,19 @@ class RoundForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["run"].queryset = Run.objects.filter(status=Run.Status.DONE)
         self.fields["allowed"].choices = _aid_pairs()
+
+
+class ExportForm(forms.Form):
+    purpose = forms.CharField(
+        label=_("What is the export for?"),
+        min_length=5,
+        max_length=300,
+        help_text=_("Kept with your name and written into the file, e.g. “lampiran SK Bupati”."),
+    )
+    layout = forms.ChoiceField(
+        label=_("Layout"),
+        choices=[
+            ("kecamatan", _("one sheet per kecamatan")),
+            ("desa", _("one file per desa (.zip)")),
+        ],
+    )

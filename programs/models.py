@@ -584,3 +584,27 @@ class RecipientList(models.Model):
 
     def __str__(self) -> str:
         return f"{self.target_id} v{self.version}"
+
+
+class ListExport(models.Model):
+    """Who exported an approved list, when and for what purpose (asked at every export, and
+    written into the file itself): personal data leaves the office only on record."""
+
+    class Layout(models.TextChoices):
+        KECAMATAN = "kecamatan", _("one sheet per kecamatan")
+        DESA = "desa", _("one file per desa (.zip)")
+
+    recipients = models.ForeignKey(RecipientList, models.PROTECT, related_name="exports")
+    layout = models.CharField(_("layout"), max_length=10, choices=Layout)
+    purpose = models.CharField(_("purpose"), max_length=300)
+    exported_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    exported_at = models.DateTimeField(auto_now_add=True)
+    rows = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-exported_at"]
+        verbose_name = _("export of a recipient list")
+        verbose_name_plural = _("exports of recipient lists")
+
+    def __str__(self) -> str:
+        return f"{self.recipients} · {self.exported_by} · {self.exported_at:%d-%m-%Y %H:%M}"

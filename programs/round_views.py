@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from programs import rounds
-from programs.forms import RoundForm
-from programs.models import Allocation, AllocationRound, Program, RecipientList
+from programs import list_exports, rounds
+from programs.forms import ExportForm, RoundForm
+from programs.models import Allocation, AllocationRound, ListExport, Program, RecipientList
 
 
 def _staff(request: HttpRequest) -> None:
@@ -257,3 +257,30 @@ def allocation_move(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Moved."))
     return redirect(back)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def list_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """An approved list as the annex, once the user has said what it is for."""
+    _staff(request)
+    recipients = get_object_or_404(
+        RecipientList.objects.select_related("round", "target", "approved_by"),
+        pk=pk,
+        approved_at__isnull=False,
+    )
+    form = ExportForm(request.POST or None)
+    if form.is_valid():
+        record = ListExport.objects.create(
+            recipients=recipients,
+            layout=form.cleaned_data["layout"],
+            purpose=form.cleaned_data["purpose"],
+            exported_by=request.user,
+            rows=recipients.allocations.count(),
+        )
+        content, name, content_type = list_exports.export(record)
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    context = {"recipients": recipients, "form": form, "exports": recipients.exports.all()[:20]}
+    return render(request, "programs/list_export.html", context)

@@ -156,3 +156,64 @@ def test_staff_find_a_family_behind_a_count_and_move_it_with_a_reason(client, us
     )
     allocation.refresh_from_db()
     assert (allocation.target.code, allocation.override_reason) == ("JPSKAB", "PKH berhenti")
+
+
+@pytest.fixture
+def approved(users, doubtful_run):
+    from programs import rounds
+    from programs.models import Program, ProposalRow
+
+    ProposalRow.objects.filter(name="SLAMET RIYADI").update(name="=HYPERLINK(1)")
+    round_ = AllocationRound.objects.create(
+        name="Bansos Desember 2026",
+        run=doubtful_run,
+        allowed_pairs=[["PKH", "BANSOSPROV"]],
+        created_by=users["staff"],
+    )
+    province = Program.objects.get(code="BANSOSPROV")
+    round_.targets.create(program=province, places=5)
+    rounds.save_plan(round_, rounds.plan_round(round_), by=users["staff"])
+    listed = rounds.prepare_list(round_, province, None, by=users["staff"])
+    return rounds.approve(listed, by=users["head"])
+
+
+def test_an_approved_list_downloads_as_the_annex_with_who_when_and_why(client, users, approved):
+    import io
+
+    import openpyxl
+
+    from programs.models import ListExport
+
+    url = reverse("programs:list_export", args=[approved.pk])
+    login(client, users["staff"])
+    refused = client.post(url, {"purpose": "", "layout": "kecamatan"})
+    assert refused.status_code == 200 and "purpose" in refused.context["form"].errors
+    response = client.post(url, {"purpose": "lampiran SK Bupati", "layout": "kecamatan"})
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["Purworejo"]
+    assert book.properties.subject == "lampiran SK Bupati"
+    rows = list(book["Purworejo"].iter_rows(values_only=True))
+    assert "lampiran SK Bupati" in rows[2][0] and "staf" in rows[2][0]
+    (family,) = rows[5:]
+    row = approved.allocations.get().proposal_row
+    assert family[:4] == (1, row.no_kk, row.nik, "'=HYPERLINK(1)")  # never a formula
+    assert family[-3:] == (200_000, 3, 600_000)
+    record = ListExport.objects.get()
+    assert (record.exported_by, record.purpose, record.rows) == (
+        users["staff"],
+        "lampiran SK Bupati",
+        1,
+    )
+
+
+def test_the_annex_per_desa_is_a_zip_and_operators_cannot_reach_it(client, users, approved):
+    import io
+    import zipfile
+
+    url = reverse("programs:list_export", args=[approved.pk])
+    response = login(client, users["head"]).post(url, {"purpose": "papan desa", "layout": "desa"})
+    names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
+    assert names == ["lampiran-bansosprov-v1-sindurjan.xlsx"]
+    assert login(client, users["village"]).get(url).status_code == 403

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from households.models import Unit
 from programs import list_exports, rounds
 from programs.forms import ExportForm, RoundForm
 from programs.models import Allocation, AllocationRound, ListExport, Program, RecipientList
@@ -284,3 +285,26 @@ def list_export(request: HttpRequest, pk: int) -> HttpResponse:
         return response
     context = {"recipients": recipients, "form": form, "exports": recipients.exports.all()[:20]}
     return render(request, "programs/list_export.html", context)
+
+
+@login_required
+def list_notice(request: HttpRequest, pk: int) -> HttpResponse:
+    """An approved list to print for the village notice boards: per desa, names and masked NIK
+    only. Staff print any desa; a village operator prints their own."""
+    recipients = get_object_or_404(
+        RecipientList.objects.select_related("round", "target"), pk=pk, approved_at__isnull=False
+    )
+    allocations = recipients.allocations.select_related("proposal_row__desa__parent")
+    if request.user.sees_all_proposals:
+        desa = request.GET.get("desa", "")
+        if desa.isdigit():
+            allocations = allocations.filter(proposal_row__desa_id=int(desa))
+    elif request.user.unit and request.user.unit.kind == Unit.Kind.VILLAGE:
+        allocations = allocations.filter(proposal_row__desa_id=request.user.unit.region_id)
+    else:
+        raise PermissionDenied
+    by_desa: dict = {}
+    for allocation in allocations.order_by("proposal_row__desa__name", "proposal_row__name"):
+        by_desa.setdefault(allocation.proposal_row.desa, []).append(allocation.proposal_row)
+    context = {"recipients": recipients, "by_desa": by_desa.items()}
+    return render(request, "programs/list_notice.html", context)

@@ -25,6 +25,7 @@ urlpatterns = [
     path("allocations/<int:pk>/move/", round_views.allocation_move, name="allocation_move"),
     path("lists/<int:pk>/approve/", round_views.list_approve, name="list_approve"),
     path("lists/<int:pk>/export/", round_views.list_export, name="list_export"),
+    path("lists/<int:pk>/notice/", round_views.list_notice, name="list_notice"),
     path("uploads/<int:pk>/", views.upload_detail, name="upload"),
     path("uploads/<int:pk>/confirm/", views.upload_confirm, name="upload_confirm"),
     path("uploads/<int:pk>/cancel/", views.upload_cancel, name="upload_cancel"),

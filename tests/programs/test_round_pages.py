@@ -217,3 +217,18 @@ def test_the_annex_per_desa_is_a_zip_and_operators_cannot_reach_it(client, users
     names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
     assert names == ["lampiran-bansosprov-v1-sindurjan.xlsx"]
     assert login(client, users["village"]).get(url).status_code == 403
+
+
+def test_the_notice_page_shows_names_and_masked_nik_per_desa_to_staff_and_the_village(
+    client, users, approved
+):
+    url = reverse("programs:list_notice", args=[approved.pk])
+    row = approved.allocations.get().proposal_row
+    page = login(client, users["staff"]).get(url).content.decode()
+    assert "Desa Sindurjan, Kecamatan Purworejo" in page
+    assert row.nik not in page and row.nik[-4:] in page  # masked
+    own = login(client, users["village"]).get(url).content.decode()
+    assert "Desa Sindurjan" in own
+    other = login(client, users["village_b"]).get(url).content.decode()
+    assert "Sindurjan" not in other  # another village sees none of it
+    assert login(client, users["desk"]).get(url).status_code == 403

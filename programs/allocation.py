@@ -110,10 +110,11 @@ def fair_shares(eligible: Mapping[str, int], places: int) -> dict[str, int]:
     total = sum(eligible.values())
     if total <= places:
         return dict(eligible)
-    exact = {k: places * n / total for k, n in eligible.items()}
-    shares = {k: int(v) for k, v in exact.items()}
+    shares = {k: places * n // total for k, n in eligible.items()}
     rest = places - sum(shares.values())
-    by_remainder = sorted(eligible, key=lambda k: exact[k] - shares[k], reverse=True)
+    # Exact remainders (integers, not floats): equal ones go to the kecamatan listed first.
+    order = {k: i for i, k in enumerate(eligible)}
+    by_remainder = sorted(eligible, key=lambda k: (-(places * eligible[k] % total), order[k]))
     for k in by_remainder[:rest]:
         shares[k] += 1
     return shares

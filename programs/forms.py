@@ -97,12 +97,8 @@ class RoundForm(forms.Form):
 
     name = forms.CharField(label=_("Name"), max_length=150)
     run = forms.ModelChoiceField(queryset=None, label=_("Cross-check"))
-    provincial_places = forms.IntegerField(
-        label=_("Provincial quota (families)"), min_value=0, required=False
-    )
-    jps_budget = forms.IntegerField(
-        label=_("JPS Kabupaten budget (Rp)"), min_value=0, required=False
-    )
+    provincial_places = forms.IntegerField(label=_("Provincial quota (families)"), min_value=0)
+    jps_budget = forms.IntegerField(label=_("JPS Kabupaten budget (Rp)"), min_value=0)
     order = forms.ChoiceField(label=_("Who comes first"), choices=ORDER_CHOICES)
     kecamatan_shares = forms.BooleanField(
         label=_("Share the places among kecamatan by their eligible families"), required=False

@@ -5,6 +5,7 @@ its title rows and its document properties; every text cell is formula-safe."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections import defaultdict
 
@@ -40,11 +41,16 @@ def export(record: ListExport) -> tuple[bytes, str, str]:
     allocations = recipients.allocations.select_related("proposal_row__desa__parent").order_by(
         "proposal_row__desa__parent__name", "proposal_row__desa__name", "pk"
     )
-    groups: dict[str, list] = defaultdict(list)
+    groups: dict[str, list] = defaultdict(list)  # by region, never by name: names repeat
     for allocation in allocations:
-        row = allocation.proposal_row
-        place = row.desa if record.layout == ListExport.Layout.DESA else row.desa.parent
-        groups[place.name if place else _("desa not known")].append(allocation)
+        desa = allocation.proposal_row.desa
+        if desa is None:
+            key = _("desa not known")
+        elif record.layout == ListExport.Layout.DESA:
+            key = f"{desa.name} ({desa.parent.name})" if desa.parent else desa.name
+        else:
+            key = desa.parent.name if desa.parent else desa.name
+        groups[key].append(allocation)
     phase = f" {_('phase')} {recipients.phase}" if recipients.phase else ""
     title = f"{recipients.round.name} · {program.code}{phase} · {_('version')} {recipients.version}"
     stamp = _("Exported by %(who)s on %(when)s for: %(purpose)s") % {
@@ -119,7 +125,7 @@ def _sheet_name(name: str) -> str:
 
 
 def _file_name(name: str) -> str:
-    return "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-") or "desa"
+    return re.sub(r"[^0-9a-z]+", "-", name.lower()).strip("-") or "desa"
 
 
 def _bytes(book: Workbook) -> bytes:

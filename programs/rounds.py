@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
@@ -131,10 +133,10 @@ def save_plan(round_: AllocationRound, plan: Plan, *, by: User) -> list[Allocati
 
 
 def _household(row: ProposalRow) -> Household:
-    found = (
-        row.household
-        or Household.objects.filter(head_nik=row.nik).first()
-        or Household.objects.filter(no_kk=row.no_kk).order_by("pk").first()
+    """The row's household: the one it is linked to, else the one its head's NIK heads, else
+    a new one made from the row (the No. KK is no household's key: families split)."""
+    found = row.household or (
+        Household.objects.filter(head_nik=row.nik).first() if row.nik else None
     )
     if found is None:
         found = Household.objects.create(
@@ -148,6 +150,8 @@ def _household(row: ProposalRow) -> Household:
             rw=row.rw,
             desa=row.desa,
         )
+    if row.household_id != found.pk:
+        ProposalRow.objects.filter(pk=row.pk).update(household=found)
     return found
 
 
@@ -158,21 +162,21 @@ def _desils(round_: AllocationRound, results: list[Result]) -> dict[int, int]:
         for v in round_.run.roster_versions.select_related("program")
         if v.program.carries_desil
     }
-    wanted: dict[tuple[int, int], int] = {}
+    wanted: dict[tuple[int, int], list[int]] = defaultdict(list)
     for result in results:
         for label in result.match_labels:
-            code, _, number = label.partition(":")
+            code, _sep, number = label.partition(":")
             if code in ranking and number.isdigit():
-                wanted[(ranking[code], int(number))] = result.pk
+                wanted[(ranking[code], int(number))].append(result.pk)
     if not wanted:
         return {}
-    found = {}
+    found: dict[int, int] = {}
     rows = RosterRow.objects.filter(
         version__in=set(ranking.values()), row_number__in={n for _, n in wanted}
     ).exclude(desil=None)
     for version, number, desil in rows.values_list("version_id", "row_number", "desil"):
-        if (version, number) in wanted:
-            found[wanted[(version, number)]] = desil
+        for result in wanted.get((version, number), ()):
+            found[result] = min(desil, found.get(result, desil))  # the poorer ranking counts
     return found
 
 

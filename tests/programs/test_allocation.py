@@ -113,3 +113,7 @@ def test_no_family_in_two_targets_nor_on_an_excluding_roster(desils, holds, plac
             assert not MATRIX.excluding(f.holds, plan.assigned[f.ref])
     for code in ("BANSOSPROV", "JPSKAB"):
         assert sum(1 for c in plan.assigned.values() if c == code) <= places
+
+
+def test_equal_remainders_go_to_the_kecamatan_listed_first():
+    assert fair_shares({"A": 1, "B": 1, "C": 7}, 3) == {"A": 1, "B": 0, "C": 2}

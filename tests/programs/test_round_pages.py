@@ -215,7 +215,7 @@ def test_the_annex_per_desa_is_a_zip_and_operators_cannot_reach_it(client, users
     url = reverse("programs:list_export", args=[approved.pk])
     response = login(client, users["head"]).post(url, {"purpose": "papan desa", "layout": "desa"})
     names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
-    assert names == ["lampiran-bansosprov-v1-sindurjan.xlsx"]
+    assert names == ["lampiran-bansosprov-v1-sindurjan-purworejo.xlsx"]  # desa names repeat
     assert login(client, users["village"]).get(url).status_code == 403
 
 

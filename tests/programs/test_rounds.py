@@ -51,6 +51,7 @@ def test_a_saved_plan_makes_allocations_with_households_and_history(round_, user
     )
     household = Household.objects.get(head_nik=slamet().nik)
     assert allocation.household == household and household.desa == slamet().desa
+    assert slamet().household == household  # the proposal row now knows its household
     assert allocation.history.get().history_user == users["staff"]
 
 

@@ -22,7 +22,14 @@ from programs.models import Allocation, AllocationRound, ListExport, Program, Re
 
 
 def _staff(request: HttpRequest) -> None:
+    """Who may look at rounds: staff and the head (administrators too)."""
     if not request.user.sees_all_proposals:
+        raise PermissionDenied
+
+
+def _maker(request: HttpRequest) -> None:
+    """Who may change a round: staff, never the head, who checks (maker-checker)."""
+    if not request.user.can_manage:
         raise PermissionDenied
 
 
@@ -30,6 +37,8 @@ def _staff(request: HttpRequest) -> None:
 @require_http_methods(["GET", "POST"])
 def round_list(request: HttpRequest) -> HttpResponse:
     _staff(request)
+    if request.method == "POST":
+        _maker(request)
     form = RoundForm(request.POST or None)
     if form.is_valid():
         data = form.cleaned_data
@@ -128,15 +137,18 @@ def _lists(round_: AllocationRound, targets) -> list[dict]:
 @login_required
 @require_POST
 def list_prepare(request: HttpRequest, pk: int) -> HttpResponse:
-    _staff(request)
+    _maker(request)
     round_ = get_object_or_404(AllocationRound, pk=pk)
-    program = get_object_or_404(Program, code=request.POST.get("program", ""))
-    phase = request.POST.get("phase")
+    target = get_object_or_404(round_.targets, program__code=request.POST.get("program", ""))
+    program, phase = target.program, request.POST.get("phase", "")
+    phase = int(phase) if phase in ("1", "2") else None
+    if (phase is None) == (program.code == rounds.JPS):  # JPS lists go by phase, others not
+        raise PermissionDenied
     try:
         made = rounds.prepare_list(
             round_,
             program,
-            int(phase) if phase and phase.isdigit() else None,
+            phase,
             by=request.user,
             reason=request.POST.get("reason", ""),
         )
@@ -188,7 +200,7 @@ def _phases(round_: AllocationRound) -> list[tuple[str, int, int, int, int]]:
 @login_required
 @require_POST
 def round_revalidate(request: HttpRequest, pk: int) -> HttpResponse:
-    _staff(request)
+    _maker(request)
     round_ = get_object_or_404(AllocationRound, pk=pk)
     moved = rounds.revalidate_jps(round_, by=request.user)
     messages.success(
@@ -202,7 +214,7 @@ def round_revalidate(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def round_save(request: HttpRequest, pk: int) -> HttpResponse:
-    _staff(request)
+    _maker(request)
     with transaction.atomic():
         round_ = get_object_or_404(AllocationRound.objects.select_for_update(), pk=pk)
         if round_.allocations.exists():  # a second click, or a colleague was quicker
@@ -239,12 +251,12 @@ def round_families(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def allocation_move(request: HttpRequest, pk: int) -> HttpResponse:
-    _staff(request)
+    _maker(request)
     allocation = get_object_or_404(Allocation.objects.select_related("target"), pk=pk)
     back = f"{reverse('programs:round_families', args=[allocation.round_id])}"
     back += f"?target={allocation.target.code}"
     code = request.POST.get("to", "")
-    to = get_object_or_404(Program, code=code) if code else None
+    to = get_object_or_404(allocation.round.targets, program__code=code).program if code else None
     try:
         rounds.move(
             allocation,

@@ -31,7 +31,10 @@ from programs.models import (
 )
 from programs.revalidation import revalidate
 
-ELIGIBLE = (Result.Status.NEW, Result.Status.IN_ROSTER)  # not a duplicate, in review or invalid
+ELIGIBLE = (Result.Status.NEW, Result.Status.IN_ROSTER)
+REASON_LENGTH = (
+    100  # what the audit history keeps of a reason  # not a duplicate, in review or invalid
+)
 
 
 def families_for(round_: AllocationRound) -> list[Family]:
@@ -225,9 +228,8 @@ def prepare_list(
 ) -> RecipientList:
     """The list the head will approve (maker-checker). A draft is brought up to date; once a
     version is approved it is frozen, and a change needs a new version with a written reason."""
-    versions = RecipientList.objects.select_for_update().filter(
-        round=round_, target=program, phase=phase
-    )
+    AllocationRound.objects.select_for_update().get(pk=round_.pk)  # one preparation at a time
+    versions = RecipientList.objects.filter(round=round_, target=program, phase=phase)
     latest = versions.order_by("-version").first()
     if latest is not None and latest.approved_at is None:
         made = latest
@@ -263,6 +265,14 @@ def approve(recipients: RecipientList, *, by: User) -> RecipientList:
         return recipients  # approved a moment ago (a second click)
     if recipients.prepared_by_id == by.pk:
         raise ValidationError(_("The head approves a list someone else prepared."))
+    listed = set(recipients.allocations.values_list("pk", flat=True))
+    now = set(
+        members(recipients.round, recipients.target, recipients.phase).values_list("pk", flat=True)
+    )
+    if listed != now:
+        raise ValidationError(
+            _("Families have moved since the list was prepared: staff bring it up to date first.")
+        )
     recipients.approved_by, recipients.approved_at = by, timezone.now()
     recipients._history_user = by
     recipients.save(update_fields=["approved_by", "approved_at"])
@@ -289,7 +299,35 @@ def move(
     override's reason as well."""
     if not reason.strip():
         raise ValidationError(_("Say why the family moves."))
+    if len(reason.strip()) > REASON_LENGTH:
+        raise ValidationError(_("Keep the reason to %(n)s characters.") % {"n": REASON_LENGTH})
     allocation = Allocation.objects.select_for_update(of=("self",)).get(pk=allocation.pk)
+    frozen = allocation.lists.filter(approved_at__isnull=False).order_by("-version").first()
+    if frozen is not None:
+        raise ValidationError(
+            _(
+                "The family is on the approved list %(code)s version %(n)s, which no longer "
+                "changes; it stays as approved."
+            )
+            % {"code": frozen.target.code, "n": frozen.version}
+        )
+    if to is not None:
+        target = allocation.round.targets.get(program=to)
+        capacity = Target(
+            to.code,
+            places=target.places,
+            budget=target.budget,
+            benefit_per_month=to.benefit_per_month,
+            months=to.months,
+        ).capacity
+        if (
+            capacity is not None
+            and allocation.round.allocations.filter(target=to).count() >= capacity
+        ):
+            raise ValidationError(
+                _("%(code)s is full (%(n)s families): move another family out first.")
+                % {"code": to.code, "n": capacity}
+            )
     allocation._history_user, allocation._change_reason = by, reason.strip()
     if to is None:
         allocation.delete()

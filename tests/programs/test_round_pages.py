@@ -232,3 +232,25 @@ def test_the_notice_page_shows_names_and_masked_nik_per_desa_to_staff_and_the_vi
     other = login(client, users["village_b"]).get(url).content.decode()
     assert "Sindurjan" not in other  # another village sees none of it
     assert login(client, users["desk"]).get(url).status_code == 403
+
+
+def test_the_head_checks_but_does_not_make(client, users, approved):
+    round_ = approved.round
+    head = login(client, users["head"])
+    assert head.get(reverse("programs:round", args=[round_.pk])).status_code == 200
+    for url, data in [
+        (reverse("programs:round_save", args=[round_.pk]), {}),
+        (reverse("programs:round_revalidate", args=[round_.pk]), {}),
+        (reverse("programs:list_prepare", args=[round_.pk]), {"program": "BANSOSPROV"}),
+        (reverse("programs:allocation_move", args=[approved.allocations.get().pk]), {}),
+    ]:
+        assert head.post(url, data).status_code == 403
+
+
+def test_a_list_is_prepared_only_for_a_target_of_the_round_and_jps_by_phase(
+    client, users, approved
+):
+    url = reverse("programs:list_prepare", args=[approved.round.pk])
+    staff = login(client, users["staff"])
+    assert staff.post(url, {"program": "BST"}).status_code == 404  # not a target of the round
+    assert staff.post(url, {"program": "BANSOSPROV", "phase": "1"}).status_code == 403

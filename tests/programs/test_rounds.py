@@ -206,3 +206,34 @@ def test_staff_move_a_family_with_a_reason_and_override_an_excluding_roster(allo
     assert rounds.move(moved, to=None, reason="pindah ke luar kabupaten", by=users["staff"]) is None
     gone = Allocation.history.filter(id=moved.pk).first()
     assert (gone.history_type, gone.history_change_reason) == ("-", "pindah ke luar kabupaten")
+
+
+def test_an_approved_family_stays_and_a_full_target_takes_no_more(allocated, users):
+    from django.core.exceptions import ValidationError
+
+    province, jps = Program.objects.get(code="BANSOSPROV"), Program.objects.get(code="JPSKAB")
+    allocation = Allocation.objects.get()
+    allocated.targets.filter(program=jps).update(budget=0)  # JPS pays for no family
+    with pytest.raises(ValidationError, match="JPSKAB"):
+        rounds.move(allocation, to=jps, reason="coba", override="x", by=users["staff"])
+    with pytest.raises(ValidationError):
+        rounds.move(allocation, to=None, reason="x" * 101, by=users["staff"])  # history keeps 100
+
+    listed = rounds.prepare_list(allocated, province, None, by=users["staff"])
+    rounds.approve(listed, by=users["head"])
+    with pytest.raises(ValidationError, match="versi 1"):
+        rounds.move(allocation, to=None, reason="meninggal", by=users["staff"])
+    assert listed.allocations.count() == 1
+
+
+def test_the_head_approves_only_the_list_as_it_stands(allocated, users):
+    from django.core.exceptions import ValidationError
+
+    province = Program.objects.get(code="BANSOSPROV")
+    listed = rounds.prepare_list(allocated, province, None, by=users["staff"])
+    jps = Program.objects.get(code="JPSKAB")
+    rounds.move(
+        Allocation.objects.get(), to=jps, reason="kuota", override="PKH berhenti", by=users["staff"]
+    )
+    with pytest.raises(ValidationError, match="memperbarui daftar"):
+        rounds.approve(listed, by=users["head"])

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from dedup.models import Result
+from households.address import fold_name
 from households.models import Household, Unit, User
 from programs.allocation import Family, Matrix, Plan, Target, propose
 from programs.models import (
@@ -111,13 +112,14 @@ def save_plan(round_: AllocationRound, plan: Plan, *, by: User) -> list[Allocati
     matrix = matrix_for(round_)
     programs = {t.program.code: t.program for t in round_.targets.select_related("program")}
     rows = ProposalRow.objects.select_related("household").in_bulk(plan.assigned)
+    households = _households(list(rows.values()), by=by)
     result_of = {
         r.proposal_row_id: r for r in round_.run.results.filter(proposal_row__in=list(rows))
     }
     allocations, placed = [], set(round_.allocations.values_list("household", flat=True))
     for ref, code in plan.assigned.items():
         row = rows[ref]
-        household = _household(row)
+        household = households[ref]
         if household.pk in placed:  # another row of the plan is this family (an old number)
             continue
         placed.add(household.pk)
@@ -135,26 +137,38 @@ def save_plan(round_: AllocationRound, plan: Plan, *, by: User) -> list[Allocati
     return bulk_create_with_history(allocations, Allocation, default_user=by)
 
 
-def _household(row: ProposalRow) -> Household:
-    """The row's household: the one it is linked to, else the one its head's NIK heads, else
-    a new one made from the row (the No. KK is no household's key: families split)."""
-    found = row.household or (
-        Household.objects.filter(head_nik=row.nik).first() if row.nik else None
-    )
-    if found is None:
-        found = Household.objects.create(
-            no_kk=row.no_kk,
-            head_nik=row.nik,
-            head_name=row.name,
-            head_sex=row.sex,
-            head_birth_date=row.birth_date,
-            address=row.address,
-            rt=row.rt,
-            rw=row.rw,
-            desa=row.desa,
-        )
-    if row.household_id != found.pk:
-        ProposalRow.objects.filter(pk=row.pk).update(household=found)
+def _households(rows: list[ProposalRow], *, by: User) -> dict[int, Household]:
+    """row id -> its household: the one it is linked to, else the one its head's NIK heads,
+    else a new one made from the row (the No. KK is no household's key: families split). New
+    links are remembered on the rows. In bulk: a round places tens of thousands of families."""
+    niks = {row.nik for row in rows if row.household_id is None and row.nik}
+    by_nik = Household.objects.in_bulk(niks, field_name="head_nik") if niks else {}
+    made = {}
+    for row in rows:
+        if row.household_id is None and row.nik and row.nik not in by_nik and row.nik not in made:
+            made[row.nik] = Household(
+                no_kk=row.no_kk,
+                head_nik=row.nik,
+                head_name=row.name,
+                head_name_folded=fold_name(row.name),
+                head_sex=row.sex,
+                head_birth_date=row.birth_date,
+                address=row.address,
+                rt=row.rt,
+                rw=row.rw,
+                desa=row.desa,
+            )
+    if made:
+        bulk_create_with_history(list(made.values()), Household, default_user=by)
+        by_nik.update(Household.objects.in_bulk(set(made), field_name="head_nik"))
+    found, linked = {}, []
+    for row in rows:
+        household = row.household or by_nik[row.nik]
+        found[row.pk] = household
+        if row.household_id != household.pk:
+            row.household = household
+            linked.append(row)
+    ProposalRow.objects.bulk_update(linked, ["household"], batch_size=2_000)
     return found
 
 
@@ -211,8 +225,9 @@ def revalidate_jps(round_: AllocationRound, *, by: User) -> dict[str, int]:
             allocation.phase = 2 if allocation.return_reasons else 1
             allocation.status = Allocation.Status.VALID
             counts[f"phase_{allocation.phase}"] += 1
-        allocation._history_user = by
-        allocation.save(update_fields=["status", "phase", "return_reasons"])
+    bulk_update_with_history(
+        allocations, Allocation, ["status", "phase", "return_reasons"], default_user=by
+    )
     return counts
 
 

@@ -82,8 +82,8 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
         left_out: Counter = Counter()
     else:
-        plan = rounds.plan_round(round_)
         families = rounds.families_for(round_)
+        plan = rounds.plan_round(round_, families=families)
         by_place = Counter()
         for code, places in plan.counts(families).items():
             for (kecamatan, _desa), n in places.items():
@@ -295,7 +295,11 @@ def list_export(request: HttpRequest, pk: int) -> HttpResponse:
         response = HttpResponse(content, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
-    context = {"recipients": recipients, "form": form, "exports": recipients.exports.all()[:20]}
+    context = {
+        "recipients": recipients,
+        "form": form,
+        "exports": recipients.exports.select_related("exported_by")[:20],
+    }
     return render(request, "programs/list_export.html", context)
 
 

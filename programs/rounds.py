@@ -29,6 +29,7 @@ from programs.models import (
     ProposalRow,
     RecipientList,
     RosterRow,
+    RoundTarget,
 )
 from programs.revalidation import revalidate
 
@@ -84,24 +85,26 @@ def matrix_for(round_: AllocationRound) -> Matrix:
     return Matrix(allowed=[tuple(pair) for pair in round_.allowed_pairs], registers=registers)
 
 
-def plan_round(round_: AllocationRound, overrides=None) -> Plan:
-    targets = [
-        Target(
-            t.program.code,
-            places=t.places,
-            budget=t.budget,
-            benefit_per_month=t.program.benefit_per_month,
-            months=t.program.months,
-        )
-        for t in round_.targets.select_related("program")
-    ]
+def plan_round(round_: AllocationRound, overrides=None, families=None) -> Plan:
+    """What the round's rules propose for `families` (by default the run's eligible ones)."""
     return propose(
-        families_for(round_),
-        targets,
+        families_for(round_) if families is None else families,
+        [_target(t) for t in round_.targets.select_related("program")],
         matrix_for(round_),
         order=round_.order,
         kecamatan_shares=round_.kecamatan_shares,
         overrides=overrides,
+    )
+
+
+def _target(target: RoundTarget) -> Target:
+    program = target.program
+    return Target(
+        program.code,
+        places=target.places,
+        budget=target.budget,
+        benefit_per_month=program.benefit_per_month,
+        months=program.months,
     )
 
 
@@ -327,14 +330,7 @@ def move(
             % {"code": frozen.target.code, "n": frozen.version}
         )
     if to is not None:
-        target = allocation.round.targets.get(program=to)
-        capacity = Target(
-            to.code,
-            places=target.places,
-            budget=target.budget,
-            benefit_per_month=to.benefit_per_month,
-            months=to.months,
-        ).capacity
+        capacity = _target(allocation.round.targets.get(program=to)).capacity
         if (
             capacity is not None
             and allocation.round.allocations.filter(target=to).count() >= capacity

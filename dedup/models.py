@@ -43,6 +43,8 @@ class Run(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     resumed_at = models.DateTimeField(null=True, blank=True)
+    # A run of some rows only (corrected ones, checked again), not of whole proposals.
+    recheck = models.BooleanField(default=False)
     objects = RunQuerySet.as_manager()
 
     class Meta:

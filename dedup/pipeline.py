@@ -62,8 +62,11 @@ def start_run(
     user,
     versions: Iterable[RosterVersion] | None = None,
     thresholds: Thresholds | None = None,
+    only: Collection[int] | None = None,
 ) -> Run:
-    """Create a run and its chunks; the chunks are queued when the transaction commits."""
+    """Create a run and its chunks; the chunks are queued when the transaction commits. With
+    `only` (proposal row ids) just those rows are checked, against the rosters and every
+    proposal of the batches (corrected rows, checked again)."""
     from dedup import tasks  # tasks imports this module
 
     thresholds = thresholds or MatchSettings.current().thresholds
@@ -73,10 +76,13 @@ def start_run(
         run = Run.objects.create(
             created_by=user,
             thresholds={"same": thresholds.same, "review": thresholds.review},
+            recheck=only is not None,
         )
         run.batches.set(batches)
         run.roster_versions.set(versions)
         rows = ProposalRow.objects.filter(batch__in=run.batches.all())
+        if only is not None:
+            rows = rows.filter(pk__in=only)
         by_kecamatan: dict[int | None, list[int]] = defaultdict(list)
         for pk, kecamatan in rows.values_list("pk", "desa__parent_id").order_by("pk"):
             by_kecamatan[kecamatan].append(pk)

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from programs.models import ProposalBatch, ProposalRow, RosterRow, RosterVersion
+from programs.models import Allocation, ProposalBatch, ProposalRow, RosterRow, RosterVersion
 
 from . import tasks
 from .forms import DistrictForm, HouseholdForm, HouseholdSearchForm, UnitForm, UserForm
@@ -43,6 +43,12 @@ def home(request: HttpRequest) -> HttpResponse:
             batch__in=batches, status=ProposalRow.Status.INVALID
         ).count(),
         "household_count": Household.objects.for_user(user).count(),
+        # JPS families returned to the operator's unit, waiting for its correction.
+        "jps_returned": Allocation.objects.filter(
+            proposal_row__batch__in=batches, status=Allocation.Status.RETURNED
+        ).count()
+        if user.proposes
+        else 0,
         "active_versions": RosterVersion.objects.filter(
             status=RosterVersion.Status.ACTIVE
         ).select_related("program"),

@@ -5,7 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from households.forms import DateInput
 from households.models import Unit
 
-from .models import Program, ProposalBatch
+from .models import ListExport, Program, ProposalBatch
+from .rounds import Rules
 
 
 class ProgramForm(forms.ModelForm):
@@ -91,14 +92,29 @@ def _aid_pairs() -> list[tuple[str, str]]:
     return [(f"{a}+{b}", f"{a} + {b}") for i, a in enumerate(codes) for b in codes[i + 1 :]]
 
 
+def target_programs():
+    """The programmes a round allocates to: those that pay, run by the province or the
+    district (central programmes and village funds are rosters the office checks against)."""
+    levels = [Program.Level.PROVINCE, Program.Level.DISTRICT]
+    found = Program.objects.filter(months__gt=0, level__in=levels)
+    return sorted(found, key=lambda p: (levels.index(p.level), p.code))
+
+
+def _run_label(run) -> str:
+    return _("Cross-check #%(n)s of %(when)s: %(rows)s families") % {
+        "n": run.pk,
+        "when": f"{run.finished_at or run.created_at:%d-%m-%Y}",
+        "rows": f"{run.rows_total:,}".replace(",", "."),
+    }
+
+
 class RoundForm(forms.Form):
-    """A new allocation round: the checked proposals, the provincial quota, the JPS budget and
-    the rules that fill them."""
+    """A round's rules: the checked proposals, each target's places or budget (a target left
+    blank is not part of the round; they fill in the order shown), and how families fill them.
+    `seen` is the revision an edit was made from."""
 
     name = forms.CharField(label=_("Name"), max_length=150)
     run = forms.ModelChoiceField(queryset=None, label=_("Cross-check"))
-    provincial_places = forms.IntegerField(label=_("Provincial quota (families)"), min_value=0)
-    jps_budget = forms.IntegerField(label=_("JPS Kabupaten budget (Rp)"), min_value=0)
     order = forms.ChoiceField(label=_("Who comes first"), choices=ORDER_CHOICES)
     kecamatan_shares = forms.BooleanField(
         label=_("Share the places among kecamatan by their eligible families"), required=False
@@ -108,13 +124,71 @@ class RoundForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    seen = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs) -> None:
         from dedup.models import Run
 
         super().__init__(*args, **kwargs)
-        self.fields["run"].queryset = Run.objects.filter(status=Run.Status.DONE)
+        self.fields["run"].queryset = Run.objects.filter(status=Run.Status.DONE, recheck=False)
+        self.fields["run"].label_from_instance = _run_label
         self.fields["allowed"].choices = _aid_pairs()
+        self.programs = target_programs()
+        for program in self.programs:
+            for kind, label in (
+                ("places", _("%(code)s: places (families)")),
+                ("budget", _("%(code)s: budget (Rp)")),
+            ):
+                label = label % {"code": program.code}
+                self.fields[f"{kind}_{program.code}"] = forms.IntegerField(
+                    label=label,
+                    min_value=0,
+                    required=False,
+                    widget=forms.NumberInput(attrs={"aria-label": label}),
+                )
+
+    @classmethod
+    def initial_for(cls, round_) -> dict:
+        """The form's values for an existing round."""
+        initial = {
+            "name": round_.name,
+            "run": round_.run_id,
+            "order": (round_.order or ["desil"])[0],
+            "kecamatan_shares": round_.kecamatan_shares,
+            "allowed": ["+".join(pair) for pair in round_.allowed_pairs],
+            "seen": round_.revision,
+        }
+        for target in round_.targets.select_related("program"):
+            initial[f"places_{target.program.code}"] = target.places
+            initial[f"budget_{target.program.code}"] = target.budget
+        return initial
+
+    def target_rows(self):
+        """(programme, places field, budget field) for the template, in filling order."""
+        return [(p, self[f"places_{p.code}"], self[f"budget_{p.code}"]) for p in self.programs]
+
+    def clean(self):
+        data = super().clean()
+        targets = [
+            (p, data.get(f"places_{p.code}"), data.get(f"budget_{p.code}")) for p in self.programs
+        ]
+        data["targets"] = [t for t in targets if t[1] is not None or t[2] is not None]
+        if not data["targets"]:
+            raise forms.ValidationError(
+                _("Give at least one target its places or its budget (or both).")
+            )
+        return data
+
+    def rules(self) -> Rules:
+        data = self.cleaned_data
+        return Rules(
+            name=data["name"],
+            run=data["run"],
+            targets=data["targets"],
+            order=data["order"],
+            kecamatan_shares=data["kecamatan_shares"],
+            allowed_pairs=[pair.split("+") for pair in data["allowed"]],
+        )
 
 
 class ExportForm(forms.Form):
@@ -124,10 +198,38 @@ class ExportForm(forms.Form):
         max_length=300,
         help_text=_("Kept with your name and written into the file, e.g. “lampiran SK Bupati”."),
     )
-    layout = forms.ChoiceField(
-        label=_("Layout"),
-        choices=[
-            ("kecamatan", _("one sheet per kecamatan")),
-            ("desa", _("one file per desa (.zip)")),
-        ],
+    layout = forms.ChoiceField(label=_("Layout"))
+
+    def __init__(self, *args, target: Program, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        layouts = [ListExport.Layout.KECAMATAN, ListExport.Layout.DESA]
+        if target.level == Program.Level.PROVINCE:  # the province's quota goes back to it
+            layouts.insert(0, ListExport.Layout.PROVINCE)
+        self.fields["layout"].choices = [(layout.value, layout.label) for layout in layouts]
+
+
+class CorrectionForm(forms.Form):
+    """A returned JPS family's row, as the operator corrects it (the intake's columns)."""
+
+    no_kk = forms.CharField(label=_("No. KK"), max_length=40)
+    nik = forms.CharField(label=_("NIK of the head of household"), max_length=40)
+    nama = forms.CharField(label=_("Name of the head of household"), max_length=150)
+    jenis_kelamin = forms.ChoiceField(
+        label=_("Sex"), choices=[("", "-"), ("L", _("male")), ("P", _("female"))], required=False
     )
+    tanggal_lahir = forms.CharField(
+        label=_("Date of birth"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "dd-mm-yyyy"}),
+    )
+    alamat = forms.CharField(label=_("Address"), max_length=255)
+    rt = forms.CharField(label=_("RT"), max_length=5)
+    rw = forms.CharField(label=_("RW"), max_length=5)
+    desa = forms.CharField(label=_("Desa or kelurahan"), max_length=100)
+    kecamatan = forms.CharField(label=_("Kecamatan"), max_length=100)
+
+    def show(self, problems: list[tuple[str, str]]) -> None:
+        """The problems the checks found, under their fields."""
+        for column, message in problems:
+            self.add_error(column if column in self.fields else None, message)

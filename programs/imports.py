@@ -224,7 +224,7 @@ def _open(upload: Upload) -> Sheet:
 
 def _checked_rows(upload: Upload, sheet: Sheet) -> Iterator[tuple[Checked, int | None]]:
     """Each row checked, with the unit it belongs to (None: no unit could be found)."""
-    route = _Router(upload)
+    route = Router(upload.batch.unit if upload.batch_id else None)
     checker = ProposalChecker(place_index(), route.refusal)
     for row in sheet.rows():
         checked = checker.check(row)
@@ -240,13 +240,13 @@ def _checked_rows(upload: Upload, sheet: Sheet) -> Iterator[tuple[Checked, int |
         yield checked, unit
 
 
-class _Router:
-    """Which unit a row belongs to. A village or agency upload: its own unit, and a village
-    operator may only propose families of their own village. The district's combined list:
-    the agency named in SUMBER, else the village the family lives in."""
+class Router:
+    """Which unit a row belongs to. A village or agency's rows (`unit`): its own unit, and a
+    village operator may only propose families of their own village. The district's combined
+    list (no unit): the agency named in SUMBER, else the village the family lives in."""
 
-    def __init__(self, upload: Upload) -> None:
-        self.unit = upload.batch.unit if upload.batch_id else None
+    def __init__(self, unit: Unit | None) -> None:
+        self.unit = unit
         self.village_units = dict(
             Unit.objects.filter(kind=Unit.Kind.VILLAGE).values_list("region_id", "pk")
         )

@@ -1,5 +1,6 @@
 """An approved recipient list as the office's annex (lampiran SK): .xlsx with one sheet per
-kecamatan, or a .zip of one .xlsx per desa. Every file says who exported it, when and why, in
+kecamatan, or a .zip of one .xlsx per desa; the provincial quota also as the proposal file
+the province takes in. Every file says who exported it, when and why, in
 its title rows and its document properties; every text cell is formula-safe."""
 
 from __future__ import annotations
@@ -38,19 +39,19 @@ def export(record: ListExport) -> tuple[bytes, str, str]:
     """(content, file name, content type) of the list as `record` asks for it."""
     recipients = record.recipients
     program = recipients.target
-    allocations = recipients.allocations.select_related("proposal_row__desa__parent").order_by(
-        "proposal_row__desa__parent__name", "proposal_row__desa__name", "pk"
-    )
+    entries = recipients.entries.select_related("desa__parent").order_by(
+        "desa__parent__name", "desa__name", "pk"
+    )  # the families as the head approved them
     groups: dict[str, list] = defaultdict(list)  # by region, never by name: names repeat
-    for allocation in allocations:
-        desa = allocation.proposal_row.desa
+    for entry in entries:
+        desa = entry.desa
         if desa is None:
             key = _("desa not known")
         elif record.layout == ListExport.Layout.DESA:
             key = f"{desa.name} ({desa.parent.name})" if desa.parent else desa.name
         else:
             key = desa.parent.name if desa.parent else desa.name
-        groups[key].append(allocation)
+        groups[key].append(entry)
     phase = f" {_('phase')} {recipients.phase}" if recipients.phase else ""
     title = f"{recipients.round.name} · {program.code}{phase} · {_('version')} {recipients.version}"
     stamp = _("Exported by %(who)s on %(when)s for: %(purpose)s") % {
@@ -63,6 +64,10 @@ def export(record: ListExport) -> tuple[bytes, str, str]:
         "when": timezone.localtime(recipients.approved_at).strftime("%d-%m-%Y"),
     }
     slug = f"{program.code.lower()}{recipients.phase or ''}-v{recipients.version}"
+    if record.layout == ListExport.Layout.PROVINCE:
+        book = _workbook(title, stamp, record)
+        _province_sheet(book, [title, approved, stamp], entries)
+        return _bytes(book), f"usulan-provinsi-{slug}.xlsx", XLSX
     if record.layout == ListExport.Layout.KECAMATAN:
         book = _workbook(title, stamp, record)
         for name, members in groups.items():
@@ -99,8 +104,7 @@ def _sheet(book: Workbook, name: str, heading: list[str], members: list, program
     for cell in sheet[sheet.max_row]:
         cell.font = HEADER_FONT
     per_month, months = program.benefit_per_month, program.months
-    for n, allocation in enumerate(members, start=1):
-        row = allocation.proposal_row
+    for n, row in enumerate(members, start=1):
         sheet.append(
             [
                 n,
@@ -117,6 +121,64 @@ def _sheet(book: Workbook, name: str, heading: list[str], members: list, program
                 per_month * months,
             ]
         )
+
+
+# The province's proposal file: the columns of a DTSEN proposal (usulan), with the Kemendagri
+# region codes the province matches on, written as the province reads them (never translated).
+PROVINCE_HEADERS = [
+    *("NO", "KODE WILAYAH", "PROVINSI", "KABUPATEN/KOTA", "KECAMATAN", "DESA/KELURAHAN"),
+    *("NO KK", "NIK", "NAMA KEPALA KELUARGA", "JENIS KELAMIN", "TANGGAL LAHIR", "ALAMAT"),
+    *("RT", "RW", "SUMBER USULAN"),
+]
+
+
+def _province_sheet(book: Workbook, heading: list[str], entries) -> None:
+    """One sheet of every family (USULAN) and a count per kecamatan and desa (REKAP)."""
+    sheet = book.create_sheet("USULAN")
+    for line in heading:
+        sheet.append([safe_cell(line)])
+    sheet.append([])
+    sheet.append(PROVINCE_HEADERS)
+    for cell in sheet[sheet.max_row]:
+        cell.font = HEADER_FONT
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    rows = entries.select_related(
+        "desa__parent__parent__parent", "household", "allocation__proposal_row__batch__unit"
+    )
+    for n, entry in enumerate(rows, start=1):
+        desa = entry.desa
+        kecamatan = desa.parent if desa else None
+        district = kecamatan.parent if kecamatan else None
+        province = district.parent if district else None
+        household = entry.household
+        source = entry.allocation.proposal_row.batch.unit if entry.allocation else ""
+        counts[(kecamatan.name if kecamatan else "", desa.name if desa else "")] += 1
+        sheet.append(
+            [
+                n,
+                desa.code if desa else "",
+                *(r.name if r else "" for r in (province, district, kecamatan, desa)),
+                entry.no_kk,
+                entry.nik,
+                safe_cell(entry.name),
+                household.head_sex,
+                household.head_birth_date.strftime("%d-%m-%Y") if household.head_birth_date else "",
+                safe_cell(entry.address),
+                entry.rt,
+                entry.rw,
+                safe_cell(str(source)),
+            ]
+        )
+    for row in sheet.iter_rows(min_row=len(heading) + 3):
+        for cell in (row[1], row[6], row[7], row[12], row[13]):  # codes and numbers as text
+            cell.number_format = "@"
+    summary = book.create_sheet("REKAP")
+    summary.append(["KECAMATAN", "DESA/KELURAHAN", "JUMLAH KK"])
+    for cell in summary[1]:
+        cell.font = HEADER_FONT
+    for (kecamatan, desa), n in sorted(counts.items()):
+        summary.append([kecamatan, desa, n])
+    summary.append(["", "JUMLAH", sum(counts.values())])
 
 
 def _sheet_name(name: str) -> str:

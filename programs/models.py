@@ -476,6 +476,11 @@ class AllocationRound(models.Model):
     allowed_pairs = models.JSONField(_("programmes a family may hold together"), default=list)
     order = models.JSONField(_("order of eligible families"), default=list)
     kecamatan_shares = models.BooleanField(_("share places by kecamatan"), default=False)
+    # Families staff place although a roster excludes them: {proposal row id: [code, reason]}.
+    overrides = models.JSONField(_("overrides"), default=dict, blank=True)
+    # Counts every change of the rules: a save based on an older revision is refused and told
+    # what changed (two staff editing one round).
+    revision = models.PositiveIntegerField(default=1, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
@@ -523,6 +528,7 @@ class Allocation(models.Model):
         PROPOSED = "proposed", _("proposed")
         VALID = "valid", _("valid")
         RETURNED = "returned", _("returned for correction")
+        CORRECTED = "corrected", _("corrected, to be checked again")
         APPROVED = "approved", _("approved")
 
     round = models.ForeignKey(AllocationRound, models.PROTECT, related_name="allocations")
@@ -537,6 +543,10 @@ class Allocation(models.Model):
     excluded_by = models.CharField(_("excluded by"), max_length=200, blank=True)
     override_reason = models.TextField(_("reason for overriding an excluding roster"), blank=True)
     return_reasons = models.JSONField(_("reasons returned"), default=list, blank=True)
+    # The cross-check of the family's corrected row (a run of the corrected rows alone).
+    recheck_run = models.ForeignKey(
+        "dedup.Run", models.SET_NULL, null=True, blank=True, related_name="rechecked"
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -580,10 +590,44 @@ class RecipientList(models.Model):
             models.UniqueConstraint(
                 fields=["round", "target", "phase", "version"], name="list_version_once"
             ),
+            # A NULL phase (a list without phases) is distinct in the constraint above.
+            models.UniqueConstraint(
+                fields=["round", "target", "version"],
+                condition=Q(phase__isnull=True),
+                name="list_version_once_without_phase",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.target_id} v{self.version}"
+
+
+class ListEntry(models.Model):
+    """One family as the head approved it: the frozen copy of an approved version, readable
+    and exportable as it was, whatever happens to the family's data or allocation later."""
+
+    recipients = models.ForeignKey(RecipientList, models.CASCADE, related_name="entries")
+    allocation = models.ForeignKey(
+        Allocation, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    household = models.ForeignKey(Household, models.PROTECT, related_name="+")
+    no_kk = models.CharField(_("No. KK"), max_length=40)
+    nik = models.CharField(_("NIK"), max_length=40)
+    name = models.CharField(_("name"), max_length=150)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    rt = models.CharField(_("RT"), max_length=3, blank=True)
+    rw = models.CharField(_("RW"), max_length=3, blank=True)
+    desa = models.ForeignKey(Region, models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("family on an approved list")
+        verbose_name_plural = _("families on an approved list")
+        constraints = [
+            models.UniqueConstraint(fields=["recipients", "household"], name="entry_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipients} / {self.name}"
 
 
 class ListExport(models.Model):
@@ -593,6 +637,7 @@ class ListExport(models.Model):
     class Layout(models.TextChoices):
         KECAMATAN = "kecamatan", _("one sheet per kecamatan")
         DESA = "desa", _("one file per desa (.zip)")
+        PROVINCE = "provinsi", _("the proposal file for the province")
 
     recipients = models.ForeignKey(RecipientList, models.PROTECT, related_name="exports")
     layout = models.CharField(_("layout"), max_length=10, choices=Layout)

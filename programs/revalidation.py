@@ -68,20 +68,15 @@ def revalidate(row: Row, *, today: datetime.date | None = None) -> list[tuple[st
                 },
             )
         )
-    missing = [
-        label
-        for label, value in (
-            (_("address"), row.address.strip()),
-            ("RT", row.rt.strip().strip("0")),
-            ("RW", row.rw.strip().strip("0")),
-            (_("desa"), row.desa_id),
-        )
-        if not value
-    ]
-    if missing:
-        problems.append(
-            ("address", _("The address lacks: %(missing)s.") % {"missing": ", ".join(missing)})
-        )
+    # Each missing part under its own column, where the operator fills it in.
+    for column, label, value in (
+        ("address", _("address"), row.address.strip()),
+        ("rt", "RT", row.rt.strip().strip("0")),
+        ("rw", "RW", row.rw.strip().strip("0")),
+        ("desa", _("desa"), row.desa_id),
+    ):
+        if not value:
+            problems.append((column, _("The address lacks: %(missing)s.") % {"missing": label}))
     return problems
 
 

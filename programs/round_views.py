@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from households.models import Unit
 from programs import list_exports, rounds
 from programs.forms import ExportForm, RoundForm
-from programs.models import Allocation, AllocationRound, ListExport, Program, RecipientList
+from programs.models import Allocation, AllocationRound, ListExport, ProposalRow, RecipientList
 
 
 def _staff(request: HttpRequest) -> None:
@@ -41,24 +41,7 @@ def round_list(request: HttpRequest) -> HttpResponse:
         _maker(request)
     form = RoundForm(request.POST or None)
     if form.is_valid():
-        data = form.cleaned_data
-        with transaction.atomic():
-            round_ = AllocationRound.objects.create(
-                name=data["name"],
-                run=data["run"],
-                order=[data["order"]],
-                kecamatan_shares=data["kecamatan_shares"],
-                allowed_pairs=[pair.split("+") for pair in data["allowed"]],
-                created_by=request.user,
-            )
-            round_.targets.create(
-                program=Program.objects.get(code="BANSOSPROV"),
-                places=data["provincial_places"],
-                position=0,
-            )
-            round_.targets.create(
-                program=Program.objects.get(code="JPSKAB"), budget=data["jps_budget"], position=1
-            )
+        round_ = rounds.create_round(form.rules(), by=request.user)
         return redirect("programs:round", pk=round_.pk)
     context = {"form": form, "rounds": AllocationRound.objects.select_related("run", "created_by")}
     return render(request, "programs/round_list.html", context)
@@ -71,12 +54,17 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     round_ = get_object_or_404(AllocationRound, pk=pk)
     targets = list(round_.targets.select_related("program"))
     saved = round_.allocations.exists()
+    # (target, kecamatan, desa) -> families: saved, or as the rules propose them.
     if saved:
         by_place = Counter(
             {
-                (row["target__code"], row["proposal_row__desa__parent__name"] or ""): row["n"]
+                (
+                    row["target__code"],
+                    row["proposal_row__desa__parent__name"] or "",
+                    row["proposal_row__desa__name"] or "",
+                ): row["n"]
                 for row in round_.allocations.values(
-                    "target__code", "proposal_row__desa__parent__name"
+                    "target__code", "proposal_row__desa__parent__name", "proposal_row__desa__name"
                 ).annotate(n=Count("pk"))
             }
         )
@@ -86,20 +74,35 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         plan = rounds.plan_round(round_, families=families)
         by_place = Counter()
         for code, places in plan.counts(families).items():
-            for (kecamatan, _desa), n in places.items():
-                by_place[(code, kecamatan)] += n
+            for (kecamatan, desa), n in places.items():
+                by_place[(code, kecamatan, desa)] += n
         left_out = Counter(plan.left_out.values())
-    kecamatan = sorted({k for _code, k in by_place})
-    rows = [(k, [by_place[(t.program.code, k)] for t in targets]) for k in kecamatan]
+    # Per kecamatan; the chosen kecamatan (?kecamatan=name) opens into its desa.
+    chosen = request.GET.get("kecamatan")
+    per_kecamatan, per_desa = Counter(), Counter()
+    for (code, kecamatan, desa), n in by_place.items():
+        per_kecamatan[(code, kecamatan)] += n
+        if kecamatan == chosen:
+            per_desa[(code, desa)] += n
+    rows = [
+        (k, [per_kecamatan[(t.program.code, k)] for t in targets])
+        for k in sorted({k for _code, k in per_kecamatan})
+    ]
+    desa_rows = [
+        (d, [per_desa[(t.program.code, d)] for t in targets])
+        for d in sorted({d for _code, d in per_desa})
+    ]
     totals = []
     for t in targets:
-        n = sum(by_place[(t.program.code, k)] for k in kecamatan)
+        n = sum(n for (code, _k), n in per_kecamatan.items() if code == t.program.code)
         cost = t.program.benefit_per_month * t.program.months
         totals.append((t, n, n * cost))
     context = {
         "round": round_,
         "targets": targets,
         "rows": rows,
+        "chosen": chosen,
+        "desa_rows": desa_rows,
         "totals": totals,
         "left_out": sorted(left_out.items(), key=lambda item: -item[1]),
         "saved": saved,
@@ -164,6 +167,38 @@ def list_prepare(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+def list_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One version of a list: who prepared and approved it and why, its families (as approved,
+    for an approved version), the other versions, and what changed from the one before."""
+    _staff(request)
+    recipients = get_object_or_404(
+        RecipientList.objects.select_related("round", "target", "prepared_by", "approved_by"),
+        pk=pk,
+    )
+    versions = RecipientList.objects.filter(
+        round=recipients.round, target=recipients.target, phase=recipients.phase
+    ).order_by("version")
+    previous = versions.filter(version__lt=recipients.version).last()
+    if recipients.approved_at is not None:
+        rows = recipients.entries.all()  # as the head approved them
+    else:
+        rows = ProposalRow.objects.filter(allocations__lists=recipients)
+    rows = rows.select_related("desa").order_by("desa__name", "name", "pk")
+    context = {
+        "recipients": recipients,
+        "versions": versions.select_related("approved_by"),
+        "previous": previous,
+        "page": Paginator(rows, 50).get_page(request.GET.get("page")),
+    }
+    if previous is not None:
+        added, removed = rounds.difference(previous, recipients)
+        context["added"], context["added_count"] = added.select_related("desa")[:500], added.count()
+        context["removed"] = removed.select_related("desa")[:500]
+        context["removed_count"] = removed.count()
+    return render(request, "programs/list_detail.html", context)
+
+
+@login_required
 @require_POST
 def list_approve(request: HttpRequest, pk: int) -> HttpResponse:
     _staff(request)
@@ -184,9 +219,10 @@ def _phases(round_: AllocationRound) -> list[tuple[str, int, int, int, int]]:
         return []
     mine = round_.allocations.filter(target=jps.program)
     rows = [
-        (_("to check again"), mine.filter(phase__isnull=True).exclude(status="returned")),
+        (_("to check"), mine.filter(status=Allocation.Status.PROPOSED)),
         (_("phase 1"), mine.filter(phase=1)),
         (_("returned for correction"), mine.filter(status="returned")),
+        (_("corrected, to check again"), mine.filter(status=Allocation.Status.CORRECTED)),
         (_("phase 2"), mine.filter(phase=2)),
     ]
     per_month, months = jps.program.benefit_per_month, jps.program.months
@@ -195,6 +231,94 @@ def _phases(round_: AllocationRound) -> list[tuple[str, int, int, int, int]]:
         n = allocations.count()
         found.append((label, n, per_month, months, n * per_month * months))
     return found
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def round_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The rules of a round not saved yet. Two staff editing at once: the later save is
+    refused and shown what the other changed, with the current rules to start from."""
+    _maker(request)
+    round_ = get_object_or_404(AllocationRound, pk=pk)
+    if round_.allocations.exists():
+        messages.info(request, _("The round's allocation is saved; its rules no longer change."))
+        return redirect("programs:round", pk=pk)
+    form = RoundForm(request.POST or None, initial=RoundForm.initial_for(round_))
+    if request.method == "POST" and form.is_valid():
+        try:
+            rounds.update_rules(
+                round_, form.rules(), seen=form.cleaned_data["seen"] or 0, by=request.user
+            )
+        except rounds.Stale as stale:
+            messages.error(
+                request,
+                " ".join(
+                    [
+                        _("Not saved: someone changed the round while you were editing it."),
+                        *stale.changes,
+                        _("The form now shows the round as it is; make your change again."),
+                    ]
+                ),
+            )
+            return redirect("programs:round_edit", pk=pk)
+        except ValidationError as refused:
+            messages.error(request, " ".join(refused.messages))
+        return redirect("programs:round", pk=pk)
+    return render(request, "programs/round_edit.html", {"round": round_, "form": form})
+
+
+@login_required
+def round_left_out(request: HttpRequest, pk: int) -> HttpResponse:
+    """Before saving: the families the rules leave out, each with why, and the families staff
+    placed by an override. Staff may place a family a roster excludes, with a reason."""
+    _staff(request)
+    round_ = get_object_or_404(AllocationRound, pk=pk)
+    families = rounds.families_for(round_)
+    plan = rounds.plan_round(round_, families=families)
+    wanted = [*plan.left_out, *(int(ref) for ref in round_.overrides)]
+    rows = ProposalRow.objects.select_related("desa").in_bulk(wanted)
+    holds = {f.ref: sorted(f.holds) for f in families}
+    left_out = [(rows[ref], reason, holds.get(ref, [])) for ref, reason in plan.left_out.items()]
+    overridden = [
+        (rows[int(ref)], code, reason, plan.assigned.get(int(ref)))
+        for ref, (code, reason) in round_.overrides.items()
+        if int(ref) in rows
+    ]
+    context = {
+        "round": round_,
+        "page": Paginator(left_out, 50).get_page(request.GET.get("page")),
+        "overridden": overridden,
+        "targets": [t.program for t in round_.targets.select_related("program")],
+        "saved": round_.allocations.exists(),
+    }
+    return render(request, "programs/round_left_out.html", context)
+
+
+@login_required
+@require_POST
+def round_override(request: HttpRequest, pk: int) -> HttpResponse:
+    _maker(request)
+    round_ = get_object_or_404(AllocationRound, pk=pk)
+    row = get_object_or_404(ProposalRow, pk=request.POST.get("row", "0") or 0)
+    seen = request.POST.get("seen", "")
+    try:
+        rounds.set_override(
+            round_,
+            row.pk,
+            request.POST.get("to") or None,
+            request.POST.get("reason", ""),
+            seen=int(seen) if seen.isdigit() else 0,
+            by=request.user,
+        )
+        messages.success(request, _("%(name)s: the proposal is updated.") % {"name": row.name})
+    except rounds.Stale as stale:
+        messages.error(
+            request,
+            " ".join([_("Not saved: the rules changed meanwhile."), *stale.changes]),
+        )
+    except ValidationError as refused:
+        messages.error(request, " ".join(refused.messages))
+    return redirect("programs:round_left_out", pk=pk)
 
 
 @login_required
@@ -208,6 +332,24 @@ def round_revalidate(request: HttpRequest, pk: int) -> HttpResponse:
         _("Checked again: %(phase_1)s to phase 1, %(phase_2)s to phase 2, %(returned)s returned.")
         % moved,
     )
+    if moved["checking"]:
+        messages.info(
+            request,
+            _(
+                "%(checking)s corrected families are being cross-checked again; check again "
+                "when the run is done to put them in phase 2."
+            )
+            % moved,
+        )
+    if moved["in_review"]:
+        messages.warning(
+            request,
+            _(
+                "%(in_review)s corrected families look like another family: decide them on "
+                "the review page, then check again."
+            )
+            % moved,
+        )
     return redirect("programs:round", pk=pk)
 
 
@@ -217,8 +359,20 @@ def round_save(request: HttpRequest, pk: int) -> HttpResponse:
     _maker(request)
     with transaction.atomic():
         round_ = get_object_or_404(AllocationRound.objects.select_for_update(), pk=pk)
+        seen = request.POST.get("seen", "")
         if round_.allocations.exists():  # a second click, or a colleague was quicker
             messages.info(request, _("This round's allocation was saved already."))
+        elif seen != str(round_.revision):  # the rules changed after the page was loaded
+            messages.error(
+                request,
+                " ".join(
+                    [
+                        _("Not saved: the rules changed after you looked at the proposal."),
+                        *rounds.changes_since(round_, int(seen) if seen.isdigit() else 0),
+                        _("Look at the new proposal below, then save."),
+                    ]
+                ),
+            )
         else:
             saved = rounds.save_plan(round_, rounds.plan_round(round_), by=request.user)
             messages.success(request, _("%(n)s families allocated.") % {"n": len(saved)})
@@ -227,15 +381,27 @@ def round_save(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def round_families(request: HttpRequest, pk: int) -> HttpResponse:
-    """The families behind a target's count, each with a move form."""
+    """The families behind a count of the round (the dashboard links here), each with a move
+    form: ?target=CODE, ?phase=1|2|none, ?status=returned..., ?kecamatan=<id>, ?desa=<id>."""
     _staff(request)
     round_ = get_object_or_404(AllocationRound, pk=pk)
     allocations = round_.allocations.select_related(
         "proposal_row__desa__parent", "proposal_row__batch__unit", "target"
     ).order_by("proposal_row__desa__parent__name", "proposal_row__desa__name", "pk")
-    code = request.GET.get("target", "")
+    code, phase, status = (request.GET.get(name, "") for name in ("target", "phase", "status"))
     if code:
         allocations = allocations.filter(target__code=code)
+    if phase == "none":
+        allocations = allocations.filter(phase__isnull=True)
+    elif phase.isdigit():
+        allocations = allocations.filter(phase=int(phase))
+    if status in Allocation.Status.values:
+        allocations = allocations.filter(status=status)
+    kecamatan, desa = request.GET.get("kecamatan", ""), request.GET.get("desa", "")
+    if kecamatan.isdigit():
+        allocations = allocations.filter(proposal_row__desa__parent_id=int(kecamatan))
+    if desa.isdigit():
+        allocations = allocations.filter(proposal_row__desa_id=int(desa))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -243,6 +409,10 @@ def round_families(request: HttpRequest, pk: int) -> HttpResponse:
         "page": Paginator(allocations, 50).get_page(request.GET.get("page")),
         "targets": [t.program for t in round_.targets.select_related("program")],
         "code": code,
+        "phase": dict(Allocation.Phase.choices).get(int(phase) if phase.isdigit() else None, ""),
+        "status": dict(Allocation.Status.choices).get(status, ""),
+        "kecamatan": kecamatan.isdigit(),  # the page's rows name the place
+        "desa": desa.isdigit(),
         "query": query.urlencode(),
     }
     return render(request, "programs/round_families.html", context)
@@ -282,14 +452,14 @@ def list_export(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
         approved_at__isnull=False,
     )
-    form = ExportForm(request.POST or None)
+    form = ExportForm(request.POST or None, target=recipients.target)
     if form.is_valid():
         record = ListExport.objects.create(
             recipients=recipients,
             layout=form.cleaned_data["layout"],
             purpose=form.cleaned_data["purpose"],
             exported_by=request.user,
-            rows=recipients.allocations.count(),
+            rows=recipients.entries.count(),
         )
         content, name, content_type = list_exports.export(record)
         response = HttpResponse(content, content_type=content_type)
@@ -310,17 +480,17 @@ def list_notice(request: HttpRequest, pk: int) -> HttpResponse:
     recipients = get_object_or_404(
         RecipientList.objects.select_related("round", "target"), pk=pk, approved_at__isnull=False
     )
-    allocations = recipients.allocations.select_related("proposal_row__desa__parent")
+    entries = recipients.entries.select_related("desa__parent")  # as approved
     if request.user.sees_all_proposals:
         desa = request.GET.get("desa", "")
         if desa.isdigit():
-            allocations = allocations.filter(proposal_row__desa_id=int(desa))
+            entries = entries.filter(desa_id=int(desa))
     elif request.user.unit and request.user.unit.kind == Unit.Kind.VILLAGE:
-        allocations = allocations.filter(proposal_row__desa_id=request.user.unit.region_id)
+        entries = entries.filter(desa_id=request.user.unit.region_id)
     else:
         raise PermissionDenied
     by_desa: dict = {}
-    for allocation in allocations.order_by("proposal_row__desa__name", "proposal_row__name"):
-        by_desa.setdefault(allocation.proposal_row.desa, []).append(allocation.proposal_row)
+    for entry in entries.order_by("desa__name", "name"):
+        by_desa.setdefault(entry.desa, []).append(entry)
     context = {"recipients": recipients, "by_desa": by_desa.items()}
     return render(request, "programs/list_notice.html", context)

@@ -9,22 +9,27 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
-from dedup.models import Result
+from dedup.engine.match import Thresholds
+from dedup.models import Result, Run
+from dedup.pipeline import start_run
 from households.address import fold_name
 from households.models import Household, Unit, User
 from programs.allocation import Family, Matrix, Plan, Target, propose
 from programs.models import (
     Allocation,
     AllocationRound,
+    ListEntry,
     Program,
     ProposalRow,
     RecipientList,
@@ -34,44 +39,201 @@ from programs.models import (
 from programs.revalidation import revalidate
 
 ELIGIBLE = (Result.Status.NEW, Result.Status.IN_ROSTER)
+# bulk_update writes one CASE WHEN per row: its cost grows with the square of a batch's rows.
+UPDATE_BATCH = 500
+INSERT_BATCH = 5_000  # rows a statement: SQLite takes 32,766 parameters
 REASON_LENGTH = (
     100  # what the audit history keeps of a reason  # not a duplicate, in review or invalid
 )
 
 
+@dataclass(frozen=True)
+class Rules:
+    """What staff set for a round: its name, checked proposals, targets (programme, places,
+    budget; in the order they fill) and how families fill them."""
+
+    name: str
+    run: Run
+    targets: list[tuple[Program, int | None, int | None]]
+    order: str
+    kecamatan_shares: bool
+    allowed_pairs: list[list[str]]
+
+
+class Stale(Exception):
+    """The round changed since the user loaded it; `changes` says who changed what."""
+
+    def __init__(self, changes: list[str]) -> None:
+        super().__init__("; ".join(changes))
+        self.changes = changes
+
+
+@transaction.atomic
+def create_round(rules: Rules, *, by: User) -> AllocationRound:
+    round_ = AllocationRound(created_by=by)
+    _write_rules(round_, rules, by=by)
+    return round_
+
+
+@transaction.atomic
+def update_rules(round_: AllocationRound, rules: Rules, *, seen: int, by: User) -> AllocationRound:
+    """New rules for a round not saved yet, made from revision `seen`. A colleague's change
+    since then is not overwritten: `Stale` says what it was, and nothing is saved."""
+    round_ = AllocationRound.objects.select_for_update().get(pk=round_.pk)
+    if round_.allocations.exists():
+        raise ValidationError(_("The round's allocation is saved; its rules no longer change."))
+    if round_.revision != seen:
+        raise Stale(changes_since(round_, seen))
+    round_.revision += 1
+    _write_rules(round_, rules, by=by)
+    return round_
+
+
+def _write_rules(round_: AllocationRound, rules: Rules, *, by: User) -> None:
+    round_.name, round_.run, round_.order = rules.name, rules.run, [rules.order]
+    round_.kecamatan_shares, round_.allowed_pairs = rules.kecamatan_shares, rules.allowed_pairs
+    if round_.pk is None:
+        round_._history_user = by
+        round_.save()
+    current = {t.program_id: t for t in round_.targets.all()}
+    kept = set()
+    for position, (program, places, budget) in enumerate(rules.targets):
+        target = current.get(program.pk) or RoundTarget(round=round_, program=program)
+        if target.pk and (target.places, target.budget, target.position) == (
+            places,
+            budget,
+            position,
+        ):
+            kept.add(program.pk)
+            continue
+        target.places, target.budget, target.position = places, budget, position
+        target._history_user = by
+        target.save()
+        kept.add(program.pk)
+    for program_id, target in current.items():
+        if program_id not in kept:
+            target._history_user = by
+            target.delete()
+    # The round last: its history record closes the revision, after its targets'.
+    round_._history_user = by
+    round_.save()
+
+
+@transaction.atomic
+def set_override(
+    round_: AllocationRound, ref: int, code: str | None, reason: str, *, seen: int, by: User
+) -> AllocationRound:
+    """Place a family (proposal row `ref`) in target `code` although a roster excludes it, with
+    the reason; `code` None takes the override back. A change of the rules like any other."""
+    round_ = AllocationRound.objects.select_for_update().get(pk=round_.pk)
+    if round_.allocations.exists():
+        raise ValidationError(_("The round's allocation is saved; its rules no longer change."))
+    if round_.revision != seen:
+        raise Stale(changes_since(round_, seen))
+    if code is None:
+        round_.overrides.pop(str(ref), None)
+    else:
+        if not round_.targets.filter(program__code=code).exists():
+            raise ValidationError(_("%(code)s is not a target of this round.") % {"code": code})
+        if not reason.strip():
+            raise ValidationError(_("Give the reason for overriding the roster."))
+        round_.overrides[str(ref)] = [code, reason.strip()[:500]]
+    round_.revision += 1
+    round_._history_user = by
+    round_.save(update_fields=["overrides", "revision"])
+    return round_
+
+
+def changes_since(round_: AllocationRound, seen: int) -> list[str]:
+    """What changed in the round's rules after revision `seen`, and who changed it last."""
+    then = round_.history.filter(revision=seen).order_by("-history_date").first()
+    latest = round_.history.select_related("history_user").order_by("-history_date").first()
+    if then is None or latest is None:
+        return [_("The round was changed meanwhile.")]
+    changes = [
+        _("%(who)s changed the round on %(when)s.")
+        % {
+            "who": latest.history_user,
+            "when": f"{timezone.localtime(latest.history_date):%d-%m-%Y %H:%M}",
+        }
+    ]
+    for change in latest.diff_against(then).changes:
+        if change.field in ("revision",):
+            continue
+        label = AllocationRound._meta.get_field(change.field).verbose_name
+        changes.append(f"{label}: {_shown(change.old)} → {_shown(change.new)}")
+    before = {
+        t.program_id: t
+        for t in RoundTarget.history.as_of(then.history_date).filter(round_id=round_.pk)
+    }
+    now = {t.program_id: t for t in round_.targets.select_related("program")}
+    for program_id in sorted(set(before) | set(now)):
+        old, new = before.get(program_id), now.get(program_id)
+        code = (new or old).program.code
+        for field, label in (("places", _("places")), ("budget", _("budget (Rp)"))):
+            a, b = getattr(old, field, None), getattr(new, field, None)
+            if a != b:
+                changes.append(f"{code} {label}: {_shown(a)} → {_shown(b)}")
+    return changes
+
+
+def _shown(value) -> str:
+    if value in (None, "", []):
+        return "-"
+    if isinstance(value, dict):  # overrides: how many families
+        return str(len(value))
+    if isinstance(value, list):
+        return ", ".join("+".join(v) if isinstance(v, list) else str(v) for v in value)
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, int):
+        return f"{value:,}".replace(",", ".")
+    return str(value)
+
+
 def families_for(round_: AllocationRound) -> list[Family]:
     """The families of the round's run that may receive aid, in the order they were proposed:
     new ones and those already on a roster (the matrix decides which rosters exclude them).
-    The desil comes from the roster that ranks families (DTSEN), where the family is on it."""
+    The desil comes from the roster that ranks families (DTSEN), where the family is on it.
+    Read as plain values: a district's 70,000 results as model objects take seconds."""
+    if round_.run is None:
+        return []
     results = (
         round_.run.results.filter(status__in=ELIGIBLE)
-        .select_related("proposal_row__desa__parent", "proposal_row__batch__unit")
         .order_by("proposal_row__batch", "proposal_row__row_number")
+        .values_list(
+            "pk",
+            "proposal_row_id",
+            "proposal_row__no_kk",
+            "proposal_row__nik",
+            "proposal_row__desa__parent__name",
+            "proposal_row__desa__name",
+            "proposal_row__batch__unit__kind",
+            "programs",
+            "matches",
+        )
     )
     # One family, one place: a row sharing a No. KK or head's NIK with an earlier eligible row
     # is that family again (the cross-check leaves such pairs when staff judged them apart).
     seen: set[str] = set()
     kept = []
-    for result in results:
-        numbers = {n for n in (result.proposal_row.no_kk, result.proposal_row.nik) if n}
+    for result in results.iterator(chunk_size=10_000):
+        numbers = {n for n in result[2:4] if n}
         if numbers & seen:
             continue
         seen |= numbers
         kept.append(result)
-    results = kept
-    desils = _desils(round_, results)
+    desils = _desils(round_, [(pk, matches) for pk, *_rest, matches in kept])
     return [
         Family(
-            ref=result.proposal_row_id,
-            kecamatan=_name(result.proposal_row.desa and result.proposal_row.desa.parent),
-            desa=_name(result.proposal_row.desa),
-            source="agency"
-            if result.proposal_row.batch.unit.kind == Unit.Kind.AGENCY
-            else "village",
-            desil=desils.get(result.pk),
-            holds=frozenset(result.program_codes),
+            ref=row_id,
+            kecamatan=kecamatan or "",
+            desa=desa or "",
+            source="agency" if kind == Unit.Kind.AGENCY else "village",
+            desil=desils.get(pk),
+            holds=frozenset(code for code in programs.split(";") if code),
         )
-        for result in results
+        for pk, row_id, _kk, _nik, kecamatan, desa, kind, programs, _matches in kept
     ]
 
 
@@ -86,7 +248,10 @@ def matrix_for(round_: AllocationRound) -> Matrix:
 
 
 def plan_round(round_: AllocationRound, overrides=None, families=None) -> Plan:
-    """What the round's rules propose for `families` (by default the run's eligible ones)."""
+    """What the round's rules propose for `families` (by default the run's eligible ones),
+    with the round's overrides unless others are given."""
+    if overrides is None:
+        overrides = {int(ref): tuple(given) for ref, given in round_.overrides.items()}
     return propose(
         families_for(round_) if families is None else families,
         [_target(t) for t in round_.targets.select_related("program")],
@@ -137,7 +302,9 @@ def save_plan(round_: AllocationRound, plan: Plan, *, by: User) -> list[Allocati
                 override_reason=plan.overridden.get(ref, ""),
             )
         )
-    return bulk_create_with_history(allocations, Allocation, default_user=by)
+    return bulk_create_with_history(
+        allocations, Allocation, default_user=by, batch_size=INSERT_BATCH
+    )
 
 
 def _households(rows: list[ProposalRow], *, by: User) -> dict[int, Household]:
@@ -159,10 +326,12 @@ def _households(rows: list[ProposalRow], *, by: User) -> dict[int, Household]:
                 address=row.address,
                 rt=row.rt,
                 rw=row.rw,
-                desa=row.desa,
+                desa_id=row.desa_id,
             )
     if made:
-        bulk_create_with_history(list(made.values()), Household, default_user=by)
+        bulk_create_with_history(
+            list(made.values()), Household, default_user=by, batch_size=INSERT_BATCH
+        )
         by_nik.update(Household.objects.in_bulk(set(made), field_name="head_nik"))
     found, linked = {}, []
     for row in rows:
@@ -171,23 +340,30 @@ def _households(rows: list[ProposalRow], *, by: User) -> dict[int, Household]:
         if row.household_id != household.pk:
             row.household = household
             linked.append(row)
-    ProposalRow.objects.bulk_update(linked, ["household"], batch_size=2_000)
+    # Every new link is to the household its head's NIK heads: one UPDATE per slice.
+    head = Household.objects.filter(head_nik=OuterRef("nik")).values("pk")[:1]
+    ids = [row.pk for row in linked]
+    for start in range(0, len(ids), INSERT_BATCH):
+        ProposalRow.objects.filter(pk__in=ids[start : start + INSERT_BATCH]).update(
+            household=Subquery(head)
+        )
     return found
 
 
-def _desils(round_: AllocationRound, results: list[Result]) -> dict[int, int]:
-    """result id -> the desil of the ranking roster row it matched, if any."""
+def _desils(round_: AllocationRound, results: list[tuple[int, str]]) -> dict[int, int]:
+    """result id -> the desil of the ranking roster row it matched, if any; `results` are
+    (result id, its matches "DTSEN:5;PKH:1")."""
     ranking = {
         v.program.code: v.pk
         for v in round_.run.roster_versions.select_related("program")
         if v.program.carries_desil
     }
     wanted: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for result in results:
-        for label in result.match_labels:
+    for pk, matches in results:
+        for label in matches.split(";"):
             code, _sep, number = label.partition(":")
             if code in ranking and number.isdigit():
-                wanted[(ranking[code], int(number))].append(result.pk)
+                wanted[(ranking[code], int(number))].append(pk)
     if not wanted:
         return {}
     found: dict[int, int] = {}
@@ -200,38 +376,187 @@ def _desils(round_: AllocationRound, results: list[Result]) -> dict[int, int]:
     return found
 
 
-def _name(region) -> str:
-    return region.name if region else ""
-
-
 JPS = "JPSKAB"
 
 
 @transaction.atomic
 def revalidate_jps(round_: AllocationRound, *, by: User) -> dict[str, int]:
-    """Check every family allocated to JPS and not yet in a phase again: a valid one becomes
-    phase 1 (or phase 2 when it was returned and corrected before); the others are returned to
-    the unit that proposed them with every reason. Returns the counts moved."""
+    """Check the round's JPS families not yet in a phase. A family allocated for the first time
+    becomes phase 1, or goes back to the unit that proposed it with every reason. A family its
+    unit has corrected is cross-checked again first: the first call starts a run of the
+    corrected rows alone (in the background), a call after it is done puts each in phase 2, or
+    returns it once more with the new reasons. Returns the counts."""
     allocations = list(
         round_.allocations.select_for_update(of=("self",))
-        .filter(target__code=JPS, phase__isnull=True)
-        .select_related("proposal_row")
+        .filter(
+            target__code=JPS,
+            phase__isnull=True,
+            status__in=(Allocation.Status.PROPOSED, Allocation.Status.CORRECTED),
+        )
+        .select_related("proposal_row", "recheck_run")
     )
-    counts = {"phase_1": 0, "phase_2": 0, "returned": 0}
-    for allocation in allocations:
-        problems = revalidate(allocation.proposal_row)
-        if problems:
-            allocation.status = Allocation.Status.RETURNED
-            allocation.return_reasons = [{"column": c, "message": m} for c, m in problems]
-            counts["returned"] += 1
-        else:
-            allocation.phase = 2 if allocation.return_reasons else 1
-            allocation.status = Allocation.Status.VALID
-            counts[f"phase_{allocation.phase}"] += 1
-    bulk_update_with_history(
-        allocations, Allocation, ["status", "phase", "return_reasons"], default_user=by
-    )
+    counts = {"phase_1": 0, "phase_2": 0, "returned": 0, "checking": 0, "in_review": 0}
+    fresh = [a for a in allocations if a.status == Allocation.Status.PROPOSED]
+    for allocation in fresh:
+        _judge(allocation, revalidate(allocation.proposal_row), phase=1, counts=counts)
+    corrected = [a for a in allocations if a.status == Allocation.Status.CORRECTED]
+    _start_recheck(round_, [a for a in corrected if a.recheck_run_id is None], by=by)
+    checked = [a for a in corrected if a.recheck_run and a.recheck_run.status == Run.Status.DONE]
+    counts["checking"] = len(corrected) - len(checked)
+    before = {a.pk: a.household_id for a in checked}
+    rechecked = _apply_recheck(round_, checked, counts, by=by)
+    moved = [a for a in rechecked if a.household_id != before[a.pk]]
+    Allocation.objects.bulk_update(moved, ["household"], batch_size=UPDATE_BATCH)
+    _save(fresh + rechecked, ["status", "phase", "return_reasons"], by=by)
+    # A household made from a wrong head's NIK, now left by its family, goes.
+    left = {before[a.pk] for a in moved}
+    for household in Household.objects.filter(
+        pk__in=left,
+        allocations__isnull=True,
+        proposal_rows__isnull=True,
+        members__isnull=True,
+        reveals__isnull=True,
+    ).distinct():
+        household._history_user = by
+        household.delete()
     return counts
+
+
+def _save(allocations: list[Allocation], fields: list[str], *, by: User) -> None:
+    """Write `fields` of many allocations, with their history: one UPDATE per set of equal
+    values (most families of a re-check end the same way), not a CASE per row, whose cost
+    grows with the square of the rows."""
+    groups: dict[str, tuple[dict, list[int]]] = {}
+    for allocation in allocations:
+        values = {field: getattr(allocation, field) for field in fields}
+        key = json.dumps(values, sort_keys=True, default=str)
+        groups.setdefault(key, (values, []))[1].append(allocation.pk)
+    for values, ids in groups.values():
+        for start in range(0, len(ids), INSERT_BATCH):
+            Allocation.objects.filter(pk__in=ids[start : start + INSERT_BATCH]).update(**values)
+    Allocation.history.bulk_history_create(
+        allocations, update=True, default_user=by, batch_size=INSERT_BATCH
+    )
+
+
+def _judge(allocation: Allocation, problems, *, phase: int, counts: dict[str, int]) -> None:
+    if problems:
+        allocation.status = Allocation.Status.RETURNED
+        allocation.return_reasons = [{"column": c, "message": m} for c, m in problems]
+        counts["returned"] += 1
+    else:
+        allocation.phase, allocation.status = phase, Allocation.Status.VALID
+        counts[f"phase_{phase}"] += 1
+
+
+def _start_recheck(round_: AllocationRound, allocations: list[Allocation], *, by: User) -> None:
+    """One cross-check run of the corrected rows, against the rosters and proposals the round's
+    run used, with its thresholds."""
+    if not allocations:
+        return
+    source = round_.run
+    run = start_run(
+        batches=source.batches.all(),
+        user=by,
+        versions=source.roster_versions.all(),
+        thresholds=Thresholds(**source.thresholds) if source.thresholds else None,
+        only=[a.proposal_row_id for a in allocations],
+    )
+    for allocation in allocations:
+        allocation.recheck_run = run
+    Allocation.objects.filter(pk__in=[a.pk for a in allocations]).update(recheck_run=run)
+
+
+def _apply_recheck(
+    round_: AllocationRound, allocations: list[Allocation], counts: dict[str, int], *, by: User
+) -> list[Allocation]:
+    """The corrected families whose cross-check is done, judged on it: the same rules as any
+    proposal (a duplicate, a roster that excludes JPS without an override), then the JPS
+    re-check, then no other family of the round with the same head's NIK or No. KK."""
+    results = {
+        r.proposal_row_id: r
+        for r in Result.objects.filter(
+            run__in={a.recheck_run_id for a in allocations},
+            proposal_row__in=[a.proposal_row_id for a in allocations],
+        )
+    }
+    matrix = matrix_for(round_)
+    judged, problems_of = [], {}
+    for allocation in allocations:
+        result = results.get(allocation.proposal_row_id)
+        if result is None or result.status == Result.Status.REVIEW:
+            counts["in_review"] += 1  # staff decide the pairs on the review page first
+            continue
+        judged.append(allocation)
+        problems_of[allocation.pk] = _recheck_problems(result, matrix, allocation) or revalidate(
+            allocation.proposal_row
+        )
+    # A new head's NIK may be another household: the family's, or one already in the round.
+    valid = [a for a in judged if not problems_of[a.pk]]
+    moved = [a for a in valid if a.household.head_nik != a.proposal_row.nik]
+    for allocation in moved:
+        allocation.proposal_row.household = None
+    households = _households([a.proposal_row for a in moved], by=by)
+    taken = _taken(round_, valid, households)
+    for allocation in valid:
+        if allocation.pk in taken:
+            problems_of[allocation.pk] = [("", taken[allocation.pk])]
+        elif allocation.proposal_row_id in households:
+            allocation.household = households[allocation.proposal_row_id]
+    for allocation in judged:
+        _judge(allocation, problems_of[allocation.pk], phase=2, counts=counts)
+    return judged
+
+
+def _recheck_problems(result: Result, matrix: Matrix, allocation: Allocation):
+    if result.status == Result.Status.INVALID:
+        return [("", result.reason)]
+    if result.status == Result.Status.DUPLICATE:
+        return [
+            (
+                "",
+                _("The same family was proposed before (%(rows)s); it is paid once.")
+                % {"rows": result.matches.replace(";", ", ")},
+            )
+        ]
+    excluded = matrix.excluding(result.program_codes, JPS)
+    if excluded and not allocation.override_reason:
+        return [
+            (
+                "",
+                _("The family already receives %(programs)s, which JPS may not be added to.")
+                % {"programs": ", ".join(excluded)},
+            )
+        ]
+    return []
+
+
+def _taken(
+    round_: AllocationRound, allocations: list[Allocation], households: dict[int, Household]
+) -> dict[int, str]:
+    """allocation id -> why its corrected family already has a place in the round: another
+    allocation holds its household, or a row with its No. KK."""
+    mine = {a.pk for a in allocations}
+    household_of = {a.pk: households.get(a.proposal_row_id, a.household).pk for a in allocations}
+    others = round_.allocations.exclude(pk__in=mine).filter(
+        Q(household__in=set(household_of.values()))
+        | Q(proposal_row__no_kk__in={a.proposal_row.no_kk for a in allocations})
+    )
+    holder = {}
+    for household, no_kk, target in others.values_list(
+        "household", "proposal_row__no_kk", "target__code"
+    ):
+        holder[("household", household)] = holder[("kk", no_kk)] = target
+    found = {}
+    for allocation in allocations:
+        target = holder.get(("household", household_of[allocation.pk])) or holder.get(
+            ("kk", allocation.proposal_row.no_kk)
+        )
+        if target:
+            found[allocation.pk] = _(
+                "This family already has a place in the round (%(target)s)."
+            ) % {"target": target}
+    return found
 
 
 def members(round_: AllocationRound, program: Program, phase: int | None) -> QuerySet:
@@ -294,18 +619,43 @@ def approve(recipients: RecipientList, *, by: User) -> RecipientList:
     recipients.approved_by, recipients.approved_at = by, timezone.now()
     recipients._history_user = by
     recipients.save(update_fields=["approved_by", "approved_at"])
-    approved = list(recipients.allocations.all())
+    approved = list(recipients.allocations.select_related("proposal_row"))
     for allocation in approved:
         allocation.status = Allocation.Status.APPROVED
-    bulk_update_with_history(approved, Allocation, ["status"], default_user=by)
+    _save(approved, ["status"], by=by)
+    ListEntry.objects.bulk_create(
+        (
+            ListEntry(
+                recipients=recipients,
+                allocation=allocation,
+                household_id=allocation.household_id,
+                no_kk=row.no_kk,
+                nik=row.nik,
+                name=row.name,
+                address=row.address,
+                rt=row.rt,
+                rw=row.rw,
+                desa_id=row.desa_id,
+            )
+            for allocation in approved
+            for row in [allocation.proposal_row]
+        ),
+        batch_size=2_000,
+    )
     return recipients
 
 
-def difference(older: RecipientList, newer: RecipientList) -> tuple[set[int], set[int]]:
-    """(allocation ids added, ids removed) from one version to the next."""
-    before = set(older.allocations.values_list("pk", flat=True))
-    after = set(newer.allocations.values_list("pk", flat=True))
-    return after - before, before - after
+def families(recipients: RecipientList) -> QuerySet:
+    """The households of a list: as approved (frozen), or as prepared (a draft)."""
+    if recipients.approved_at is not None:
+        return Household.objects.filter(pk__in=recipients.entries.values("household"))
+    return Household.objects.filter(pk__in=recipients.allocations.values("household"))
+
+
+def difference(older: RecipientList, newer: RecipientList) -> tuple[QuerySet, QuerySet]:
+    """(households added, households removed) from one version to another."""
+    before, after = families(older), families(newer)
+    return after.exclude(pk__in=before.values("pk")), before.exclude(pk__in=after.values("pk"))
 
 
 @transaction.atomic

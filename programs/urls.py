@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import round_views, views
+from . import correction_views, dashboard_views, round_views, views
 
 app_name = "programs"
 urlpatterns = [
@@ -18,11 +18,20 @@ urlpatterns = [
     path("proposals/<int:pk>/rows/<int:row>/delete/", views.row_delete, name="row_delete"),
     path("rounds/", round_views.round_list, name="rounds"),
     path("rounds/<int:pk>/", round_views.round_detail, name="round"),
+    path("rounds/<int:pk>/edit/", round_views.round_edit, name="round_edit"),
+    path("rounds/<int:pk>/left-out/", round_views.round_left_out, name="round_left_out"),
+    path("rounds/<int:pk>/override/", round_views.round_override, name="round_override"),
     path("rounds/<int:pk>/save/", round_views.round_save, name="round_save"),
     path("rounds/<int:pk>/revalidate/", round_views.round_revalidate, name="round_revalidate"),
     path("rounds/<int:pk>/lists/", round_views.list_prepare, name="list_prepare"),
     path("rounds/<int:pk>/families/", round_views.round_families, name="round_families"),
+    path("rounds/<int:pk>/dashboard/", dashboard_views.round_dashboard, name="round_dashboard"),
+    path("returned/", correction_views.returned_list, name="returned"),
+    path("returned.xlsx", correction_views.returned_download, name="returned_download"),
+    path("returned/upload/", correction_views.returned_upload, name="returned_upload"),
+    path("allocations/<int:pk>/correct/", correction_views.allocation_correct, name="correct"),
     path("allocations/<int:pk>/move/", round_views.allocation_move, name="allocation_move"),
+    path("lists/<int:pk>/", round_views.list_detail, name="list"),
     path("lists/<int:pk>/approve/", round_views.list_approve, name="list_approve"),
     path("lists/<int:pk>/export/", round_views.list_export, name="list_export"),
     path("lists/<int:pk>/notice/", round_views.list_notice, name="list_notice"),

@@ -1,3 +1,5 @@
+from collections import Counter
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
+from dedup.models import Result
 from households.models import User
 
 from . import imports, rosters, tasks, writers
@@ -383,16 +386,29 @@ def _batch_page(request, batch, upload_form=None, status=200) -> HttpResponse:
         .select_related("proposal_row", "round")
         .order_by("proposal_row__row_number")
     )
-    # The latest finished cross-check of these families: what became of each (dedup's runs).
-    run = batch.runs.filter(status="done").order_by("-finished_at").first()
+    # The latest finished cross-check of these families: what became of each (dedup's runs),
+    # with the rows checked again since (corrected JPS families) as they came out then.
+    done = batch.runs.filter(status="done").order_by("-finished_at")
+    run = done.filter(recheck=False).first()
     if run is not None:
         page_rows = [row.pk for row in context["page"]]
         outcomes = run.results.filter(proposal_row__batch=batch)
+        counts = Counter(dict(outcomes.values_list("status").annotate(n=Count("pk")).order_by()))
+        later = {
+            result.proposal_row_id: result
+            for result in Result.objects.filter(
+                run__in=done.filter(recheck=True, finished_at__gt=run.finished_at),
+                proposal_row__batch=batch,
+            ).order_by("run__finished_at")
+        }  # the last word per row
+        for old in outcomes.filter(proposal_row__in=list(later)).values_list(
+            "proposal_row", "status"
+        ):
+            counts[old[1]] -= 1
+            counts[later[old[0]].status] += 1
         context["run"] = run
-        context["outcomes"] = dict(
-            outcomes.values_list("status").annotate(n=Count("pk")).order_by()
-        )
+        context["outcomes"] = counts
         context["outcome_of"] = {
             result.proposal_row_id: result for result in outcomes.filter(proposal_row__in=page_rows)
-        }
+        } | {pk: result for pk, result in later.items() if pk in page_rows}
     return render(request, "programs/batch_detail.html", context, status=status)

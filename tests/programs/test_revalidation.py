@@ -60,6 +60,9 @@ def test_an_implausible_or_contradicted_birth_date_is_returned(row):
 
 
 def test_an_address_without_rt_rw_or_desa_is_returned_saying_what_lacks(row):
-    ((column, message),) = revalidate(replace(row, rt="000", desa_id=None), today=TODAY)
-    assert column == "address"
-    assert message == "Alamat belum lengkap: RT, desa."  # in the users' language
+    problems = revalidate(replace(row, rt="000", desa_id=None), today=TODAY)
+    # Each under the column the operator fills in, in the users' language.
+    assert problems == [
+        ("rt", "Alamat belum lengkap: RT."),
+        ("desa", "Alamat belum lengkap: desa."),
+    ]

@@ -21,8 +21,8 @@ def test_staff_set_a_round_see_the_proposal_and_save_it_once(client, users, doub
         {
             "name": "Bansos Desember 2026",
             "run": doubtful_run.pk,
-            "provincial_places": 10,
-            "jps_budget": 7_500_000,
+            "places_BANSOSPROV": 10,
+            "budget_JPSKAB": 7_500_000,
             "order": "desil",
             "allowed": ["BANSOSPROV+PKH"],
         },
@@ -38,14 +38,16 @@ def test_staff_set_a_round_see_the_proposal_and_save_it_once(client, users, doub
     page = client.get(response.url)
     assert "Usulan alokasi (belum disimpan)" in page.content.decode()
     assert page.context["rows"] == [("Purworejo", [1, 0])]  # SLAMET, on PKH, to the province
+    opened = client.get(response.url, {"kecamatan": "Purworejo"})  # the kecamatan's desa
+    assert opened.context["desa_rows"] == [("Sindurjan", [1, 0])]
     assert [(t.program.code, n, cost) for t, n, cost in page.context["totals"]] == [
         ("BANSOSPROV", 1, 600_000),
         ("JPSKAB", 0, 0),
     ]
     assert not Allocation.objects.exists()  # nothing saved by looking
 
-    client.post(reverse("programs:round_save", args=[round_.pk]))
-    client.post(reverse("programs:round_save", args=[round_.pk]))  # a second click
+    client.post(reverse("programs:round_save", args=[round_.pk]), {"seen": 1})
+    client.post(reverse("programs:round_save", args=[round_.pk]), {"seen": 1})  # a second click
     assert Allocation.objects.count() == 1
     assert client.get(response.url).context["saved"]
 
@@ -83,6 +85,7 @@ def test_returned_jps_families_show_on_the_proposers_page_with_the_reasons(
         (0, 0),
         (0, 0),
         (1, 750_000),  # returned: one family, Rp250.000 x 3 waiting for its correction
+        (0, 0),
         (0, 0),
     ]
     page = login(client, users["village"]).get(
@@ -254,3 +257,220 @@ def test_a_list_is_prepared_only_for_a_target_of_the_round_and_jps_by_phase(
     staff = login(client, users["staff"])
     assert staff.post(url, {"program": "BST"}).status_code == 404  # not a target of the round
     assert staff.post(url, {"program": "BANSOSPROV", "phase": "1"}).status_code == 403
+
+
+def _rules(round_, **changes) -> dict:
+    """The edit form as a user posts it: the round as they loaded it, with their changes."""
+    from programs.forms import RoundForm
+
+    data = {k: v for k, v in RoundForm.initial_for(round_).items() if v is not None}
+    data.update(changes)
+    return data
+
+
+@pytest.fixture
+def open_round(users, doubtful_run):
+    from programs import rounds
+    from programs.models import Program
+
+    return rounds.create_round(
+        rounds.Rules(
+            name="JPS Desember 2026",
+            run=doubtful_run,
+            targets=[
+                (Program.objects.get(code="BANSOSPROV"), 10, None),
+                (Program.objects.get(code="JPSKAB"), None, 7_500_000),
+            ],
+            order="desil",
+            kecamatan_shares=False,
+            allowed_pairs=[],
+        ),
+        by=users["staff"],
+    )
+
+
+def test_two_staff_editing_one_round_the_later_save_is_told_what_changed(client, users, open_round):
+    from households.models import User
+
+    other = User.objects.create_user("staf2", password="x", role=User.Role.STAFF)
+    url = reverse("programs:round_edit", args=[open_round.pk])
+    rina_form = _rules(open_round, budget_JPSKAB=9_000_000)  # both load revision 1
+    budi_form = _rules(open_round, places_BANSOSPROV=12, order="village_first")
+
+    login(client, users["staff"]).post(url, rina_form)
+    open_round.refresh_from_db()
+    assert open_round.revision == 2
+
+    login(client, other)
+    page = client.post(url, budi_form, follow=True)
+    text = page.content.decode()
+    assert "Tidak disimpan" in text
+    assert "JPSKAB anggaran (Rp): 7.500.000 → 9.000.000" in text  # what Rina changed
+    assert "staf mengubah putaran ini" in text  # and who
+    open_round.refresh_from_db()
+    assert [(t.program.code, t.places, t.budget) for t in open_round.targets.all()] == [
+        ("BANSOSPROV", 10, None),  # Budi's change did not overwrite Rina's
+        ("JPSKAB", None, 9_000_000),
+    ]
+    assert page.context["form"]["seen"].value() == 2  # he starts again from the round as it is
+
+    client.post(url, _rules(open_round, places_BANSOSPROV=12))
+    open_round.refresh_from_db()
+    assert open_round.targets.get(program__code="BANSOSPROV").places == 12
+    assert open_round.targets.get(program__code="JPSKAB").budget == 9_000_000
+
+
+def test_saving_a_proposal_whose_rules_changed_meanwhile_is_refused(client, users, open_round):
+    login(client, users["staff"])
+    client.post(
+        reverse("programs:round_edit", args=[open_round.pk]),
+        _rules(open_round, allowed=["BANSOSPROV+PKH"]),  # SLAMET, on PKH, now has a place
+    )
+    page = client.post(
+        reverse("programs:round_save", args=[open_round.pk]), {"seen": 1}, follow=True
+    )
+    assert "Tidak disimpan" in page.content.decode()
+    assert not Allocation.objects.exists()
+    client.post(reverse("programs:round_save", args=[open_round.pk]), {"seen": 2})
+    assert [a.target.code for a in open_round.allocations.all()] == ["BANSOSPROV"]
+
+
+def test_a_target_other_than_the_province_and_jps_can_be_part_of_a_round(
+    client, users, doubtful_run
+):
+    from programs.models import Program
+
+    Program.objects.create(
+        code="SANTUNAN", name="Santunan Kematian", level="kabupaten", funding="apbd",
+        benefit_per_month=1_000_000, months=1,
+    )  # fmt: skip
+    login(client, users["staff"]).post(
+        reverse("programs:rounds"),
+        {
+            "name": "Santunan 2026",
+            "run": doubtful_run.pk,
+            "places_SANTUNAN": 5,
+            "order": "desil",
+            "allowed": ["PKH+SANTUNAN"],
+        },
+    )
+    round_ = AllocationRound.objects.get()
+    assert [(t.program.code, t.places) for t in round_.targets.all()] == [("SANTUNAN", 5)]
+    page = client.get(reverse("programs:round", args=[round_.pk]))
+    assert page.context["rows"] == [("Purworejo", [1])]  # SLAMET, on PKH, allowed with it
+
+
+def test_a_round_needs_at_least_one_target(client, users, doubtful_run):
+    page = login(client, users["staff"]).post(
+        reverse("programs:rounds"), {"name": "X", "run": doubtful_run.pk, "order": "desil"}
+    )
+    assert page.status_code == 200 and page.context["form"].non_field_errors()
+    assert not AllocationRound.objects.exists()
+
+
+def test_each_version_of_a_list_stays_readable_with_what_changed(client, users, approved):
+    from programs import rounds
+    from programs.models import Allocation, ProposalRow
+
+    family = Allocation.objects.get()
+    Allocation.objects.filter(pk=family.pk).update(status="returned")  # leaves the list
+    second = rounds.prepare_list(
+        approved.round, approved.target, None, by=users["staff"], reason="pindah domisili"
+    )
+    ProposalRow.objects.filter(pk=family.proposal_row_id).update(name="NAMA BARU")
+
+    login(client, users["head"])
+    first_page = client.get(reverse("programs:list", args=[approved.pk])).content.decode()
+    assert "=HYPERLINK(1)" in first_page  # version 1 as it was approved, not the row's new name
+    assert "NAMA BARU" not in first_page
+    assert family.household.head_nik not in first_page  # NIK masked
+
+    page = client.get(reverse("programs:list", args=[second.pk]))
+    assert page.context["added_count"] == 0 and page.context["removed_count"] == 1
+    assert list(page.context["removed"]) == [family.household]
+    assert "pindah domisili" in page.content.decode()
+    assert reverse("programs:list", args=[approved.pk]) in page.content.decode()
+
+    assert (
+        login(client, users["village"])
+        .get(reverse("programs:list", args=[approved.pk]))
+        .status_code
+        == 403
+    )
+
+
+def test_staff_place_a_left_out_family_by_an_override_before_saving(client, users, open_round):
+    from programs.models import ProposalRow
+
+    slamet = ProposalRow.objects.get(name="SLAMET RIYADI")
+    login(client, users["staff"])
+    page = client.get(reverse("programs:round_left_out", args=[open_round.pk]))
+    (row, why, holds) = page.context["page"][0]
+    assert (row, holds) == (slamet, ["PKH"]) and "PKH" in why
+    assert slamet.nik not in page.content.decode()  # masked
+
+    reason = "PKH berhenti Oktober 2026 (surat pendamping)"
+    client.post(
+        reverse("programs:round_override", args=[open_round.pk]),
+        {"row": slamet.pk, "to": "BANSOSPROV", "reason": reason, "seen": 1},
+    )
+    preview = client.get(reverse("programs:round", args=[open_round.pk]))
+    assert preview.context["rows"] == [("Purworejo", [1, 0])]
+    client.post(reverse("programs:round_save", args=[open_round.pk]), {"seen": 2})
+    allocation = Allocation.objects.get()
+    assert (allocation.target.code, allocation.excluded_by, allocation.override_reason) == (
+        "BANSOSPROV",
+        "PKH",
+        reason,
+    )
+    head = login(client, users["head"])
+    assert (
+        head.post(
+            reverse("programs:round_override", args=[open_round.pk]), {"row": slamet.pk}
+        ).status_code
+        == 403
+    )  # the head checks, never makes
+
+
+def test_the_provincial_quota_exports_as_the_provinces_proposal_file(client, users, approved):
+    import io
+
+    import openpyxl
+
+    from programs.list_exports import PROVINCE_HEADERS
+    from programs.models import Allocation
+
+    url = reverse("programs:list_export", args=[approved.pk])
+    response = login(client, users["staff"]).post(
+        url, {"purpose": "usulan kuota Bansos Provinsi", "layout": "provinsi"}
+    )
+    assert response["Content-Disposition"].endswith('-v1.xlsx"')
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["USULAN", "REKAP"]
+    rows = [[c.value for c in row] for row in book["USULAN"].iter_rows()]
+    header = rows.index(PROVINCE_HEADERS)
+    (family,) = rows[header + 1 :]
+    household = Allocation.objects.get().household
+    assert family[:9] == [
+        1,
+        "33.06.06.1001",
+        "Jawa Tengah",
+        "Kabupaten Purworejo",
+        "Purworejo",
+        "Sindurjan",
+        household.no_kk,
+        household.head_nik,
+        "'=HYPERLINK(1)",  # formula-safe
+    ]
+    assert family[-1] == "Kelurahan Sindurjan"  # who proposed it
+    assert [c.value for c in book["REKAP"][2]] == ["Purworejo", "Sindurjan", 1]
+    assert "usulan kuota Bansos Provinsi" in rows[2][0]  # who, when and why
+
+
+def test_only_the_provincial_quota_offers_the_province_file(client, users, approved):
+    from programs.forms import ExportForm
+    from programs.models import Program
+
+    jps = Program.objects.get(code="JPSKAB")
+    form = ExportForm({"purpose": "lampiran SK", "layout": "provinsi"}, target=jps)
+    assert not form.is_valid() and "layout" in form.errors

@@ -7,7 +7,14 @@ from django.db import IntegrityError
 from dedup.models import Result
 from households.models import Household
 from programs import rounds
-from programs.models import Allocation, AllocationRound, Program, RosterRow, RosterVersion
+from programs.models import (
+    Allocation,
+    AllocationRound,
+    Program,
+    ProposalRow,
+    RosterRow,
+    RosterVersion,
+)
 from tests.conftest import program
 
 pytestmark = pytest.mark.django_db
@@ -99,16 +106,16 @@ def test_jps_families_are_checked_again_valid_ones_to_phase_1_the_rest_returned(
         "phase_1": 0,
         "phase_2": 0,
         "returned": 1,
+        "checking": 0,
+        "in_review": 0,
     }
     allocation.refresh_from_db()
     assert allocation.status == "returned" and allocation.phase is None
-    assert [p["column"] for p in allocation.return_reasons] == ["name", "address"]
+    assert [p["column"] for p in allocation.return_reasons] == ["name", "rt"]
     assert allocation.history.first().history_user == users["staff"]
-
-    ProposalRow.objects.filter(pk=row.pk).update(name="SLAMET RIYADI", rt="002")  # corrected
-    assert rounds.revalidate_jps(round_, by=users["staff"])["phase_2"] == 1
-    allocation.refresh_from_db()
-    assert (allocation.status, allocation.phase) == ("valid", 2)
+    # Returned, it waits for its village: checking again changes nothing until it is corrected
+    # (tests/programs/test_corrections.py).
+    assert rounds.revalidate_jps(round_, by=users["staff"])["returned"] == 0
 
 
 def test_two_eligible_rows_of_one_family_card_get_one_place(round_, users):
@@ -172,8 +179,16 @@ def test_an_approved_list_changes_only_through_a_new_version_with_a_reason(alloc
         0,
     )
     added, removed = rounds.difference(first, second)
-    assert added == set() and removed == {Allocation.objects.get().pk}
-    assert first.allocations.count() == 1  # the old version stays readable as it was
+    family = Allocation.objects.get()
+    assert list(added) == [] and list(removed) == [family.household]
+    # The approved version stays as it was signed, whatever the family's data becomes.
+    ProposalRow.objects.filter(pk=family.proposal_row_id).update(name="SLAMET R.", nik="")
+    (entry,) = first.entries.all()
+    assert (entry.name, entry.nik, entry.household) == (
+        "SLAMET RIYADI",
+        family.household.head_nik,
+        family.household,
+    )
 
 
 def test_staff_move_a_family_with_a_reason_and_override_an_excluding_roster(allocated, users):

@@ -1,0 +1,107 @@
+"""Returned JPS families, corrected by the village or agency that proposed them: one by one
+in a form, or all at once in a spreadsheet of the returned rows (`programs.corrections`)."""
+
+import tempfile
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from . import corrections
+from .forms import CorrectionForm, UploadForm
+from .readers import ReadError
+from .views import XLSX
+
+
+def _operator(request: HttpRequest) -> None:
+    if not request.user.proposes:
+        raise PermissionDenied
+
+
+@login_required
+@require_GET
+def returned_list(request: HttpRequest) -> HttpResponse:
+    _operator(request)
+    return _page(request, UploadForm())
+
+
+def _page(request, upload_form, report=None, status=200) -> HttpResponse:
+    returned = list(corrections.returned_for(request.user))
+    return render(
+        request,
+        "programs/returned_list.html",
+        {"returned": returned, "upload_form": upload_form, "report": report},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def allocation_correct(request: HttpRequest, pk: int) -> HttpResponse:
+    _operator(request)
+    allocation = get_object_or_404(corrections.returned_for(request.user), pk=pk)
+    row = allocation.proposal_row
+    # Opened, the form holds the row as it stands, with the reasons under their fields.
+    form = CorrectionForm(request.POST or corrections.values_of(row))
+    if request.method == "GET":
+        form.is_valid()
+        form.show(
+            [
+                (column, message)
+                for column, found in corrections.problems_by_column(allocation).items()
+                for message in found
+            ]
+        )
+    elif form.is_valid():
+        problems = corrections.correct(allocation, form.cleaned_data, by=request.user)
+        if not problems:
+            messages.success(
+                request,
+                _("%(name)s is corrected; Dinsos checks the family again for phase 2.")
+                % {"name": form.cleaned_data["nama"].upper()},
+            )
+            return redirect("programs:returned")
+        form.show(problems)
+    return render(
+        request,
+        "programs/allocation_correct.html",
+        {"allocation": allocation, "row": row, "form": form},
+        status=400 if form.errors and request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_GET
+def returned_download(request: HttpRequest) -> HttpResponse:
+    _operator(request)
+    response = HttpResponse(content_type=XLSX)
+    response["Content-Disposition"] = 'attachment; filename="perbaiki-jps.xlsx"'
+    corrections.write_returned(
+        response,
+        corrections.returned_for(request.user).filter(status=corrections.RETURNED),
+    )
+    return response
+
+
+@login_required
+@require_POST
+def returned_upload(request: HttpRequest) -> HttpResponse:
+    _operator(request)
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _page(request, form, status=400)
+    upload = form.cleaned_data["file"]
+    with tempfile.NamedTemporaryFile(suffix=".upload") as stored:
+        for chunk in upload.chunks():
+            stored.write(chunk)
+        stored.flush()
+        try:
+            report = corrections.correct_file(stored.name, upload.name, by=request.user)
+        except ReadError as refused:
+            form.add_error("file", str(refused))
+            return _page(request, form, status=400)
+    return _page(request, UploadForm(), report=report)

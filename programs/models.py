@@ -478,12 +478,15 @@ class AllocationRound(models.Model):
     kecamatan_shares = models.BooleanField(_("share places by kecamatan"), default=False)
     # Families staff place although a roster excludes them: {proposal row id: [code, reason]}.
     overrides = models.JSONField(_("overrides"), default=dict, blank=True)
+    # Saving the allocation runs in the background: when it started, and why it failed.
+    saving_since = models.DateTimeField(null=True, blank=True, editable=False)
+    save_error = models.TextField(blank=True, editable=False)
     # Counts every change of the rules: a save based on an older revision is refused and told
     # what changed (two staff editing one round).
     revision = models.PositiveIntegerField(default=1, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["saving_since", "save_error"])
 
     class Meta:
         ordering = ["-created_at"]
@@ -492,6 +495,11 @@ class AllocationRound(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def saving(self) -> bool:
+        """Its allocation is being saved in the background (it has no allocations yet)."""
+        return self.saving_since is not None and not self.save_error
 
 
 class RoundTarget(models.Model):

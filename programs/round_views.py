@@ -12,11 +12,13 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from households.models import Unit
-from programs import list_exports, rounds
+from programs import list_exports, rounds, tasks
 from programs.forms import ExportForm, RoundForm
 from programs.models import Allocation, AllocationRound, ListExport, ProposalRow, RecipientList
 
@@ -52,8 +54,12 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Before saving: what the rules propose. After: the round's allocations."""
     _staff(request)
     round_ = get_object_or_404(AllocationRound, pk=pk)
-    targets = list(round_.targets.select_related("program"))
     saved = round_.allocations.exists()
+    if request.htmx:  # the page asks while the allocation is being saved
+        if round_.saving and not saved:
+            return render(request, "programs/_round_saving.html", {"round": round_})
+        return HttpResponseClientRefresh()
+    targets = list(round_.targets.select_related("program"))
     # (target, kecamatan, desa) -> families: saved, or as the rules propose them.
     if saved:
         by_place = Counter(
@@ -373,9 +379,13 @@ def round_save(request: HttpRequest, pk: int) -> HttpResponse:
                     ]
                 ),
             )
-        else:
-            saved = rounds.save_plan(round_, rounds.plan_round(round_), by=request.user)
-            messages.success(request, _("%(n)s families allocated.") % {"n": len(saved)})
+        elif round_.saving:
+            messages.info(request, _("This round's allocation is being saved."))
+        else:  # in the background: a district's families take most of a minute
+            round_.saving_since, round_.save_error = timezone.now(), ""
+            round_.save(update_fields=["saving_since", "save_error"])
+            user = request.user.pk
+            transaction.on_commit(lambda: tasks.save_round.delay(round_.pk, user))
     return redirect("programs:round", pk=pk)
 
 

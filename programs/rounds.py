@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -38,6 +39,7 @@ from programs.models import (
 )
 from programs.revalidation import revalidate
 
+logger = logging.getLogger(__name__)
 ELIGIBLE = (Result.Status.NEW, Result.Status.IN_ROSTER)
 # bulk_update writes one CASE WHEN per row: its cost grows with the square of a batch's rows.
 UPDATE_BATCH = 500
@@ -80,7 +82,7 @@ def update_rules(round_: AllocationRound, rules: Rules, *, seen: int, by: User) 
     """New rules for a round not saved yet, made from revision `seen`. A colleague's change
     since then is not overwritten: `Stale` says what it was, and nothing is saved."""
     round_ = AllocationRound.objects.select_for_update().get(pk=round_.pk)
-    if round_.allocations.exists():
+    if round_.allocations.exists() or round_.saving:
         raise ValidationError(_("The round's allocation is saved; its rules no longer change."))
     if round_.revision != seen:
         raise Stale(changes_since(round_, seen))
@@ -126,7 +128,7 @@ def set_override(
     """Place a family (proposal row `ref`) in target `code` although a roster excludes it, with
     the reason; `code` None takes the override back. A change of the rules like any other."""
     round_ = AllocationRound.objects.select_for_update().get(pk=round_.pk)
-    if round_.allocations.exists():
+    if round_.allocations.exists() or round_.saving:
         raise ValidationError(_("The round's allocation is saved; its rules no longer change."))
     if round_.revision != seen:
         raise Stale(changes_since(round_, seen))
@@ -307,6 +309,24 @@ def save_plan(round_: AllocationRound, plan: Plan, *, by: User) -> list[Allocati
     )
 
 
+def save_round(round_id: int, user_id: int) -> None:
+    """The round's proposal saved as its allocations, in the background (a district's 46,000
+    families take most of a minute). Safe to run twice: a round with allocations is left."""
+    by = User.objects.get(pk=user_id)
+    try:
+        with transaction.atomic():
+            round_ = AllocationRound.objects.select_for_update().get(pk=round_id)
+            if not round_.allocations.exists():
+                save_plan(round_, plan_round(round_), by=by)
+            AllocationRound.objects.filter(pk=round_id).update(saving_since=None, save_error="")
+    except Exception:
+        logger.exception("saving round %s failed", round_id)
+        AllocationRound.objects.filter(pk=round_id).update(
+            save_error=_("Saving stopped because of an error on the server; nothing was saved.")
+        )
+        raise
+
+
 def _households(rows: list[ProposalRow], *, by: User) -> dict[int, Household]:
     """row id -> its household: the one it is linked to, else the one its head's NIK heads,
     else a new one made from the row (the No. KK is no household's key: families split). New
@@ -393,7 +413,7 @@ def revalidate_jps(round_: AllocationRound, *, by: User) -> dict[str, int]:
             phase__isnull=True,
             status__in=(Allocation.Status.PROPOSED, Allocation.Status.CORRECTED),
         )
-        .select_related("proposal_row", "recheck_run")
+        .select_related("proposal_row", "recheck_run", "household")
     )
     counts = {"phase_1": 0, "phase_2": 0, "returned": 0, "checking": 0, "in_review": 0}
     fresh = [a for a in allocations if a.status == Allocation.Status.PROPOSED]

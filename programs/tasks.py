@@ -3,7 +3,7 @@ worker); the functions behind them make that harmless."""
 
 from celery import shared_task
 
-from . import imports, rosters
+from . import imports, rosters, rounds
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -19,3 +19,8 @@ def save_upload(upload_id: int) -> None:
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def import_roster(upload_id: int) -> None:
     rosters.run_import(upload_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def save_round(round_id: int, user_id: int) -> None:
+    rounds.save_round(round_id, user_id)

@@ -474,3 +474,54 @@ def test_only_the_provincial_quota_offers_the_province_file(client, users, appro
     jps = Program.objects.get(code="JPSKAB")
     form = ExportForm({"purpose": "lampiran SK", "layout": "provinsi"}, target=jps)
     assert not form.is_valid() and "layout" in form.errors
+
+
+def test_saving_runs_in_the_background_and_the_page_follows_it(client, users, open_round):
+    from django.utils import timezone
+
+    from programs.models import AllocationRound
+
+    AllocationRound.objects.filter(pk=open_round.pk).update(saving_since=timezone.now())
+    url = reverse("programs:round", args=[open_round.pk])
+    login(client, users["staff"])
+    page = client.get(url).content.decode()
+    assert "Menyimpan alokasi" in page and 'hx-trigger="every 2s"' in page
+    polled = client.get(url, headers={"HX-Request": "true"})
+    assert polled.status_code == 200 and "Menyimpan alokasi" in polled.content.decode()
+    # Meanwhile nobody changes the rules or saves twice.
+    edited = client.post(
+        reverse("programs:round_edit", args=[open_round.pk]),
+        _rules(open_round, places_BANSOSPROV=3),
+        follow=True,
+    )
+    assert "tidak dapat diubah lagi" in edited.content.decode()
+    assert open_round.targets.get(program__code="BANSOSPROV").places == 10
+
+    AllocationRound.objects.filter(pk=open_round.pk).update(saving_since=None)
+    done = client.get(url, headers={"HX-Request": "true"})
+    assert done.headers["HX-Refresh"] == "true"  # saved: the whole page shows the allocation
+
+
+def test_a_failed_save_says_so_and_can_be_tried_again(client, users, open_round, monkeypatch):
+    from django.utils import timezone
+
+    from programs import rounds
+    from programs.models import AllocationRound
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    AllocationRound.objects.filter(pk=open_round.pk).update(saving_since=timezone.now())
+    with monkeypatch.context() as patched, pytest.raises(RuntimeError):  # the worker's task
+        patched.setattr(rounds, "save_plan", broken)
+        rounds.save_round(open_round.pk, users["staff"].pk)
+    login(client, users["staff"])
+    page = client.get(reverse("programs:round", args=[open_round.pk])).content.decode()
+    assert "tidak ada yang tersimpan" in page and "Simpan alokasi ini" in page
+
+    open_round.allowed_pairs = [["BANSOSPROV", "PKH"]]  # so that SLAMET has a place
+    open_round.save()
+    client.post(reverse("programs:round_save", args=[open_round.pk]), {"seen": 1})
+    open_round.refresh_from_db()
+    assert not open_round.saving and not open_round.save_error
+    assert [a.target.code for a in open_round.allocations.all()] == ["BANSOSPROV"]

@@ -49,6 +49,7 @@ def allocation_correct(request: HttpRequest, pk: int) -> HttpResponse:
     form = CorrectionForm(request.POST or corrections.values_of(row))
     if request.method == "GET":
         form.is_valid()
+        form.errors.clear()  # only the reasons it was returned for, not "required" as well
         form.show(
             [
                 (column, message)

@@ -120,16 +120,22 @@ def correct(
     row.status = ProposalRow.Status.INVALID if problems else ProposalRow.Status.VALID
     row._history_user, row._change_reason = by, _("corrected after the JPS re-check")
     row.save()
-    if problems:
-        allocation.status = Allocation.Status.RETURNED
-        allocation.return_reasons = [{"column": c, "message": m} for c, m in problems]
-        allocation._change_reason = _("correction still invalid")
-    else:
-        allocation.status = Allocation.Status.CORRECTED
-        allocation.recheck_run = None  # a new correction is cross-checked anew
-        allocation._change_reason = _("corrected, to be checked again")
-    allocation._history_user = by
-    allocation.save(update_fields=["status", "return_reasons", "recheck_run"])
+    # The row is one family's: every round waiting for its correction has it now.
+    waiting = Allocation.objects.select_for_update(of=("self",)).filter(
+        proposal_row=row,
+        status__in=(Allocation.Status.RETURNED, Allocation.Status.CORRECTED),
+    )
+    for each in waiting:
+        if problems:
+            each.status = Allocation.Status.RETURNED
+            each.return_reasons = [{"column": c, "message": m} for c, m in problems]
+            each._change_reason = _("correction still invalid")
+        else:
+            each.status = Allocation.Status.CORRECTED
+            each.recheck_run = None  # a new correction is cross-checked anew
+            each._change_reason = _("corrected, to be checked again")
+        each._history_user = by
+        each.save(update_fields=["status", "return_reasons", "recheck_run"])
     return problems
 
 

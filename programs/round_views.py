@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
+from dedup.models import Run
 from households.models import Unit
 from programs import list_exports, rounds, tasks
 from programs.forms import ExportForm, RoundForm
@@ -113,6 +114,10 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "left_out": sorted(left_out.items(), key=lambda item: -item[1]),
         "saved": saved,
         "phases": _phases(round_) if saved else [],
+        # Cross-checks of corrected families the re-check has not taken in yet.
+        "rechecks": Run.objects.filter(
+            rechecked__round=round_, rechecked__status=Allocation.Status.CORRECTED
+        ).distinct(),
         "lists": _lists(round_, targets) if saved else [],
     }
     return render(request, "programs/round_detail.html", context)

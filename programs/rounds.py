@@ -594,6 +594,9 @@ def prepare_list(
     AllocationRound.objects.select_for_update().get(pk=round_.pk)  # one preparation at a time
     versions = RecipientList.objects.filter(round=round_, target=program, phase=phase)
     latest = versions.order_by("-version").first()
+    listed = members(round_, program, phase)
+    if latest is None and not listed.exists():
+        raise ValidationError(_("No family is on this list yet."))
     if latest is not None and latest.approved_at is None:
         made = latest
         made.prepared_by = by
@@ -613,7 +616,7 @@ def prepare_list(
             reason=reason.strip(),
             prepared_by=by,
         )
-    made.allocations.set(members(round_, program, phase))
+    made.allocations.set(listed)
     return made
 
 

@@ -167,6 +167,8 @@ def test_the_operator_corrects_in_the_form_and_sees_what_is_still_wrong(returned
     url = reverse("programs:correct", args=[returned.pk])
     form = client.get(url)
     assert "Nama kosong atau hanya pengisi" in form.content.decode()  # the reason, at its field
+    assert "Alamat belum lengkap: RT." in form.content.decode()
+    assert "Bidang ini tidak boleh kosong" not in form.content.decode()  # only the reasons
 
     values = typed(returned, nama="-", rt="2")
     page = client.post(url, values)
@@ -176,3 +178,40 @@ def test_the_operator_corrects_in_the_form_and_sees_what_is_still_wrong(returned
     assert done.redirect_chain[-1][0] == reverse("programs:returned")
     returned.refresh_from_db()
     assert returned.status == "corrected"
+
+
+def test_one_correction_serves_every_round_waiting_for_the_row(returned, users):
+    second = AllocationRound.objects.create(
+        name="JPS Juni", run=returned.round.run, created_by=users["staff"]
+    )
+    again = Allocation.objects.create(
+        round=second,
+        household=returned.household,
+        proposal_row=returned.proposal_row,
+        target=Program.objects.get(code="JPSKAB"),
+        status="returned",
+        return_reasons=returned.return_reasons,
+        excluded_by="PKH",
+        override_reason="PKH dihentikan",
+    )
+    corrections.correct(returned, typed(returned, nama="SLAMET", rt="2"), by=users["village"])
+    again.refresh_from_db()
+    assert again.status == "corrected"
+
+
+def test_the_round_page_links_the_cross_check_of_corrected_families(returned, users, client):
+    corrections.correct(returned, typed(returned, nama="SLAMET", rt="2"), by=users["village"])
+    rounds.revalidate_jps(returned.round, by=users["staff"])
+    returned.refresh_from_db()
+    client.force_login(users["staff"], backend="django.contrib.auth.backends.ModelBackend")
+    page = client.get(reverse("programs:round", args=[returned.round_id])).content.decode()
+    assert reverse("dedup:run", args=[returned.recheck_run_id]) in page
+    assert "periksa lagi untuk memasukkannya ke tahap 2" in page
+
+
+def test_an_empty_list_is_not_prepared(returned, users):
+    from django.core.exceptions import ValidationError
+
+    jps = Program.objects.get(code="JPSKAB")
+    with pytest.raises(ValidationError, match="Belum ada keluarga"):
+        rounds.prepare_list(returned.round, jps, 2, by=users["staff"])

@@ -18,6 +18,11 @@ from programs.models import ListExport
 from programs.writers import HEADER_FONT, safe_cell
 
 
+def person(user) -> str:
+    """How a file names a person: by name, as an annex to a decree would, else the login."""
+    return user.get_full_name() or user.username
+
+
 def columns() -> list[str]:
     return [
         _("No."),
@@ -55,12 +60,12 @@ def export(record: ListExport) -> tuple[bytes, str, str]:
     phase = f" {_('phase')} {recipients.phase}" if recipients.phase else ""
     title = f"{recipients.round.name} · {program.code}{phase} · {_('version')} {recipients.version}"
     stamp = _("Exported by %(who)s on %(when)s for: %(purpose)s") % {
-        "who": record.exported_by,
+        "who": person(record.exported_by),
         "when": timezone.localtime(record.exported_at).strftime("%d-%m-%Y %H:%M"),
         "purpose": record.purpose,
     }
     approved = _("Approved by %(who)s on %(when)s") % {
-        "who": recipients.approved_by,
+        "who": person(recipients.approved_by),
         "when": timezone.localtime(recipients.approved_at).strftime("%d-%m-%Y"),
     }
     slug = f"{program.code.lower()}{recipients.phase or ''}-v{recipients.version}"
@@ -89,7 +94,7 @@ def _workbook(title: str, stamp: str, record: ListExport) -> Workbook:
     book = Workbook()
     book.remove(book.active)
     book.properties.title = title
-    book.properties.creator = str(record.exported_by)
+    book.properties.creator = person(record.exported_by)
     book.properties.description = stamp
     book.properties.subject = record.purpose
     return book

@@ -296,8 +296,8 @@ def test_a_proposal_goes_from_the_village_to_the_approved_annex(
     assert book.sheetnames == ["Purworejo"]
     rows = list(book["Purworejo"].iter_rows(values_only=True))
     assert rows[0][0] == f"{ROUND} · JPSKAB tahap 2 · versi 1"
-    assert rows[1][0].startswith("Disetujui oleh kepala pada ")
-    assert rows[2][0].startswith("Diunduh oleh kepala pada ")
+    assert rows[1][0].startswith("Disetujui oleh Kepala pada ")
+    assert rows[2][0].startswith("Diunduh oleh Kepala pada ")
     assert rows[2][0].endswith(f"untuk: {PURPOSE}")
     assert rows[4][:3] == ("No.", "No. KK", "NIK")
     (family_b,) = rows[5:]

@@ -198,7 +198,7 @@ def test_an_approved_list_downloads_as_the_annex_with_who_when_and_why(client, u
     assert book.sheetnames == ["Purworejo"]
     assert book.properties.subject == "lampiran SK Bupati"
     rows = list(book["Purworejo"].iter_rows(values_only=True))
-    assert "lampiran SK Bupati" in rows[2][0] and "staf" in rows[2][0]
+    assert "lampiran SK Bupati" in rows[2][0] and "oleh Staf " in rows[2][0]  # by name
     (family,) = rows[5:]
     row = approved.allocations.get().proposal_row
     assert family[:4] == (1, row.no_kk, row.nik, "'=HYPERLINK(1)")  # never a formula

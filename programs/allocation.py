@@ -6,7 +6,7 @@ what it proposes (per kecamatan and desa) before anything is saved, and store wh
     matrix = Matrix(allowed=[("PKH", "BPNT")], registers=["DTSEN"])
     plan = propose(families, [provincial, jps], matrix, order=["desil", "village_first"])
     plan.assigned[ref]          # the target's code, for each family placed
-    plan.left_out[ref]          # why a family was not placed (excluded, or no place left)
+    plan.left_out[ref]          # why a family was not placed: EXCLUDED (plan.excluded) or FULL
 
 The rules, as the office sets them for a round:
 - **targets** are filled in the order given (the provincial quota first, then JPS); a target
@@ -32,6 +32,9 @@ from dataclasses import dataclass, field
 __all__ = ["Family", "Matrix", "Plan", "Target", "fair_shares", "propose"]
 
 ORDERS = ("desil", "village_first", "agency_first")
+# Why a family is left out: every target is excluded by its rosters (`Plan.excluded` says
+# which), or no target had a place left for it. The pages put it in the user's language.
+EXCLUDED, FULL = "excluded", "full"
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +95,7 @@ class Matrix:
 class Plan:
     assigned: dict[int, str] = field(default_factory=dict)  # ref -> target code
     overridden: dict[int, str] = field(default_factory=dict)  # ref -> the reason given
-    left_out: dict[int, str] = field(default_factory=dict)  # ref -> why, in Bahasa Indonesia
+    left_out: dict[int, str] = field(default_factory=dict)  # ref -> EXCLUDED or FULL
     excluded: dict[int, dict[str, list[str]]] = field(default_factory=dict)  # ref -> target -> by
 
     def counts(self, families: Iterable[Family]) -> dict[str, Counter]:
@@ -158,13 +161,7 @@ def propose(
         waiting = [f for f in waiting if f.ref not in taken]
     for family in waiting:
         excluded = plan.excluded.get(family.ref, {})
-        if excluded and len(excluded) == len(targets):
-            reasons = "; ".join(
-                f"{code}: sudah menerima {', '.join(by)}" for code, by in excluded.items()
-            )
-            plan.left_out[family.ref] = f"tidak boleh digabung ({reasons})"
-        else:
-            plan.left_out[family.ref] = "kuota dan anggaran sudah habis"
+        plan.left_out[family.ref] = EXCLUDED if len(excluded) == len(targets) > 0 else FULL
     return plan
 
 

@@ -83,7 +83,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         for code, places in plan.counts(families).items():
             for (kecamatan, desa), n in places.items():
                 by_place[(code, kecamatan, desa)] += n
-        left_out = Counter(plan.left_out.values())
+        left_out = Counter(rounds.why_left_out(plan).values())
     # Per kecamatan; the chosen kecamatan (?kecamatan=name) opens into its desa.
     chosen = request.GET.get("kecamatan")
     per_kecamatan, per_desa = Counter(), Counter()
@@ -289,7 +289,9 @@ def round_left_out(request: HttpRequest, pk: int) -> HttpResponse:
     wanted = [*plan.left_out, *(int(ref) for ref in round_.overrides)]
     rows = ProposalRow.objects.select_related("desa").in_bulk(wanted)
     holds = {f.ref: sorted(f.holds) for f in families}
-    left_out = [(rows[ref], reason, holds.get(ref, [])) for ref, reason in plan.left_out.items()]
+    left_out = [
+        (rows[ref], reason, holds.get(ref, [])) for ref, reason in rounds.why_left_out(plan).items()
+    ]
     overridden = [
         (rows[int(ref)], code, reason, plan.assigned.get(int(ref)))
         for ref, (code, reason) in round_.overrides.items()

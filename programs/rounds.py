@@ -26,7 +26,7 @@ from dedup.models import Result, Run
 from dedup.pipeline import start_run
 from households.address import fold_name
 from households.models import Household, Unit, User
-from programs.allocation import Family, Matrix, Plan, Target, propose
+from programs.allocation import EXCLUDED, Family, Matrix, Plan, Target, propose
 from programs.models import (
     Allocation,
     AllocationRound,
@@ -262,6 +262,22 @@ def plan_round(round_: AllocationRound, overrides=None, families=None) -> Plan:
         kecamatan_shares=round_.kecamatan_shares,
         overrides=overrides,
     )
+
+
+def why_left_out(plan: Plan) -> dict[int, str]:
+    """ref -> why the plan leaves the family out, in the user's language."""
+    found = {}
+    for ref, why in plan.left_out.items():
+        if why == EXCLUDED:
+            reasons = "; ".join(
+                _("%(code)s: already receives %(programs)s")
+                % {"code": code, "programs": ", ".join(by)}
+                for code, by in plan.excluded[ref].items()
+            )
+            found[ref] = _("may not be combined (%(reasons)s)") % {"reasons": reasons}
+        else:
+            found[ref] = _("no places or budget left")
+    return found
 
 
 def _target(target: RoundTarget) -> Target:

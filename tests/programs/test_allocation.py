@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from programs.allocation import Family, Matrix, Target, fair_shares, propose
+from programs.allocation import EXCLUDED, FULL, Family, Matrix, Target, fair_shares, propose
 
 MATRIX = Matrix(allowed=[("PKH", "BPNT"), ("PKH", "BANSOSPROV")], registers=["DTSEN"])
 PROVINCE = Target("BANSOSPROV", places=2)
@@ -21,10 +21,7 @@ def test_targets_fill_in_turn_poorest_first_and_the_rest_is_told_why():
     plan = propose(families, [PROVINCE, JPS], MATRIX, order=["desil"])
     assert [ref for ref, code in plan.assigned.items() if code == "BANSOSPROV"] == [2, 5]
     assert [ref for ref, code in plan.assigned.items() if code == "JPSKAB"] == [4, 6, 1]
-    assert plan.left_out == {
-        7: "kuota dan anggaran sudah habis",
-        3: "kuota dan anggaran sudah habis",
-    }
+    assert plan.left_out == {7: FULL, 3: FULL}
 
 
 def test_a_budget_pays_for_whole_families_only():
@@ -42,9 +39,7 @@ def test_a_family_on_an_excluding_roster_goes_elsewhere_or_is_left_out_with_the_
     plan = propose(families, [PROVINCE, JPS], MATRIX, order=["desil"])
     assert plan.assigned == {2: "BANSOSPROV", 3: "BANSOSPROV"}
     assert plan.excluded[1] == {"BANSOSPROV": ["BLTDESA"], "JPSKAB": ["BLTDESA"]}
-    assert plan.left_out[1] == (
-        "tidak boleh digabung (BANSOSPROV: sudah menerima BLTDESA; JPSKAB: sudah menerima BLTDESA)"
-    )
+    assert plan.left_out[1] == EXCLUDED
 
 
 def test_an_override_places_an_excluded_family_and_keeps_the_reason():

@@ -3,6 +3,7 @@ allocations saved with their households, who made them, and any override's reaso
 
 import pytest
 from django.db import IntegrityError
+from django.utils import translation
 
 from dedup.models import Result
 from households.models import Household
@@ -40,7 +41,13 @@ def test_a_family_in_review_waits_and_one_on_an_excluding_roster_is_told_why(rou
     assert [(f.ref, f.holds) for f in families] == [(slamet().pk, frozenset({"PKH"}))]
     plan = rounds.plan_round(round_)
     assert plan.assigned == {}
-    assert plan.left_out[slamet().pk].startswith("tidak boleh digabung (BANSOSPROV: sudah")
+    assert rounds.why_left_out(plan)[slamet().pk].startswith(
+        "tidak boleh digabung (BANSOSPROV: sudah"
+    )
+    with translation.override("en"):  # in the user's language
+        assert rounds.why_left_out(plan)[slamet().pk] == (
+            "may not be combined (BANSOSPROV: already receives PKH; JPSKAB: already receives PKH)"
+        )
 
 
 def test_a_saved_plan_makes_allocations_with_households_and_history(round_, users):

@@ -232,7 +232,7 @@ def settings_edit(request: HttpRequest) -> HttpResponse:
     form = SettingsForm(
         request.POST or None, initial={"same": current.same, "review": current.review}
     )
-    latest = Run.objects.filter(status=Run.Status.DONE).first()
+    latest = Run.objects.filter(status=Run.Status.DONE, recheck=False).first()
     effect = None
     if form.is_valid():
         proposed = Thresholds(**form.cleaned_data)

@@ -4,8 +4,8 @@ A family the JPS re-check returned (`rounds.revalidate_jps`) is corrected on its
 page, one by one or as a spreadsheet of the returned rows. A correction goes through the
 intake's identity rules and the JPS re-check at once: still wrong, the family stays returned
 with the new reasons, and what was typed is kept on its row. Right, the row takes the values
-and the family waits ("corrected") for staff's next re-check, which cross-checks the corrected
-rows again (`start_rechecks`) and then puts them in phase 2 (`apply_recheck`).
+and the family waits ("corrected") for staff's next re-check (`rounds.revalidate_jps`), which
+cross-checks the corrected rows again and, once that run is done, puts them in phase 2.
 
     problems = correct(allocation, {"nik": "...", "nama": "..."}, by=operator)
 """

@@ -148,14 +148,13 @@ def _province_sheet(book: Workbook, heading: list[str], entries) -> None:
         cell.font = HEADER_FONT
     counts: dict[tuple[str, str], int] = defaultdict(int)
     rows = entries.select_related(
-        "desa__parent__parent__parent", "household", "allocation__proposal_row__batch__unit"
+        "desa__parent__parent__parent", "allocation__proposal_row__batch__unit"
     )
     for n, entry in enumerate(rows, start=1):
         desa = entry.desa
         kecamatan = desa.parent if desa else None
         district = kecamatan.parent if kecamatan else None
         province = district.parent if district else None
-        household = entry.household
         source = entry.allocation.proposal_row.batch.unit if entry.allocation else ""
         counts[(kecamatan.name if kecamatan else "", desa.name if desa else "")] += 1
         sheet.append(
@@ -166,8 +165,8 @@ def _province_sheet(book: Workbook, heading: list[str], entries) -> None:
                 entry.no_kk,
                 entry.nik,
                 safe_cell(entry.name),
-                household.head_sex,
-                household.head_birth_date.strftime("%d-%m-%Y") if household.head_birth_date else "",
+                entry.sex,
+                entry.birth_date.strftime("%d-%m-%Y") if entry.birth_date else "",
                 safe_cell(entry.address),
                 entry.rt,
                 entry.rw,

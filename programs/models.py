@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -458,6 +460,9 @@ class ProposalRow(models.Model):
         return f"{self.batch_id}:{self.row_number}"
 
 
+SAVE_STALLED = datetime.timedelta(minutes=10)  # a district's save takes about one
+
+
 class AllocationRound(models.Model):
     """One round of deciding who receives which aid (e.g. "JPS Covid-19 Mei 2020"): the
     checked proposals it starts from (a cross-check run) and its rules (`programs.allocation`):
@@ -498,8 +503,13 @@ class AllocationRound(models.Model):
 
     @property
     def saving(self) -> bool:
-        """Its allocation is being saved in the background (it has no allocations yet)."""
-        return self.saving_since is not None and not self.save_error
+        """Its allocation is being saved in the background (it has no allocations yet). A save
+        not done after SAVE_STALLED (its task lost with the broker) may be started again."""
+        return (
+            self.saving_since is not None
+            and not self.save_error
+            and timezone.now() - self.saving_since < SAVE_STALLED
+        )
 
 
 class RoundTarget(models.Model):
@@ -622,6 +632,8 @@ class ListEntry(models.Model):
     no_kk = models.CharField(_("No. KK"), max_length=40)
     nik = models.CharField(_("NIK"), max_length=40)
     name = models.CharField(_("name"), max_length=150)
+    sex = models.CharField(_("sex"), max_length=1, blank=True)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
     address = models.CharField(_("address"), max_length=255, blank=True)
     rt = models.CharField(_("RT"), max_length=3, blank=True)
     rw = models.CharField(_("RW"), max_length=3, blank=True)

@@ -233,7 +233,7 @@ def _phases(round_: AllocationRound) -> list[tuple[str, int, int, int, int]]:
         (_("to check"), mine.filter(status=Allocation.Status.PROPOSED)),
         (_("phase 1"), mine.filter(phase=1)),
         (_("returned for correction"), mine.filter(status="returned")),
-        (_("corrected, to check again"), mine.filter(status=Allocation.Status.CORRECTED)),
+        (Allocation.Status.CORRECTED.label, mine.filter(status=Allocation.Status.CORRECTED)),
         (_("phase 2"), mine.filter(phase=2)),
     ]
     per_month, months = jps.program.benefit_per_month, jps.program.months

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.deletion import ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from dedup.engine.match import Thresholds
 from dedup.models import Result, Run
@@ -44,9 +45,7 @@ ELIGIBLE = (Result.Status.NEW, Result.Status.IN_ROSTER)
 # bulk_update writes one CASE WHEN per row: its cost grows with the square of a batch's rows.
 UPDATE_BATCH = 500
 INSERT_BATCH = 5_000  # rows a statement: SQLite takes 32,766 parameters
-REASON_LENGTH = (
-    100  # what the audit history keeps of a reason  # not a duplicate, in review or invalid
-)
+REASON_LENGTH = 100  # what the audit history keeps of a reason
 
 
 @dataclass(frozen=True)
@@ -81,13 +80,19 @@ def create_round(rules: Rules, *, by: User) -> AllocationRound:
 def update_rules(round_: AllocationRound, rules: Rules, *, seen: int, by: User) -> AllocationRound:
     """New rules for a round not saved yet, made from revision `seen`. A colleague's change
     since then is not overwritten: `Stale` says what it was, and nothing is saved."""
+    round_ = _lock_rules(round_, seen)
+    round_.revision += 1
+    _write_rules(round_, rules, by=by)
+    return round_
+
+
+def _lock_rules(round_: AllocationRound, seen: int) -> AllocationRound:
+    """The round, locked for a change of its rules made from revision `seen`."""
     round_ = AllocationRound.objects.select_for_update().get(pk=round_.pk)
     if round_.allocations.exists() or round_.saving:
         raise ValidationError(_("The round's allocation is saved; its rules no longer change."))
     if round_.revision != seen:
         raise Stale(changes_since(round_, seen))
-    round_.revision += 1
-    _write_rules(round_, rules, by=by)
     return round_
 
 
@@ -127,11 +132,7 @@ def set_override(
 ) -> AllocationRound:
     """Place a family (proposal row `ref`) in target `code` although a roster excludes it, with
     the reason; `code` None takes the override back. A change of the rules like any other."""
-    round_ = AllocationRound.objects.select_for_update().get(pk=round_.pk)
-    if round_.allocations.exists() or round_.saving:
-        raise ValidationError(_("The round's allocation is saved; its rules no longer change."))
-    if round_.revision != seen:
-        raise Stale(changes_since(round_, seen))
+    round_ = _lock_rules(round_, seen)
     if code is None:
         round_.overrides.pop(str(ref), None)
     else:
@@ -454,7 +455,11 @@ def revalidate_jps(round_: AllocationRound, *, by: User) -> dict[str, int]:
         reveals__isnull=True,
     ).distinct():
         household._history_user = by
-        household.delete()
+        try:
+            with transaction.atomic():
+                household.delete()
+        except (ProtectedError, RestrictedError):
+            pass  # something else holds it (a complaint): it stays
     return counts
 
 
@@ -500,7 +505,7 @@ def _start_recheck(round_: AllocationRound, allocations: list[Allocation], *, by
     )
     for allocation in allocations:
         allocation.recheck_run = run
-    Allocation.objects.filter(pk__in=[a.pk for a in allocations]).update(recheck_run=run)
+    _save(allocations, ["recheck_run"], by=by)  # who started it, and when, in the history
 
 
 def _apply_recheck(
@@ -510,7 +515,7 @@ def _apply_recheck(
     proposal (a duplicate, a roster that excludes JPS without an override), then the JPS
     re-check, then no other family of the round with the same head's NIK or No. KK."""
     results = {
-        r.proposal_row_id: r
+        (r.run_id, r.proposal_row_id): r
         for r in Result.objects.filter(
             run__in={a.recheck_run_id for a in allocations},
             proposal_row__in=[a.proposal_row_id for a in allocations],
@@ -519,7 +524,7 @@ def _apply_recheck(
     matrix = matrix_for(round_)
     judged, problems_of = [], {}
     for allocation in allocations:
-        result = results.get(allocation.proposal_row_id)
+        result = results.get((allocation.recheck_run_id, allocation.proposal_row_id))
         if result is None or result.status == Result.Status.REVIEW:
             counts["in_review"] += 1  # staff decide the pairs on the review page first
             continue
@@ -527,21 +532,61 @@ def _apply_recheck(
         problems_of[allocation.pk] = _recheck_problems(result, matrix, allocation) or revalidate(
             allocation.proposal_row
         )
-    # A new head's NIK may be another household: the family's, or one already in the round.
+    # A new head's NIK may head a household already: one with a place in the round (the
+    # family is returned, nothing relinked), or the family's own.
     valid = [a for a in judged if not problems_of[a.pk]]
     moved = [a for a in valid if a.household.head_nik != a.proposal_row.nik]
-    for allocation in moved:
+    existing = Household.objects.in_bulk({a.proposal_row.nik for a in moved}, field_name="head_nik")
+    taken = _taken(
+        round_,
+        valid,
+        {a.pk: existing[a.proposal_row.nik].pk for a in moved if a.proposal_row.nik in existing},
+    )
+    for allocation_id, why in taken.items():
+        problems_of[allocation_id] = [("", why)]
+    passing = [a for a in moved if a.pk not in taken]
+    for allocation in passing:
         allocation.proposal_row.household = None
-    households = _households([a.proposal_row for a in moved], by=by)
-    taken = _taken(round_, valid, households)
-    for allocation in valid:
-        if allocation.pk in taken:
-            problems_of[allocation.pk] = [("", taken[allocation.pk])]
-        elif allocation.proposal_row_id in households:
-            allocation.household = households[allocation.proposal_row_id]
+    households = _households([a.proposal_row for a in passing], by=by)
+    for allocation in passing:
+        allocation.household = households[allocation.proposal_row_id]
+    _copy_corrections([a for a in valid if a.pk not in taken], by=by)
     for allocation in judged:
         _judge(allocation, problems_of[allocation.pk], phase=2, counts=counts)
     return judged
+
+
+def _copy_corrections(allocations: list[Allocation], *, by: User) -> None:
+    """A household made from a corrected row (no other row is its) takes the corrected head's
+    name, sex, birth date, No. KK and address."""
+    rows_of = dict(
+        ProposalRow.objects.filter(household__in={a.household_id for a in allocations})
+        .values_list("household")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    changed = []
+    for allocation in allocations:
+        household, row = allocation.household, allocation.proposal_row
+        if rows_of.get(household.pk, 0) > 1 or household.head_nik != row.nik:
+            continue
+        household.no_kk, household.head_name = row.no_kk, row.name
+        household.head_name_folded = fold_name(row.name)
+        household.head_sex, household.head_birth_date = row.sex, row.birth_date
+        household.address, household.rt, household.rw = row.address, row.rt, row.rw
+        household.desa_id = row.desa_id
+        changed.append(household)
+    bulk_update_with_history(
+        changed,
+        Household,
+        [
+            *("no_kk", "head_name", "head_name_folded", "head_sex", "head_birth_date"),
+            *("address", "rt", "rw", "desa"),
+        ],
+        default_user=by,
+        batch_size=UPDATE_BATCH,
+        default_change_reason=_("corrected after the JPS re-check"),
+    )
 
 
 def _recheck_problems(result: Result, matrix: Matrix, allocation: Allocation):
@@ -568,12 +613,13 @@ def _recheck_problems(result: Result, matrix: Matrix, allocation: Allocation):
 
 
 def _taken(
-    round_: AllocationRound, allocations: list[Allocation], households: dict[int, Household]
+    round_: AllocationRound, allocations: list[Allocation], new_household: dict[int, int]
 ) -> dict[int, str]:
     """allocation id -> why its corrected family already has a place in the round: another
-    allocation holds its household, or a row with its No. KK."""
+    allocation holds its household (`new_household`: the one its new head's NIK heads), or a
+    row with its No. KK."""
     mine = {a.pk for a in allocations}
-    household_of = {a.pk: households.get(a.proposal_row_id, a.household).pk for a in allocations}
+    household_of = {a.pk: new_household.get(a.pk, a.household_id) for a in allocations}
     others = round_.allocations.exclude(pk__in=mine).filter(
         Q(household__in=set(household_of.values()))
         | Q(proposal_row__no_kk__in={a.proposal_row.no_kk for a in allocations})
@@ -671,6 +717,8 @@ def approve(recipients: RecipientList, *, by: User) -> RecipientList:
                 no_kk=row.no_kk,
                 nik=row.nik,
                 name=row.name,
+                sex=row.sex,
+                birth_date=row.birth_date,
                 address=row.address,
                 rt=row.rt,
                 rw=row.rw,

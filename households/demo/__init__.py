@@ -252,7 +252,7 @@ class _Demo:
     def __init__(self, rng: random.Random, households: int, history: bool, stdout: TextIO | None):
         self.rng, self.target, self.history, self.stdout = rng, households, history, stdout
         # Its own sequence: the gaps leave every other draw of the demo as it was.
-        self.gaps = random.Random(rng.getstate()[1][0])
+        self.gaps = random.Random(hash(rng.getstate()))
         self.villages = list(
             Region.objects.filter(code__startswith=f"{DISTRICT}.", level=Region.Level.VILLAGE)
             .select_related("parent")

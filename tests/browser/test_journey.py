@@ -243,7 +243,7 @@ def test_a_proposal_goes_from_the_village_to_the_approved_annex(
     # 7. Staff check again: the first click cross-checks the corrected row, the second
     # puts it in phase 2.
     staff.reload()
-    assert jps_phases(staff)["sudah diperbaiki, diperiksa lagi"][0] == "1"
+    assert jps_phases(staff)["sudah diperbaiki, menunggu diperiksa lagi"][0] == "1"
     staff.get_by_role("button", name="Validasi ulang keluarga JPS").click()
     expect(staff.locator(".messages li")).to_have_text(
         [
@@ -260,7 +260,7 @@ def test_a_proposal_goes_from_the_village_to_the_approved_annex(
     assert phases["tahap 2"] == ["1", "Rp250.000", "3", "Rp750.000"]
     assert phases["tahap 1"][0] == "1"
     assert phases["dikembalikan untuk diperbaiki"][0] == "0"
-    assert phases["sudah diperbaiki, diperiksa lagi"][0] == "0"
+    assert phases["sudah diperbaiki, menunggu diperiksa lagi"][0] == "0"
 
     # 8. Staff prepare the JPS phase 2 list for the head.
     lists = staff.locator("table", has=staff.get_by_role("columnheader", name="Versi terakhir"))

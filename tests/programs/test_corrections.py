@@ -63,7 +63,7 @@ def test_a_correction_still_wrong_stays_returned_with_the_new_reasons(returned, 
 
 
 def test_a_valid_correction_is_cross_checked_again_then_goes_to_phase_2(returned, users):
-    values = typed(returned, nama="Slamet Riyadi", rt="2")
+    values = typed(returned, nama="Slamet Riyadi", rt="2", alamat="DUSUN KULON")
     assert corrections.correct(returned, values, by=users["village"]) == []
     returned.refresh_from_db()
     assert (returned.status, returned.phase) == ("corrected", None)
@@ -81,6 +81,9 @@ def test_a_valid_correction_is_cross_checked_again_then_goes_to_phase_2(returned
     returned.refresh_from_db()
     assert (returned.status, returned.phase) == ("valid", 2)
     assert returned.history.first().history_user == staff
+    # The household made from the row takes the correction (lists compare households).
+    returned.household.refresh_from_db()
+    assert (returned.household.address, returned.household.rt) == ("DUSUN KULON", "002")
 
 
 def test_a_corrected_nik_that_another_family_of_the_round_holds_is_returned(
@@ -102,6 +105,8 @@ def test_a_corrected_nik_that_another_family_of_the_round_holds_is_returned(
     returned.refresh_from_db()
     assert returned.status == "returned"
     assert "sudah mendapat tempat" in returned.return_reasons[0]["message"]
+    row = ProposalRow.objects.get(pk=returned.proposal_row_id)
+    assert row.household_id == returned.household_id != other.pk  # nothing relinked
 
 
 def test_a_corrected_nik_of_a_new_head_links_the_family_to_that_household(returned, users):
@@ -156,7 +161,9 @@ def test_another_village_cannot_open_the_form_and_staff_have_no_correction_page(
     returned, users, login
 ):
     url = reverse("programs:correct", args=[returned.pk])
-    assert login(users["village_b"]).get(url).status_code == 404
+    other = login(users["village_b"])
+    assert other.get(url).status_code == 404
+    assert other.post(url, typed(returned, nama="X Y", rt="9")).status_code == 404
     assert login(users["staff"]).get(reverse("programs:returned")).status_code == 403
 
 
@@ -215,3 +222,18 @@ def test_an_empty_list_is_not_prepared(returned, users):
     jps = Program.objects.get(code="JPSKAB")
     with pytest.raises(ValidationError, match="Belum ada keluarga"):
         rounds.prepare_list(returned.round, jps, 2, by=users["staff"])
+
+
+def test_a_spreadsheet_naming_another_units_family_changes_nothing(returned, users, login):
+    client = login(users["village"])
+    sheet = _sheet(client.get(reverse("programs:returned_download")))
+    headers = [cell.value for cell in sheet[1]]
+    sheet.cell(2, headers.index("RT") + 1).value = "2"
+    corrected = io.BytesIO()
+    sheet.parent.save(corrected)
+    corrected.seek(0)
+    corrected.name = "perbaiki-jps.xlsx"
+    page = login(users["village_b"]).post(reverse("programs:returned_upload"), {"file": corrected})
+    assert page.context["report"] == {"corrected": 0, "still": [], "unknown": [2]}
+    returned.refresh_from_db()
+    assert returned.status == "returned"

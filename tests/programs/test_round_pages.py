@@ -477,6 +477,8 @@ def test_only_the_provincial_quota_offers_the_province_file(client, users, appro
 
 
 def test_saving_runs_in_the_background_and_the_page_follows_it(client, users, open_round):
+    import datetime
+
     from django.utils import timezone
 
     from programs.models import AllocationRound
@@ -496,6 +498,11 @@ def test_saving_runs_in_the_background_and_the_page_follows_it(client, users, op
     )
     assert "tidak dapat diubah lagi" in edited.content.decode()
     assert open_round.targets.get(program__code="BANSOSPROV").places == 10
+
+    # A save whose task was lost (the broker went down) may be started again after a while.
+    long_ago = timezone.now() - datetime.timedelta(minutes=11)
+    AllocationRound.objects.filter(pk=open_round.pk).update(saving_since=long_ago)
+    assert "Simpan alokasi ini" in client.get(url).content.decode()
 
     AllocationRound.objects.filter(pk=open_round.pk).update(saving_since=None)
     done = client.get(url, headers={"HX-Request": "true"})

@@ -29,11 +29,13 @@ import sys
 import time
 import warnings
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
+sys.path.insert(0, str(BASE_DIR / "benchmarks"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bansos.settings")
+
+from bench_roster_import import bench_database_url, recreate_database  # noqa: E402
 
 PROPOSALS = 71_000
 PROVINCIAL = 23_633
@@ -41,25 +43,6 @@ PHASE_1, RETURNED = 15_552, 7_318
 SHARES = {"in_roster": 0.30, "duplicate_in_batch": 0.03, "review": 0.02, "invalid": 0.01}
 ROSTERS = ("DTSEN", "PKH", "BPNT", "BLTDESA", "BST")
 TARGET_MS = 500
-
-
-def bench_database_url(server_url: str, name: str) -> str:
-    parts = urlsplit(server_url)
-    if not parts.scheme.startswith("postgres"):
-        sys.exit("DATABASE_URL must point to a PostgreSQL server (postgres://...).")
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def recreate_database(server_url: str, name: str, *, drop_only: bool = False) -> None:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(bench_database_url(server_url, "postgres"), autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        if not drop_only:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def main() -> None:

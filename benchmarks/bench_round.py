@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bansos.settings")
 
-from bench_dashboard import bench_database_url, recreate_database
+from bench_roster_import import bench_database_url, recreate_database
 
 PROPOSALS = 71_000
 PROVINCIAL, JPS_FAMILIES = 23_633, 22_870

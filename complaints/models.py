@@ -66,6 +66,7 @@ class Complaint(models.Model):
         Unit, models.PROTECT, null=True, blank=True, related_name="complaints"
     )
     public_reply = models.TextField(_("public reply"), blank=True)
+    resolution = models.TextField(_("resolution and what changed"), blank=True)
     received_at = models.DateTimeField(_("received"))
     resolved_at = models.DateTimeField(null=True, blank=True)
     history = HistoricalRecords()
@@ -77,3 +78,27 @@ class Complaint(models.Model):
 
     def __str__(self) -> str:
         return self.ticket
+
+
+class Step(models.Model):
+    """One step of a complaint's handling: who moved it from which status to which, when, and
+    why; to whom it was assigned or forwarded."""
+
+    complaint = models.ForeignKey(Complaint, models.CASCADE, related_name="steps")
+    from_status = models.CharField(max_length=10, choices=Complaint.Status, blank=True)
+    to_status = models.CharField(max_length=10, choices=Complaint.Status)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    note = models.TextField(_("note"), blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    forwarded_to = models.ForeignKey(Unit, models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("step of a complaint")
+        verbose_name_plural = _("steps of a complaint")
+
+    def __str__(self) -> str:
+        return f"{self.complaint} {self.from_status or '-'} -> {self.to_status}"

@@ -1,0 +1,110 @@
+"""The complaint desk's work on a complaint: logging it with a ticket the public can follow, and
+moving it through its statuses, each step recorded with who, when and why.
+
+    complaint = log(by=desk, channel="phone", category=left_out, complainant_name="...", ...)
+    move(complaint, Complaint.Status.HANDLING, by=desk, forward=village)    # the village's page
+    move(complaint, Complaint.Status.RESOLVED, by=desk, resolution="Diusulkan ke putaran Juni")
+    move(complaint, Complaint.Status.HANDLING, by=desk, note="Warga datang lagi: belum cair")
+
+Statuses: new; being handled (assigned to a staff member or forwarded to a village or agency);
+waiting for the complainant; resolved (with the resolution); rejected (with the reason). A
+resolved or rejected complaint is reopened with a reason.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from households.models import Unit, User
+
+from .models import Complaint, Step
+
+Status = Complaint.Status
+MOVES = {
+    Status.NEW: {Status.HANDLING, Status.REJECTED},
+    Status.HANDLING: {Status.HANDLING, Status.WAITING, Status.RESOLVED, Status.REJECTED},
+    Status.WAITING: {Status.HANDLING, Status.RESOLVED, Status.REJECTED},
+    Status.RESOLVED: {Status.HANDLING},  # reopened
+    Status.REJECTED: {Status.HANDLING},  # reopened
+}
+# A ticket's random part: Crockford's base32 without I, L, O, U, read aloud over the phone;
+# 8 characters are 2^40 possibilities, so a ticket cannot be guessed from another.
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_ticket() -> str:
+    """ADU-2611-7K3Q9XMB: the month it came in, then 8 random characters."""
+    random_part = "".join(secrets.choice(_ALPHABET) for _ in range(8))
+    return f"ADU-{timezone.localdate():%y%m}-{random_part}"
+
+
+@transaction.atomic
+def log(*, by: User, **fields) -> Complaint:
+    """A new complaint with its ticket and its first step."""
+    complaint = Complaint(**fields)
+    complaint.received_at = complaint.received_at or timezone.now()
+    while not complaint.ticket or Complaint.objects.filter(ticket=complaint.ticket).exists():
+        complaint.ticket = new_ticket()
+    complaint._history_user = by
+    complaint.full_clean()
+    complaint.save()
+    Step.objects.create(complaint=complaint, to_status=complaint.status, by=by)
+    return complaint
+
+
+@transaction.atomic
+def move(
+    complaint: Complaint,
+    to: str,
+    *,
+    by: User,
+    note: str = "",
+    assign: User | None = None,
+    forward: Unit | None = None,
+    resolution: str = "",
+    public_reply: str | None = None,
+) -> Complaint:
+    """Move the complaint to status `to`, refusing a step the desk's rules do not allow."""
+    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    now, note = complaint.status, note.strip()
+    if to not in MOVES[now]:
+        raise ValidationError(
+            _("A complaint that is %(now)s cannot become %(to)s.")
+            % {"now": Status(now).label, "to": Status(to).label}
+        )
+    if now in (Status.RESOLVED, Status.REJECTED) and not note:
+        raise ValidationError(_("Say why the complaint is opened again."))
+    if to == Status.HANDLING and assign is None and forward is None:
+        raise ValidationError(
+            _("Assign it to a staff member or forward it to a village or agency.")
+        )
+    if to == Status.RESOLVED and not resolution.strip():
+        raise ValidationError(_("Say how it was resolved and what changed."))
+    if to == Status.REJECTED and not note:
+        raise ValidationError(_("Say why the complaint is rejected."))
+    if to == Status.HANDLING:
+        complaint.assigned_to, complaint.forwarded_to = assign, forward
+    if to == Status.RESOLVED:
+        complaint.resolution, complaint.resolved_at = resolution.strip(), timezone.now()
+    elif to == Status.HANDLING:
+        complaint.resolved_at = None
+    if public_reply is not None:
+        complaint.public_reply = public_reply.strip()
+    complaint.status = to
+    complaint._history_user, complaint._change_reason = by, note[:100]
+    complaint.save()
+    Step.objects.create(
+        complaint=complaint,
+        from_status=now,
+        to_status=to,
+        by=by,
+        note=note or resolution.strip(),
+        assigned_to=assign,
+        forwarded_to=forward,
+    )
+    return complaint

@@ -19,5 +19,6 @@ urlpatterns = [
     path("regions/", include("households.urls_regions")),
     path("programs/", include("programs.urls")),
     path("cross-check/", include("dedup.urls")),
+    path("complaints/", include("complaints.urls")),
     path("admin/", admin.site.urls),
 ]

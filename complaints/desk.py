@@ -108,3 +108,19 @@ def move(
         forwarded_to=forward,
     )
     return complaint
+
+
+@transaction.atomic
+def answer(complaint: Complaint, *, by: User, note: str) -> Step:
+    """The village or agency a complaint was forwarded to answers it; the desk decides next."""
+    if complaint.forwarded_to_id is None or complaint.forwarded_to_id != by.unit_id:
+        raise ValidationError(_("Only the unit the complaint was forwarded to answers it."))
+    if not note.strip():
+        raise ValidationError(_("Write the answer."))
+    return Step.objects.create(
+        complaint=complaint,
+        from_status=complaint.status,
+        to_status=complaint.status,
+        by=by,
+        note=note.strip(),
+    )

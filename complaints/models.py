@@ -1,5 +1,7 @@
 """The complaint desk (posko pengaduan): complaints from the public, routed and resolved."""
 
+from __future__ import annotations
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +24,17 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ComplaintQuerySet(models.QuerySet):
+    def for_user(self, user) -> ComplaintQuerySet:
+        """The desk (and administrators) see every complaint; a village or agency operator sees
+        those forwarded to their unit; nobody else any."""
+        if user.handles_complaints:
+            return self
+        if user.proposes:
+            return self.filter(forwarded_to=user.unit_id)
+        return self.none()
 
 
 class Complaint(models.Model):
@@ -70,6 +83,7 @@ class Complaint(models.Model):
     received_at = models.DateTimeField(_("received"))
     resolved_at = models.DateTimeField(null=True, blank=True)
     history = HistoricalRecords()
+    objects = ComplaintQuerySet.as_manager()
 
     class Meta:
         ordering = ["-received_at"]

@@ -171,6 +171,11 @@ class User(AbstractUser):
         return self.role in self.REVEAL_ROLES
 
     @property
+    def handles_complaints(self) -> bool:
+        """The complaint desk, and administrators: every complaint, with who complained."""
+        return self.role in (self.Role.ADMIN, self.Role.DESK)
+
+    @property
     def can_manage(self) -> bool:
         """Manage users, units and programmes."""
         return self.role in (self.Role.ADMIN, self.Role.STAFF)

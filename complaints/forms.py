@@ -1,0 +1,99 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from households.identity import check_nik
+from households.models import Household, Region, Unit, User
+from programs.models import Program
+
+from .models import Complaint
+
+
+class ComplaintForm(forms.ModelForm):
+    """A complaint as the desk logs it. The family is found by NIK, No. KK or name; a family
+    not registered yet is logged all the same. A complainant's NIK that fails the identity
+    checks is kept with a warning: complainants may not know it exactly."""
+
+    family = forms.CharField(
+        label=_("The family (NIK, No. KK or name of the head)"),
+        required=False,
+        max_length=150,
+        help_text=_("Leave empty for a family not registered yet."),
+    )
+
+    class Meta:
+        model = Complaint
+        fields = [
+            *("kind", "channel", "category", "complainant_name", "complainant_contact"),
+            *("complainant_nik", "family", "desa", "program", "story"),
+        ]
+        widgets = {"story": forms.Textarea(attrs={"rows": 6, "maxlength": 5000})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["desa"].queryset = Region.objects.filter(level=Region.Level.VILLAGE)
+        self.fields["program"].queryset = Program.objects.all()
+        self.fields["story"].max_length = 5000
+        self.warnings: list[str] = []
+
+    def clean_story(self) -> str:
+        story = self.cleaned_data["story"].strip()
+        if len(story) > 5000:
+            raise forms.ValidationError(_("Keep the story to 5,000 characters."))
+        return story
+
+    def clean_complainant_nik(self) -> str:
+        raw = self.cleaned_data["complainant_nik"].strip()
+        if raw and not (checked := check_nik(raw)).ok:
+            self.warnings += [problem.message for problem in checked.errors]
+        return raw[:16]
+
+    def clean_family(self) -> Household | None:
+        query = self.cleaned_data["family"].strip()
+        if not query:
+            return None
+        found = list(Household.objects.search(query)[:2])
+        if len(found) > 1:
+            raise forms.ValidationError(
+                _("Several families match; type the 16-digit NIK or No. KK.")
+            )
+        if not found:
+            self.warnings.append(_("No registered family matches: logged as not registered."))
+            return None
+        return found[0]
+
+
+class MoveForm(forms.Form):
+    """The desk moves a complaint on: its new status, to whom, and why."""
+
+    to = forms.ChoiceField(label=_("New status"), choices=Complaint.Status.choices)
+    assign = forms.ModelChoiceField(
+        label=_("Assign to"), queryset=User.objects.none(), required=False
+    )
+    forward = forms.ModelChoiceField(
+        label=_("Or forward to"), queryset=Unit.objects.all(), required=False
+    )
+    note = forms.CharField(label=_("Note or reason"), required=False, widget=forms.Textarea)
+    resolution = forms.CharField(
+        label=_("Resolution and what changed"), required=False, widget=forms.Textarea
+    )
+    public_reply = forms.CharField(
+        label=_("Public reply (shown on the status page)"),
+        required=False,
+        widget=forms.Textarea,
+        help_text=_("No names, no NIK: anyone with the ticket reads it."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        roles = [User.Role.DESK, User.Role.STAFF, User.Role.ADMIN]
+        self.fields["assign"].queryset = User.objects.filter(role__in=roles, is_active=True)
+
+
+class AnswerForm(forms.Form):
+    """A village's or agency's answer to a complaint forwarded to it."""
+
+    note = forms.CharField(label=_("Your answer"), widget=forms.Textarea, max_length=5000)
+
+
+class TicketForm(forms.Form):
+    ticket = forms.CharField(label=_("Ticket number"), max_length=20)

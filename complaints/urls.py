@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "complaints"
+urlpatterns = [
+    path("", views.complaint_list, name="list"),
+    path("new/", views.complaint_create, name="create"),
+    path("<int:pk>/", views.complaint_detail, name="detail"),
+    path("<int:pk>/move/", views.complaint_move, name="move"),
+    path("<int:pk>/answer/", views.complaint_answer, name="answer"),
+    path("status/", views.public_status, name="status"),
+]

@@ -1,0 +1,162 @@
+"""The complaint desk in the browser: the desk logs, routes and resolves complaints; a village or
+agency answers those forwarded to it; the public follows a ticket on the status page."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from ipware import get_client_ip
+
+from . import desk, service_level
+from .forms import AnswerForm, ComplaintForm, MoveForm, TicketForm
+from .models import Complaint
+
+OPEN = (Complaint.Status.NEW, Complaint.Status.HANDLING, Complaint.Status.WAITING)
+LOOKUPS_PER_WINDOW, WINDOW_SECONDS = 20, 600  # the public status page, per address
+
+
+def _due(complaint: Complaint):
+    return service_level.due(
+        timezone.localdate(complaint.received_at), complaint.category.target_days
+    )
+
+
+@login_required
+def complaint_list(request: HttpRequest) -> HttpResponse:
+    """Open complaints, the overdue first and the oldest first among them; ?status= filters."""
+    if not (request.user.handles_complaints or request.user.proposes):
+        raise PermissionDenied
+    complaints = Complaint.objects.for_user(request.user).select_related(
+        "category", "desa", "forwarded_to", "assigned_to"
+    )
+    status = request.GET.get("status", "")
+    complaints = (
+        complaints.filter(status=status)
+        if status in Complaint.Status.values
+        else complaints.filter(status__in=OPEN)
+    )
+    today = timezone.localdate()
+    rows = []
+    for complaint in complaints.order_by("received_at"):
+        due = _due(complaint)
+        rows.append((complaint, due, complaint.status in OPEN and due < today))
+    rows.sort(key=lambda row: not row[2])  # the overdue first; each part oldest first
+    context = {
+        "page": Paginator(rows, 50).get_page(request.GET.get("page")),
+        "today": today,
+        "status": status,
+        "statuses": Complaint.Status.choices,
+        "overdue": sum(1 for _c, _due_day, late in rows if late),
+    }
+    return render(request, "complaints/list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def complaint_create(request: HttpRequest) -> HttpResponse:
+    if not request.user.handles_complaints:
+        raise PermissionDenied
+    form = ComplaintForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "family"}
+        complaint = desk.log(by=request.user, household=form.cleaned_data["family"], **data)
+        for warning in form.warnings:
+            messages.warning(request, warning)
+        messages.success(
+            request,
+            _("Logged as ticket %(ticket)s: give it to the complainant to follow it.")
+            % {"ticket": complaint.ticket},
+        )
+        return redirect("complaints:detail", pk=complaint.pk)
+    return render(request, "complaints/form.html", {"form": form})
+
+
+@login_required
+def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    complaint = get_object_or_404(
+        Complaint.objects.for_user(request.user).select_related(
+            "category", "desa__parent", "program", "household", "forwarded_to", "assigned_to"
+        ),
+        pk=pk,
+    )
+    context = {
+        "complaint": complaint,
+        "due": _due(complaint),
+        "steps": complaint.steps.select_related("by", "assigned_to", "forwarded_to"),
+        "move_form": MoveForm() if request.user.handles_complaints else None,
+        "answer_form": AnswerForm() if complaint.forwarded_to_id == request.user.unit_id else None,
+    }
+    return render(request, "complaints/detail.html", context)
+
+
+@login_required
+@require_POST
+def complaint_move(request: HttpRequest, pk: int) -> HttpResponse:
+    if not request.user.handles_complaints:
+        raise PermissionDenied
+    complaint = get_object_or_404(Complaint, pk=pk)
+    form = MoveForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            desk.move(
+                complaint,
+                data["to"],
+                by=request.user,
+                note=data["note"],
+                assign=data["assign"],
+                forward=data["forward"],
+                resolution=data["resolution"],
+                public_reply=data["public_reply"] or None,
+            )
+        except ValidationError as refused:
+            messages.error(request, " ".join(refused.messages))
+    return redirect("complaints:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def complaint_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    complaint = get_object_or_404(Complaint.objects.for_user(request.user), pk=pk)
+    form = AnswerForm(request.POST)
+    if form.is_valid():
+        try:
+            desk.answer(complaint, by=request.user, note=form.cleaned_data["note"])
+            messages.success(request, _("Your answer is sent to the complaint desk."))
+        except ValidationError as refused:
+            messages.error(request, " ".join(refused.messages))
+    return redirect("complaints:detail", pk=pk)
+
+
+def public_status(request: HttpRequest) -> HttpResponse:
+    """The public follows a ticket: its status and the office's public reply, nothing else."""
+    form = TicketForm(request.GET or None)
+    found, limited = None, False
+    if form.is_valid():
+        address, _routable = get_client_ip(
+            request, proxy_count=getattr(settings, "AXES_IPWARE_PROXY_COUNT", 0)
+        )
+        key = f"complaint-status:{address}"
+        cache.add(key, 0, WINDOW_SECONDS)
+        limited = cache.incr(key) > LOOKUPS_PER_WINDOW
+        if not limited:
+            ticket = form.cleaned_data["ticket"].strip().upper()
+            found = (
+                Complaint.objects.filter(ticket=ticket)
+                .only("ticket", "status", "public_reply", "received_at", "resolved_at")
+                .first()
+            )
+    status = 429 if limited else 200
+    return render(
+        request,
+        "complaints/status.html",
+        {"form": form, "found": found, "limited": limited, "asked": form.is_bound},
+        status=status,
+    )

@@ -1,0 +1,137 @@
+"""The complaint desk's pages: the desk logs and routes, a village answers what is forwarded to
+it, nobody else sees complaints, and the public status page shows no personal data."""
+
+import datetime
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+
+from complaints import desk
+from complaints.models import Category, Complaint
+from tests.conftest import make_nik
+
+pytestmark = pytest.mark.django_db
+S = Complaint.Status
+STORY = "Kami belum menerima bantuan. <script>alert('x')</script>"
+
+
+def login(client, user):
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+@pytest.fixture
+def complaint(users, regions):
+    return desk.log(
+        by=users["desk"],
+        channel=Complaint.Channel.WALK_IN,
+        category=Category.objects.get(name="Belum menerima bantuan"),
+        complainant_name="Sumarni",
+        complainant_contact="081234567890",
+        complainant_nik=make_nik(female=True),
+        desa=regions["desa_a"],
+        story=STORY,
+    )
+
+
+def test_the_desk_logs_a_complaint_and_gets_a_ticket(client, users, regions, households):
+    page = login(client, users["desk"]).post(
+        reverse("complaints:create"),
+        {
+            "kind": "complaint",
+            "channel": "phone",
+            "category": Category.objects.get(name="Data salah (nama, NIK, alamat)").pk,
+            "complainant_name": "Pak Darmo",
+            "complainant_nik": "1234",  # not known exactly: kept, with a warning
+            "family": households["a"].head_nik,
+            "desa": regions["desa_a"].pk,
+            "story": "Nama di daftar salah ketik.",
+        },
+        follow=True,
+    )
+    complaint = Complaint.objects.get()
+    assert complaint.household == households["a"] and complaint.complainant_nik == "1234"
+    text = page.content.decode()
+    assert complaint.ticket in text and "NIK" in text  # the ticket, and the NIK's warning
+
+
+def test_an_empty_or_oversized_complaint_is_refused_with_the_reason(client, users):
+    page = login(client, users["desk"]).post(
+        reverse("complaints:create"), {"story": "x" * 5001, "channel": "phone"}
+    )
+    errors = page.context["form"].errors
+    assert {"complainant_name", "category", "story"} <= set(errors)
+    assert not Complaint.objects.exists()
+
+
+def test_the_story_is_shown_as_text_never_run(client, users, complaint):
+    page = login(client, users["desk"]).get(reverse("complaints:detail", args=[complaint.pk]))
+    text = page.content.decode()
+    assert "<script>alert" not in text and "&lt;script&gt;" in text
+
+
+@pytest.mark.parametrize("role", ["staff", "head", "village_b", "agency"])
+def test_only_the_desk_and_the_unit_it_is_forwarded_to_see_a_complaint(
+    client, users, units, complaint, role
+):
+    desk.move(complaint, S.HANDLING, by=users["desk"], forward=units["village_a"])
+    url = reverse("complaints:detail", args=[complaint.pk])
+    assert login(client, users[role]).get(url).status_code in (403, 404)
+    page = login(client, users["village"]).get(url)
+    assert page.status_code == 200 and "Sumarni" in page.content.decode()
+
+
+def test_the_village_answers_and_the_desk_resolves(client, users, units, complaint):
+    desk.move(complaint, S.HANDLING, by=users["desk"], forward=units["village_a"])
+    login(client, users["village"]).post(
+        reverse("complaints:answer", args=[complaint.pk]),
+        {"note": "Keluarga sudah diusulkan untuk tahap 2."},
+    )
+    login(client, users["desk"]).post(
+        reverse("complaints:move", args=[complaint.pk]),
+        {
+            "to": "resolved",
+            "resolution": "Masuk usulan tahap 2",
+            "public_reply": "Keluarga Anda diusulkan untuk JPS tahap 2.",
+        },
+    )
+    complaint.refresh_from_db()
+    assert complaint.status == S.RESOLVED
+    notes = [s.note for s in complaint.steps.all()]
+    assert "Keluarga sudah diusulkan untuk tahap 2." in notes
+
+
+def test_the_public_page_shows_the_status_and_reply_and_no_personal_data(client, complaint):
+    desk.move(complaint, S.HANDLING, by=complaint.steps.get().by, assign=complaint.steps.get().by)
+    Complaint.objects.filter(pk=complaint.pk).update(public_reply="Sedang diperiksa petugas.")
+    cache.clear()
+    page = client.get(reverse("complaints:status"), {"ticket": complaint.ticket.lower()})
+    text = page.content.decode()
+    assert "sedang ditangani" in text and "Sedang diperiksa petugas." in text
+    for private in ("Sumarni", "081234567890", complaint.complainant_nik, "belum menerima"):
+        assert private not in text
+    missing = client.get(reverse("complaints:status"), {"ticket": "ADU-2611-AAAAAAAA"})
+    assert "Tidak ada pengaduan" in missing.content.decode()
+
+
+def test_the_public_page_is_rate_limited(client, complaint):
+    cache.clear()
+    for _ in range(20):
+        assert client.get(reverse("complaints:status"), {"ticket": "X"}).status_code == 200
+    assert client.get(reverse("complaints:status"), {"ticket": "X"}).status_code == 429
+
+
+def test_the_desk_sees_the_overdue_first(client, users, regions, complaint):
+    old = desk.log(
+        by=users["desk"],
+        channel=Complaint.Channel.LETTER,
+        category=Category.objects.get(name="Lainnya"),
+        complainant_name="Warga",
+        story="Surat lama",
+        received_at=timezone.now() - datetime.timedelta(days=30),
+    )
+    page = login(client, users["desk"]).get(reverse("complaints:list"))
+    assert [c.pk for c, _due, _late in page.context["page"]] == [old.pk, complaint.pk]
+    assert page.context["overdue"] == 1

@@ -90,6 +90,10 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "complaint": complaint,
         "due": _due(complaint),
         "steps": complaint.steps.select_related("by", "assigned_to", "forwarded_to"),
+        # What the family receives or is allocated: a wrongly listed family, wrong data.
+        "allocations": complaint.household.allocations.select_related("round", "target")
+        if complaint.household_id
+        else [],
         "move_form": MoveForm() if request.user.handles_complaints else None,
         "answer_form": AnswerForm() if complaint.forwarded_to_id == request.user.unit_id else None,
     }

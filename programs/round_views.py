@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
+from complaints import views as complaint_views
+from complaints.models import Complaint
 from dedup.models import Run
 from households.models import Unit
 from programs import list_exports, rounds, tasks
@@ -421,9 +423,16 @@ def round_families(request: HttpRequest, pk: int) -> HttpResponse:
         allocations = allocations.filter(proposal_row__desa_id=int(desa))
     query = request.GET.copy()
     query.pop("page", None)
+    page = Paginator(allocations, 50).get_page(request.GET.get("page"))
     context = {
         "round": round_,
-        "page": Paginator(allocations, 50).get_page(request.GET.get("page")),
+        "page": page,
+        # Families with an open complaint (wrongly listed, wrong data...): look before moving.
+        "complained": set(
+            Complaint.objects.filter(
+                household__in=[a.household_id for a in page], status__in=complaint_views.OPEN
+            ).values_list("household", flat=True)
+        ),
         "targets": [t.program for t in round_.targets.select_related("program")],
         "code": code,
         "phase": dict(Allocation.Phase.choices).get(int(phase) if phase.isdigit() else None, ""),

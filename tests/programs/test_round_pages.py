@@ -532,3 +532,25 @@ def test_a_failed_save_says_so_and_can_be_tried_again(client, users, open_round,
     open_round.refresh_from_db()
     assert not open_round.saving and not open_round.save_error
     assert [a.target.code for a in open_round.allocations.all()] == ["BANSOSPROV"]
+
+
+def test_a_family_with_an_open_complaint_is_marked_where_staff_move_it(client, users, approved):
+    from complaints import desk
+    from complaints.models import Category, Complaint
+
+    allocation = approved.allocations.get()
+    complaint = desk.log(
+        by=users["desk"],
+        channel=Complaint.Channel.WALK_IN,
+        category=Category.objects.get(name="Salah sasaran (inclusion error)"),
+        complainant_name="Tetangga",
+        household=allocation.household,
+        story="Keluarga ini mampu.",
+    )
+    url = reverse("programs:round_families", args=[approved.round_id])
+    assert "pengaduan terbuka" in login(client, users["staff"]).get(url).content.decode()
+    # The desk sees the allocation on the complaint.
+    page = login(client, users["desk"]).get(reverse("complaints:detail", args=[complaint.pk]))
+    assert f"{approved.round.name} · BANSOSPROV" in page.content.decode()
+    desk.move(complaint, "rejected", by=users["desk"], note="Sudah diverifikasi: layak")
+    assert "pengaduan terbuka" not in login(client, users["staff"]).get(url).content.decode()

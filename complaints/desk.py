@@ -17,10 +17,17 @@ import secrets
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from households.models import Unit, User
+from households.regions import place_index
+from programs.checks import ProposalChecker
+from programs.corrections import COLUMNS
+from programs.imports import Router
+from programs.models import ProposalBatch, ProposalRow
+from programs.readers import SourceRow
 
 from .models import Complaint, Step
 
@@ -124,3 +131,59 @@ def answer(complaint: Complaint, *, by: User, note: str) -> Step:
         by=by,
         note=note.strip(),
     )
+
+
+@transaction.atomic
+def propose(complaint: Complaint, values: dict[str, str], *, by: User) -> list[tuple[str, str]]:
+    """A justified "left out" or "new family" complaint becomes a proposal row of the village
+    the family lives in, checked as any proposal is (the intake's identity rules now, the
+    cross-check with the village's next run). Returns the problems; [] when proposed."""
+    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if not complaint.category.becomes_proposal:
+        return [("", _("Only a family left out, or a new family, is proposed from a complaint."))]
+    if complaint.proposal_row_id is not None:
+        return [("", _("This complaint was proposed already."))]
+    if complaint.status == Status.REJECTED:
+        return [("", _("A rejected complaint is not proposed."))]
+    typed = {column: str(values.get(column, "")).strip() for column in COLUMNS}
+    region = place_index().find(typed["desa"], typed["kecamatan"])
+    unit = Unit.objects.filter(kind=Unit.Kind.VILLAGE, region=region).first() if region else None
+    if unit is None:
+        return [("desa", _("No village unit proposes for this desa; ask Dinsos to add it."))]
+    checker = ProposalChecker(place_index(), Router(unit).refusal)
+    checked = checker.check(SourceRow(0, 0, typed, list(typed.values())))
+    if not checked.ok:
+        return checked.problems
+    batch, _created = ProposalBatch.objects.get_or_create(
+        unit=unit,
+        title=_("Proposals from the complaint desk, %(month)s")
+        % {"month": f"{timezone.localdate():%m-%Y}"},
+        defaults={"created_by": by, "status": ProposalBatch.Status.SUBMITTED},
+    )
+    last = batch.rows.aggregate(n=Max("row_number"))["n"] or 0
+    fields = checked.fields
+    row = ProposalRow(
+        batch=batch,
+        row_number=last + 1,
+        **{k: fields[k] for k in ("no_kk", "nik", "name", "sex", "birth_date", "address")},
+        rt=fields["rt"],
+        rw=fields["rw"],
+        desa_id=fields["desa_id"],
+        remarks=_("complaint %(ticket)s") % {"ticket": complaint.ticket},
+        raw={"cells": list(typed.values()), "line": 0},
+        household=complaint.household,
+    )
+    row._history_user = by
+    row.save()
+    complaint.proposal_row = row
+    complaint._history_user, complaint._change_reason = by, _("proposed for its village")
+    complaint.save(update_fields=["proposal_row"])
+    Step.objects.create(
+        complaint=complaint,
+        from_status=complaint.status,
+        to_status=complaint.status,
+        by=by,
+        note=_("Proposed in %(batch)s, row %(row)s.")
+        % {"batch": batch.title, "row": row.row_number},
+    )
+    return []

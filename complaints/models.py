@@ -16,6 +16,11 @@ class Category(models.Model):
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     target_days = models.PositiveSmallIntegerField(_("target in working days"), default=5)
+    becomes_proposal = models.BooleanField(
+        _("a justified one becomes a proposal"),
+        default=False,
+        help_text=_("A family left out, or a new family: the desk proposes it for its village."),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -80,6 +85,14 @@ class Complaint(models.Model):
     )
     public_reply = models.TextField(_("public reply"), blank=True)
     resolution = models.TextField(_("resolution and what changed"), blank=True)
+    proposal_row = models.ForeignKey(
+        "programs.ProposalRow",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="complaints",
+        verbose_name=_("proposed as"),
+    )
     received_at = models.DateTimeField(_("received"))
     resolved_at = models.DateTimeField(null=True, blank=True)
     history = HistoricalRecords()
@@ -116,3 +129,6 @@ class Step(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint} {self.from_status or '-'} -> {self.to_status}"
+
+
+OPEN = (Complaint.Status.NEW, Complaint.Status.HANDLING, Complaint.Status.WAITING)

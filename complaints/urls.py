@@ -9,5 +9,6 @@ urlpatterns = [
     path("<int:pk>/", views.complaint_detail, name="detail"),
     path("<int:pk>/move/", views.complaint_move, name="move"),
     path("<int:pk>/answer/", views.complaint_answer, name="answer"),
+    path("<int:pk>/propose/", views.complaint_propose, name="propose"),
     path("status/", views.public_status, name="status"),
 ]

@@ -14,11 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from ipware import get_client_ip
 
+from programs.forms import CorrectionForm
+
 from . import desk, service_level
 from .forms import AnswerForm, ComplaintForm, MoveForm, TicketForm
-from .models import Complaint
+from .models import OPEN, Complaint
 
-OPEN = (Complaint.Status.NEW, Complaint.Status.HANDLING, Complaint.Status.WAITING)
 LOOKUPS_PER_WINDOW, WINDOW_SECONDS = 20, 600  # the public status page, per address
 
 
@@ -123,6 +124,49 @@ def complaint_move(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as refused:
             messages.error(request, " ".join(refused.messages))
     return redirect("complaints:detail", pk=pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def complaint_propose(request: HttpRequest, pk: int) -> HttpResponse:
+    """A justified "left out" or "new family" complaint proposed for its village: the family's
+    data, checked as any proposal row is."""
+    if not request.user.handles_complaints:
+        raise PermissionDenied
+    complaint = get_object_or_404(Complaint.objects.select_related("desa__parent"), pk=pk)
+    form = CorrectionForm(request.POST or _family_of(complaint))
+    if request.method == "POST" and form.is_valid():
+        problems = desk.propose(complaint, form.cleaned_data, by=request.user)
+        if not problems:
+            messages.success(request, _("The family is proposed; the next cross-check checks it."))
+            return redirect("complaints:detail", pk=pk)
+        form.show(problems)
+    elif request.method == "GET":
+        form.is_valid()
+        form.errors.clear()
+    return render(request, "complaints/propose.html", {"complaint": complaint, "form": form})
+
+
+def _family_of(complaint: Complaint) -> dict[str, str]:
+    """What the complaint knows of the family, to start the proposal from."""
+    values = {"desa": "", "kecamatan": ""}
+    if complaint.desa:
+        values["desa"] = complaint.desa.name
+        values["kecamatan"] = complaint.desa.parent.name if complaint.desa.parent else ""
+    if household := complaint.household:
+        values |= {
+            "no_kk": household.no_kk,
+            "nik": household.head_nik,
+            "nama": household.head_name,
+            "jenis_kelamin": household.head_sex,
+            "tanggal_lahir": f"{household.head_birth_date:%d-%m-%Y}"
+            if household.head_birth_date
+            else "",
+            "alamat": household.address,
+            "rt": household.rt,
+            "rw": household.rw,
+        }
+    return values
 
 
 @login_required

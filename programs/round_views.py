@@ -17,8 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from complaints import views as complaint_views
-from complaints.models import Complaint
+from complaints.models import OPEN, Complaint
 from dedup.models import Run
 from households.models import Unit
 from programs import list_exports, rounds, tasks
@@ -430,7 +429,7 @@ def round_families(request: HttpRequest, pk: int) -> HttpResponse:
         # Families with an open complaint (wrongly listed, wrong data...): look before moving.
         "complained": set(
             Complaint.objects.filter(
-                household__in=[a.household_id for a in page], status__in=complaint_views.OPEN
+                household__in=[a.household_id for a in page], status__in=OPEN
             ).values_list("household", flat=True)
         ),
         "targets": [t.program for t in round_.targets.select_related("program")],

@@ -141,3 +141,56 @@ def test_the_desk_sees_the_overdue_first(client, users, regions, complaint):
     page = login(client, users["desk"]).get(reverse("complaints:list"))
     assert [c.pk for c, _due, _late in page.context["page"]] == [old.pk, complaint.pk]
     assert page.context["overdue"] == 1
+
+
+def test_a_left_out_family_becomes_a_proposal_of_its_village_checked_as_any(
+    client, users, units, regions
+):
+    from programs.models import ProposalRow
+
+    complaint = desk.log(
+        by=users["desk"],
+        channel=Complaint.Channel.VILLAGE,
+        category=Category.objects.get(name="Tidak terdata (exclusion error)"),
+        complainant_name="Kepala Desa",
+        desa=regions["desa_a"],
+        story="Keluarga Bu Tukinem belum pernah terdata.",
+    )
+    url = reverse("complaints:propose", args=[complaint.pk])
+    login(client, users["desk"])
+    form = client.get(url)
+    assert form.context["form"]["desa"].value() == "Sindurjan"  # from the complaint
+    family = {
+        "no_kk": "3306060101200001",
+        "nik": "33060652",  # a mistyped NIK: refused by the intake's rules
+        "nama": "Tukinem",
+        "alamat": "DUSUN KRAJAN",
+        "rt": "2",
+        "rw": "5",
+        "desa": "Sindurjan",
+        "kecamatan": "Purworejo",
+    }
+    refused = client.post(url, family)
+    assert "nik" in refused.context["form"].errors and not ProposalRow.objects.exists()
+
+    family["nik"] = make_nik(female=True)
+    client.post(url, family)
+    complaint.refresh_from_db()
+    row = complaint.proposal_row
+    assert (row.batch.unit, row.batch.status, row.nik, row.name) == (
+        units["village_a"],
+        "submitted",  # the next cross-check takes it
+        family["nik"],
+        "TUKINEM",
+    )
+    page = client.get(reverse("complaints:detail", args=[complaint.pk])).content.decode()
+    assert row.batch.title in page  # what became of it
+    assert client.post(url, family).status_code == 200  # proposed once only
+    assert ProposalRow.objects.count() == 1
+
+
+def test_a_complaint_of_another_kind_is_not_proposed(client, users, complaint):
+    from programs.models import ProposalRow
+
+    problems = desk.propose(complaint, {"nama": "X"}, by=users["desk"])
+    assert problems and not ProposalRow.objects.exists()

@@ -97,3 +97,41 @@ class AnswerForm(forms.Form):
 
 class TicketForm(forms.Form):
     ticket = forms.CharField(label=_("Ticket number"), max_length=20)
+
+
+ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+# What a file is, by its first bytes, whatever its name says.
+ATTACHMENT_TYPES = {
+    b"\xff\xd8\xff": ("image/jpeg", (".jpg", ".jpeg")),
+    b"\x89PNG\r\n\x1a\n": ("image/png", (".png",)),
+    b"%PDF-": ("application/pdf", (".pdf",)),
+}
+
+
+class AttachmentForm(forms.Form):
+    """A photo (JPEG, PNG) or a scanned letter (PDF) up to 5 MB, checked by its content."""
+
+    file = forms.FileField(label=_("Photo or scanned letter (JPG, PNG or PDF, up to 5 MB)"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > ATTACHMENT_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is %(size)s MB; the limit is 5 MB.")
+                % {"size": round(upload.size / 2**20, 1)}
+            )
+        head = upload.read(16)
+        upload.seek(0)
+        name = upload.name.lower()
+        for magic, (content_type, endings) in ATTACHMENT_TYPES.items():
+            if head.startswith(magic):
+                if not name.endswith(endings):
+                    raise forms.ValidationError(
+                        _("%(name)s is not what its name says: it holds a %(kind)s.")
+                        % {"name": upload.name, "kind": content_type}
+                    )
+                upload.checked_type = content_type
+                return upload
+        raise forms.ValidationError(
+            _("%(name)s is not a JPG, PNG or PDF file.") % {"name": upload.name}
+        )

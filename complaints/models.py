@@ -131,4 +131,24 @@ class Step(models.Model):
         return f"{self.complaint} {self.from_status or '-'} -> {self.to_status}"
 
 
+class Attachment(models.Model):
+    """A photo or a scanned letter kept with a complaint; its type is checked by its content."""
+
+    complaint = models.ForeignKey(Complaint, models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="complaints/%Y/%m/")
+    name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 OPEN = (Complaint.Status.NEW, Complaint.Status.HANDLING, Complaint.Status.WAITING)

@@ -10,5 +10,7 @@ urlpatterns = [
     path("<int:pk>/move/", views.complaint_move, name="move"),
     path("<int:pk>/answer/", views.complaint_answer, name="answer"),
     path("<int:pk>/propose/", views.complaint_propose, name="propose"),
+    path("<int:pk>/attachments/", views.attachment_add, name="attachment_add"),
+    path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
     path("status/", views.public_status, name="status"),
 ]

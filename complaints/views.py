@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,8 +17,8 @@ from ipware import get_client_ip
 from programs.forms import CorrectionForm
 
 from . import desk, service_level
-from .forms import AnswerForm, ComplaintForm, MoveForm, TicketForm
-from .models import OPEN, Complaint
+from .forms import AnswerForm, AttachmentForm, ComplaintForm, MoveForm, TicketForm
+from .models import OPEN, Attachment, Complaint
 
 LOOKUPS_PER_WINDOW, WINDOW_SECONDS = 20, 600  # the public status page, per address
 
@@ -97,6 +97,7 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else [],
         "move_form": MoveForm() if request.user.handles_complaints else None,
         "answer_form": AnswerForm() if complaint.forwarded_to_id == request.user.unit_id else None,
+        "attachment_form": AttachmentForm(),
     }
     return render(request, "complaints/detail.html", context)
 
@@ -207,4 +208,39 @@ def public_status(request: HttpRequest) -> HttpResponse:
         "complaints/status.html",
         {"form": form, "found": found, "limited": limited, "asked": form.is_bound},
         status=status,
+    )
+
+
+@login_required
+@require_POST
+def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    complaint = get_object_or_404(Complaint.objects.for_user(request.user), pk=pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        Attachment.objects.create(
+            complaint=complaint,
+            file=upload,
+            name=upload.name[:255],
+            content_type=upload.checked_type,
+            size=upload.size,
+            uploaded_by=request.user,
+        )
+        messages.success(request, _("%(name)s is attached.") % {"name": upload.name})
+    else:
+        messages.error(request, " ".join(form.errors.get("file", [])))
+    return redirect("complaints:detail", pk=pk)
+
+
+@login_required
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    """Only to those who see the complaint; always as a download, never shown in the page."""
+    attachment = get_object_or_404(
+        Attachment, pk=pk, complaint__in=Complaint.objects.for_user(request.user)
+    )
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.name,
+        content_type=attachment.content_type,
     )

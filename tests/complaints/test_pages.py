@@ -194,3 +194,45 @@ def test_a_complaint_of_another_kind_is_not_proposed(client, users, complaint):
 
     problems = desk.propose(complaint, {"nama": "X"}, by=users["desk"])
     assert problems and not ProposalRow.objects.exists()
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_a_photo_is_attached_and_only_those_who_see_the_complaint_download_it(
+    client, users, complaint, media_root
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    login(client, users["desk"]).post(
+        reverse("complaints:attachment_add", args=[complaint.pk]),
+        {"file": SimpleUploadedFile("rumah.png", PNG)},
+    )
+    (attachment,) = complaint.attachments.all()
+    url = reverse("complaints:attachment", args=[attachment.pk])
+    response = client.get(url)
+    assert response["Content-Disposition"].startswith("attachment")
+    assert b"".join(response.streaming_content) == PNG
+    assert login(client, users["staff"]).get(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("surat.pdf", PNG, "bukan seperti"),  # a PNG named .pdf
+        ("virus.exe", b"MZ\x90\x00" * 10, "bukan berkas JPG, PNG atau PDF"),
+        ("besar.png", PNG + b"\x00" * (5 * 1024 * 1024), "batasnya 5 MB"),
+    ],
+)
+def test_an_attachment_that_is_not_what_it_claims_is_refused(
+    client, users, complaint, media_root, name, content, reason
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    page = login(client, users["desk"]).post(
+        reverse("complaints:attachment_add", args=[complaint.pk]),
+        {"file": SimpleUploadedFile(name, content)},
+        follow=True,
+    )
+    assert reason in page.content.decode()
+    assert not complaint.attachments.exists()

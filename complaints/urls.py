@@ -12,5 +12,6 @@ urlpatterns = [
     path("<int:pk>/propose/", views.complaint_propose, name="propose"),
     path("<int:pk>/attachments/", views.attachment_add, name="attachment_add"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
+    path("report/", views.report, name="report"),
     path("status/", views.public_status, name="status"),
 ]

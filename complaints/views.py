@@ -1,6 +1,8 @@
 """The complaint desk in the browser: the desk logs, routes and resolves complaints; a village or
 agency answers those forwarded to it; the public follows a ticket on the status page."""
 
+import datetime
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,8 +17,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ipware import get_client_ip
 
 from programs.forms import CorrectionForm
+from programs.views import XLSX
 
-from . import desk, service_level
+from . import desk, reports, service_level
 from .forms import AnswerForm, AttachmentForm, ComplaintForm, MoveForm, TicketForm
 from .models import OPEN, Attachment, Complaint
 
@@ -244,3 +247,21 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
         filename=attachment.name,
         content_type=attachment.content_type,
     )
+
+
+@login_required
+def report(request: HttpRequest) -> HttpResponse:
+    """The month's figures, to read, print (the head's monthly summary) or download."""
+    user = request.user
+    if not (user.handles_complaints or user.sees_all_proposals):
+        raise PermissionDenied
+    try:
+        month = datetime.date.fromisoformat(f"{request.GET.get('month', '')}-01")
+    except ValueError:
+        month = timezone.localdate().replace(day=1)
+    found = reports.month_report(month)
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(reports.workbook(found), content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="pengaduan-{month:%Y-%m}.xlsx"'
+        return response
+    return render(request, "complaints/report.html", {"report": found, "month": month})

@@ -236,3 +236,34 @@ def test_an_attachment_that_is_not_what_it_claims_is_refused(
     )
     assert reason in page.content.decode()
     assert not complaint.attachments.exists()
+
+
+def test_the_monthly_report_counts_and_times_in_working_days(client, users, complaint):
+    import io
+
+    import openpyxl
+
+    received = timezone.make_aware(datetime.datetime(2026, 11, 27, 9))  # a Friday
+    Complaint.objects.filter(pk=complaint.pk).update(
+        received_at=received,
+        status=S.RESOLVED,
+        resolved_at=received + datetime.timedelta(days=4),  # Tuesday: 2 working days
+    )
+    desk.log(
+        by=users["desk"],
+        channel=Complaint.Channel.LETTER,
+        category=Category.objects.get(name="Lainnya"),
+        complainant_name="Warga",
+        story="Belum dijawab",
+        received_at=timezone.make_aware(datetime.datetime(2026, 11, 2, 9)),
+    )
+    page = login(client, users["head"]).get(reverse("complaints:report"), {"month": "2026-11"})
+    report = page.context["report"]
+    assert (report.total, report.resolved, report.average_days, report.overdue) == (2, 1, 2, 1)
+    assert report.by["Saluran"] == {"datang langsung": 1, "surat": 1}
+    assert "Sumarni" not in page.content.decode()  # no personal data in the report
+
+    sheet = client.get(reverse("complaints:report"), {"month": "2026-11", "format": "xlsx"})
+    book = openpyxl.load_workbook(io.BytesIO(sheet.content))
+    assert [c.value for c in book.active[2]] == ["Diterima", 2]
+    assert login(client, users["village"]).get(reverse("complaints:report")).status_code == 403

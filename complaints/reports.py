@@ -1,0 +1,95 @@
+"""The desk's figures for a month: complaints by category, channel, kecamatan, desa and status;
+how long resolving took in working days (average and worst); how many are overdue. No names,
+no NIK: the head prints it, and it leaves the office as an .xlsx."""
+
+from __future__ import annotations
+
+import datetime
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from programs.writers import HEADER_FONT, safe_cell
+
+from . import service_level
+from .models import OPEN, Complaint
+
+
+@dataclass
+class Report:
+    month: datetime.date  # its first day
+    total: int = 0
+    by: dict[str, Counter] = field(default_factory=dict)  # dimension -> label -> count
+    resolved: int = 0
+    average_days: float | None = None
+    worst_days: int | None = None
+    overdue: int = 0
+
+    def tables(self) -> list[tuple[str, list[tuple[str, int]]]]:
+        """(dimension, [(label, count), ...] most first) for the page."""
+        return [(name, counts.most_common()) for name, counts in self.by.items()]
+
+
+def month_report(month: datetime.date, today: datetime.date | None = None) -> Report:
+    """The complaints received in `month`."""
+    today = today or timezone.localdate()
+    start = month.replace(day=1)
+    end = (start + datetime.timedelta(days=32)).replace(day=1)
+    complaints = list(
+        Complaint.objects.filter(
+            received_at__date__gte=start, received_at__date__lt=end
+        ).select_related("category", "desa__parent")
+    )
+    report = Report(month=start, total=len(complaints))
+    dimensions = {
+        _("Category"): lambda c: str(c.category),
+        _("Channel"): lambda c: c.get_channel_display(),
+        _("Kecamatan"): lambda c: c.desa.parent.name if c.desa and c.desa.parent else "-",
+        _("Desa"): lambda c: c.desa.name if c.desa else "-",
+        _("Status"): lambda c: c.get_status_display(),
+    }
+    report.by = {name: Counter(label(c) for c in complaints) for name, label in dimensions.items()}
+    days = []
+    for complaint in complaints:
+        received = timezone.localdate(complaint.received_at)
+        if complaint.status == Complaint.Status.RESOLVED and complaint.resolved_at:
+            resolved = timezone.localdate(complaint.resolved_at)
+            days.append(service_level.working_days_between(received, resolved))
+        elif complaint.status in OPEN and service_level.overdue(
+            received, complaint.category.target_days, today
+        ):
+            report.overdue += 1
+    if days:
+        report.resolved = len(days)
+        report.average_days = round(sum(days) / len(days), 1)
+        report.worst_days = max(days)
+    return report
+
+
+def workbook(report: Report) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Summary")
+    sheet.append([_("Complaints received in %(month)s") % {"month": f"{report.month:%m-%Y}"}])
+    for label, value in (
+        (_("Received"), report.total),
+        (_("Resolved"), report.resolved),
+        (_("Average working days to resolve"), report.average_days),
+        (_("Longest, in working days"), report.worst_days),
+        (_("Overdue"), report.overdue),
+    ):
+        sheet.append([label, value])
+    for dimension, counts in report.by.items():
+        part = book.create_sheet(dimension[:31])
+        part.append([dimension, _("Complaints")])
+        for cell in part[1]:
+            cell.font = HEADER_FONT
+        for label, n in counts.most_common():
+            part.append([safe_cell(label), n])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from complaints.models import OPEN, Complaint
 from programs.models import Allocation, ProposalBatch, ProposalRow, RosterRow, RosterVersion
 
 from . import tasks
@@ -49,6 +50,8 @@ def home(request: HttpRequest) -> HttpResponse:
         ).count()
         if user.proposes
         else 0,
+        # Open complaints: all of them at the desk, those forwarded to an operator's unit.
+        "open_complaints": Complaint.objects.for_user(user).filter(status__in=OPEN).count(),
         "active_versions": RosterVersion.objects.filter(
             status=RosterVersion.Status.ACTIVE
         ).select_related("program"),

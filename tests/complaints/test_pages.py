@@ -267,3 +267,11 @@ def test_the_monthly_report_counts_and_times_in_working_days(client, users, comp
     book = openpyxl.load_workbook(io.BytesIO(sheet.content))
     assert [c.value for c in book.active[2]] == ["Diterima", 2]
     assert login(client, users["village"]).get(reverse("complaints:report")).status_code == 403
+
+
+def test_home_pages_count_the_open_complaints_each_one_handles(client, users, units, complaint):
+    home = login(client, users["desk"]).get(reverse("home"))
+    assert home.context["open_complaints"] == 1
+    assert login(client, users["village"]).get(reverse("home")).context["open_complaints"] == 0
+    desk.move(complaint, S.HANDLING, by=users["desk"], forward=units["village_a"])
+    assert login(client, users["village"]).get(reverse("home")).context["open_complaints"] == 1

@@ -9,6 +9,7 @@ history rows: the demo is one import event, not thousands of edits.
 
 from __future__ import annotations
 
+import datetime
 import random
 import time
 from collections import Counter
@@ -17,8 +18,11 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from django.db import reset_queries, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from complaints import desk
+from complaints.models import Category, Complaint
 from programs.models import (
     Program,
     ProposalBatch,
@@ -58,6 +62,7 @@ USERS = [  # username, role, unit, name
     ("operator.opd", User.Role.AGENCY, AGENCIES[0], "Operator Dishub"),
     ("posko", User.Role.DESK, None, "Posko Pengaduan"),
 ]
+COMPLAINANTS = ["Sumarni", "Pak Darmo", "Bu Tukinem", "Slamet Widodo", "Sri Lestari", "Wagiman"]
 MARKER_USER = "operator.desa"  # created only by the demo, in the same transaction as its data
 # Roster versions in the order they were activated: a later one supersedes an earlier one.
 # The district scale keeps more DTSEN history, as a benchmark database would.
@@ -278,6 +283,7 @@ class _Demo:
         others = self.rng.sample([v for v in self.villages if v != operator_desa], 9)
         candidates = self.families(rosters, [operator_desa, *others])
         self.batches(units, users, candidates)
+        self.complaints(users, operator_desa)
         for roster in rosters.values():  # in ROSTERS order, so a later period supersedes
             roster.rows.flush()
             version = roster.version
@@ -285,6 +291,55 @@ class _Demo:
             version.save(update_fields=["row_count", "problem_count"])
             version.activate()
         return kept
+
+    def complaints(self, users: dict[str, User], operator_desa: Region) -> None:
+        """A desk's few weeks: complaints by every channel, some handled, one forwarded to the
+        demo village, one resolved, one overdue, so each page has something to show."""
+        rng = random.Random(hash(self.rng.getstate()) + 1)  # its own: the rest stays as it was
+        categories = list(Category.objects.all())
+        if not categories or Complaint.objects.exists():
+            return
+        staff, clerk = users["staf"], users["posko"]
+        now = timezone.now()
+        stories = [
+            "Keluarga kami belum menerima bantuan JPS padahal suami kehilangan pekerjaan.",
+            "Tetangga yang pegawai negeri masuk daftar penerima.",
+            "Nama ibu saya salah ketik di daftar desa.",
+            "Bantuan dipotong Rp50.000 oleh oknum saat pencairan.",
+            "Kartu KKS belum diterima sejak Januari.",
+            "Mohon informasi jadwal pencairan tahap 2.",
+            "Keluarga baru pindah ke desa ini dan belum terdata.",
+            "Penerima sudah meninggal dunia tetapi masih tercantum.",
+        ]
+        for n, story in enumerate(stories):
+            complaint = desk.log(
+                by=clerk,
+                channel=rng.choice(Complaint.Channel.values),
+                kind=Complaint.Kind.INFORMATION
+                if "informasi" in story
+                else Complaint.Kind.COMPLAINT,
+                category=rng.choice(categories),
+                complainant_name=rng.choice(COMPLAINANTS),
+                complainant_contact=f"08{rng.randrange(10**9, 10**10)}",
+                desa=operator_desa if n < 3 else rng.choice(self.villages),
+                story=story,
+                received_at=now - datetime.timedelta(days=3 + 4 * n),
+            )
+            if n == 0:
+                desk.move(
+                    complaint, Complaint.Status.HANDLING, by=clerk, forward=users[MARKER_USER].unit
+                )
+            elif n in (1, 2):
+                desk.move(complaint, Complaint.Status.HANDLING, by=clerk, assign=staff)
+            elif n == 3:
+                desk.move(complaint, Complaint.Status.HANDLING, by=clerk, assign=clerk)
+                desk.move(
+                    complaint,
+                    Complaint.Status.RESOLVED,
+                    by=clerk,
+                    resolution="Dana dikembalikan; perantara dilaporkan ke inspektorat.",
+                    public_reply="Pengaduan Anda sudah ditindaklanjuti.",
+                )
 
     def units(self) -> dict[str, Unit]:
         existing = {u.region_id: u for u in Unit.objects.filter(region__in=self.villages)}

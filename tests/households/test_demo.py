@@ -222,3 +222,12 @@ def test_demo_refuses_to_run_in_production(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DEBUG=true"):
         call_command("load_demo", stdout=io.StringIO())
+
+
+def test_the_desk_has_complaints_to_show_one_forwarded_to_the_demo_village(demo):
+    from complaints.models import Complaint
+
+    assert Complaint.objects.count() >= 5
+    village = User.objects.get(username="operator.desa").unit
+    assert Complaint.objects.filter(forwarded_to=village).exists()
+    assert Complaint.objects.filter(status="resolved").exclude(public_reply="").exists()

@@ -17,7 +17,7 @@ import secrets
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,10 +44,10 @@ MOVES = {
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
-def new_ticket() -> str:
+def new_ticket(received=None) -> str:
     """ADU-2611-7K3Q9XMB: the month it came in, then 8 random characters."""
     random_part = "".join(secrets.choice(_ALPHABET) for _ in range(8))
-    return f"ADU-{timezone.localdate():%y%m}-{random_part}"
+    return f"ADU-{timezone.localdate(received):%y%m}-{random_part}"
 
 
 @transaction.atomic
@@ -56,7 +56,7 @@ def log(*, by: User, **fields) -> Complaint:
     complaint = Complaint(**fields)
     complaint.received_at = complaint.received_at or timezone.now()
     while not complaint.ticket or Complaint.objects.filter(ticket=complaint.ticket).exists():
-        complaint.ticket = new_ticket()
+        complaint.ticket = new_ticket(complaint.received_at)
     complaint._history_user = by
     complaint.full_clean()
     complaint.save()
@@ -122,6 +122,8 @@ def answer(complaint: Complaint, *, by: User, note: str) -> Step:
     """The village or agency a complaint was forwarded to answers it; the desk decides next."""
     if complaint.forwarded_to_id is None or complaint.forwarded_to_id != by.unit_id:
         raise ValidationError(_("Only the unit the complaint was forwarded to answers it."))
+    if complaint.status not in (Status.HANDLING, Status.WAITING):
+        raise ValidationError(_("The complaint is closed; the desk reopens it if needed."))
     if not note.strip():
         raise ValidationError(_("Write the answer."))
     return Step.objects.create(
@@ -143,8 +145,8 @@ def propose(complaint: Complaint, values: dict[str, str], *, by: User) -> list[t
         return [("", _("Only a family left out, or a new family, is proposed from a complaint."))]
     if complaint.proposal_row_id is not None:
         return [("", _("This complaint was proposed already."))]
-    if complaint.status == Status.REJECTED:
-        return [("", _("A rejected complaint is not proposed."))]
+    if complaint.status not in (Status.HANDLING, Status.WAITING):
+        return [("", _("The desk proposes a family while it handles the complaint."))]
     typed = {column: str(values.get(column, "")).strip() for column in COLUMNS}
     region = place_index().find(typed["desa"], typed["kecamatan"])
     unit = Unit.objects.filter(kind=Unit.Kind.VILLAGE, region=region).first() if region else None
@@ -154,14 +156,29 @@ def propose(complaint: Complaint, values: dict[str, str], *, by: User) -> list[t
     checked = checker.check(SourceRow(0, 0, typed, list(typed.values())))
     if not checked.ok:
         return checked.problems
-    batch, _created = ProposalBatch.objects.get_or_create(
-        unit=unit,
-        title=_("Proposals from the complaint desk, %(month)s")
-        % {"month": f"{timezone.localdate():%m-%Y}"},
-        defaults={"created_by": by, "status": ProposalBatch.Status.SUBMITTED},
+    fields = checked.fields
+    known = ProposalRow.objects.filter(batch__unit=unit, status=ProposalRow.Status.VALID).filter(
+        Q(nik=fields["nik"]) | Q(no_kk=fields["no_kk"])
+    )
+    if (earlier := known.select_related("batch").first()) is not None:
+        return [
+            (
+                "nik",
+                _("%(unit)s proposed this family already (%(batch)s, row %(row)s).")
+                % {"unit": unit, "batch": earlier.batch.title, "row": earlier.row_number},
+            )
+        ]
+    # The month's batch from the desk, still waiting for its cross-check (data, not interface
+    # text: the same title whatever the user's language).
+    title = f"Usulan dari posko pengaduan {timezone.localdate():%m-%Y}"
+    batch = (
+        ProposalBatch.objects.select_for_update()
+        .filter(unit=unit, title=title, status=ProposalBatch.Status.SUBMITTED)
+        .first()
+    ) or ProposalBatch.objects.create(
+        unit=unit, title=title, created_by=by, status=ProposalBatch.Status.SUBMITTED
     )
     last = batch.rows.aggregate(n=Max("row_number"))["n"] or 0
-    fields = checked.fields
     row = ProposalRow(
         batch=batch,
         row_number=last + 1,

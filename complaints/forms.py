@@ -13,6 +13,9 @@ class ComplaintForm(forms.ModelForm):
     not registered yet is logged all the same. A complainant's NIK that fails the identity
     checks is kept with a warning: complainants may not know it exactly."""
 
+    complainant_nik = forms.CharField(
+        label=_("complainant's NIK"), required=False, max_length=30
+    )  # as the complainant says it, spaces and all: checked below, kept with a warning
     family = forms.CharField(
         label=_("The family (NIK, No. KK or name of the head)"),
         required=False,
@@ -42,7 +45,7 @@ class ComplaintForm(forms.ModelForm):
         return story
 
     def clean_complainant_nik(self) -> str:
-        raw = self.cleaned_data["complainant_nik"].strip()
+        raw = "".join(self.cleaned_data["complainant_nik"].split())
         if raw and not (checked := check_nik(raw)).ok:
             self.warnings += [problem.message for problem in checked.errors]
         return raw[:16]
@@ -85,7 +88,7 @@ class MoveForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        roles = [User.Role.DESK, User.Role.STAFF, User.Role.ADMIN]
+        roles = [User.Role.DESK, User.Role.ADMIN]  # who sees every complaint
         self.fields["assign"].queryset = User.objects.filter(role__in=roles, is_active=True)
 
 

@@ -99,7 +99,9 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if complaint.household_id
         else [],
         "move_form": MoveForm() if request.user.handles_complaints else None,
-        "answer_form": AnswerForm() if complaint.forwarded_to_id == request.user.unit_id else None,
+        "answer_form": AnswerForm()
+        if request.user.proposes and complaint.forwarded_to_id == request.user.unit_id
+        else None,
         "attachment_form": AttachmentForm(),
     }
     return render(request, "complaints/detail.html", context)
@@ -192,8 +194,12 @@ def public_status(request: HttpRequest) -> HttpResponse:
     form = TicketForm(request.GET or None)
     found, limited = None, False
     if form.is_valid():
-        address, _routable = get_client_ip(
-            request, proxy_count=getattr(settings, "AXES_IPWARE_PROXY_COUNT", 0)
+        proxies = getattr(settings, "AXES_IPWARE_PROXY_COUNT", 0)
+        # Without proxies in front, X-Forwarded-For is whatever the visitor writes.
+        address = (
+            get_client_ip(request, proxy_count=proxies)[0]
+            if proxies
+            else request.META.get("REMOTE_ADDR", "")
         )
         key = f"complaint-status:{address}"
         cache.add(key, 0, WINDOW_SECONDS)

@@ -301,24 +301,26 @@ class _Demo:
             return
         staff, clerk = users["staf"], users["posko"]
         now = timezone.now()
-        stories = [
-            "Keluarga kami belum menerima bantuan JPS padahal suami kehilangan pekerjaan.",
-            "Tetangga yang pegawai negeri masuk daftar penerima.",
-            "Nama ibu saya salah ketik di daftar desa.",
-            "Bantuan dipotong Rp50.000 oleh oknum saat pencairan.",
-            "Kartu KKS belum diterima sejak Januari.",
-            "Mohon informasi jadwal pencairan tahap 2.",
-            "Keluarga baru pindah ke desa ini dan belum terdata.",
-            "Penerima sudah meninggal dunia tetapi masih tercantum.",
+        # (category, story): what a desk hears in a month.
+        heard = [
+            ("Belum menerima bantuan", "Kami belum menerima bantuan JPS padahal suami di-PHK."),
+            ("Salah sasaran (inclusion error)", "Tetangga yang pegawai negeri masuk daftar."),
+            ("Data salah (nama, NIK, alamat)", "Nama ibu saya salah ketik di daftar desa."),
+            ("Pemotongan atau pungutan oleh perantara", "Bantuan dipotong Rp50.000 oleh oknum."),
+            ("Masalah kartu atau rekening", "Kartu KKS belum diterima sejak Januari."),
+            ("Lainnya", "Mohon informasi jadwal pencairan tahap 2."),
+            ("Usulan keluarga baru", "Keluarga baru pindah ke desa ini dan belum terdata."),
+            ("Salah sasaran (inclusion error)", "Penerima sudah meninggal tetapi masih tercantum."),
         ]
-        for n, story in enumerate(stories):
+        by_name = {c.name: c for c in categories}
+        for n, (category, story) in enumerate(heard):
             complaint = desk.log(
                 by=clerk,
                 channel=rng.choice(Complaint.Channel.values),
                 kind=Complaint.Kind.INFORMATION
                 if "informasi" in story
                 else Complaint.Kind.COMPLAINT,
-                category=rng.choice(categories),
+                category=by_name.get(category) or rng.choice(categories),
                 complainant_name=rng.choice(COMPLAINANTS),
                 complainant_contact=f"08{rng.randrange(10**9, 10**10)}",
                 desa=operator_desa if n < 3 else rng.choice(self.villages),

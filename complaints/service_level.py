@@ -14,8 +14,8 @@ import datetime
 
 from lokal import holidays
 
-TRIAGE_DAYS = 3  # LAPOR!: a complaint is triaged within 3 working days
-FOLLOW_UP_DAYS = 5  # and followed up within 5
+TRIAGE_DAYS = 3  # LAPOR!: a complaint is triaged within 3 working days, then its category's
+# target (5 by default, as LAPOR!'s follow-up) counts from the day it came in
 
 
 def known_year(year: int) -> bool:

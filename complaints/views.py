@@ -27,9 +27,14 @@ LOOKUPS_PER_WINDOW, WINDOW_SECONDS = 20, 600  # the public status page, per addr
 
 
 def _due(complaint: Complaint):
-    return service_level.due(
-        timezone.localdate(complaint.received_at), complaint.category.target_days
+    """Its next deadline: triage within 3 working days while new (LAPOR!), then the
+    category's target."""
+    days = (
+        service_level.TRIAGE_DAYS
+        if complaint.status == Complaint.Status.NEW
+        else complaint.category.target_days
     )
+    return service_level.due(timezone.localdate(complaint.received_at), days)
 
 
 @login_required

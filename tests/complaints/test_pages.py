@@ -151,7 +151,8 @@ def test_the_desk_sees_the_overdue_first_oldest_first(client, users, regions, co
     on_time = received(12, "Lainnya")
     on_time.category.target_days = 20
     on_time.category.save()
-    levy = received(8, "Pemotongan atau pungutan oleh perantara")  # 3 working days: late
+    desk.move(on_time, S.HANDLING, by=users["desk"], assign=users["desk"])  # triaged in time
+    levy = received(8, "Pemotongan atau pungutan oleh perantara")  # not triaged in 3: late
     page = login(client, users["desk"]).get(reverse("complaints:list"))
     order = [c.pk for c, _due, _late in page.context["page"]]
     assert order == [levy.pk, on_time.pk, complaint.pk]  # the late one first, though younger
@@ -306,3 +307,14 @@ def test_home_pages_count_the_open_complaints_each_one_handles(client, users, un
     assert login(client, users["village"]).get(reverse("home")).context["open_complaints"] == 0
     desk.move(complaint, S.HANDLING, by=users["desk"], forward=units["village_a"])
     assert login(client, users["village"]).get(reverse("home")).context["open_complaints"] == 1
+
+
+def test_a_new_complaint_is_due_for_triage_within_three_working_days(client, users, complaint):
+    Complaint.objects.filter(pk=complaint.pk).update(
+        received_at=timezone.now() - datetime.timedelta(days=7)  # 5 working days at least
+    )
+    page = login(client, users["desk"]).get(reverse("complaints:list"))
+    assert page.context["overdue"] == 1  # not triaged: late, though its category gives 5
+    desk.move(complaint, S.HANDLING, by=users["desk"], assign=users["desk"])
+    # Being handled, it has its category's 5 working days; 7 days hold at most 5 of them.
+    assert client.get(reverse("complaints:list")).context["overdue"] == 0

@@ -98,6 +98,7 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "complaint": complaint,
         "due": _due(complaint),
+        "holidays_known": service_level.known_year(_due(complaint).year),
         "steps": complaint.steps.select_related("by", "assigned_to", "forwarded_to"),
         # What the family receives or is allocated: a wrongly listed family, wrong data.
         "allocations": complaint.household.allocations.select_related("round", "target")

@@ -111,6 +111,8 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "proposals": household.proposal_rows.filter(
             batch__in=ProposalBatch.objects.for_user(request.user)
         ).select_related("batch__unit"),
+        # Open complaints about the family: how many anyone sees; the desk opens them.
+        "complaints": household.complaints.filter(status__in=OPEN).select_related("category"),
     }
     return render(request, "households/household_detail.html", context)
 

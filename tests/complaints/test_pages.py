@@ -318,3 +318,21 @@ def test_a_new_complaint_is_due_for_triage_within_three_working_days(client, use
     desk.move(complaint, S.HANDLING, by=users["desk"], assign=users["desk"])
     # Being handled, it has its category's 5 working days; 7 days hold at most 5 of them.
     assert client.get(reverse("complaints:list")).context["overdue"] == 0
+
+
+def test_the_familys_page_lists_its_open_complaints(client, users, households, complaint):
+    Complaint.objects.filter(pk=complaint.pk).update(household=households["a"])
+    url = reverse("households:detail", args=[households["a"].pk])
+    staff_page = login(client, users["staff"]).get(url).content.decode()
+    assert complaint.ticket in staff_page
+    assert reverse("complaints:detail", args=[complaint.pk]) not in staff_page  # desk's only
+    desk_page = login(client, users["desk"]).get(url).content.decode()
+    assert reverse("complaints:detail", args=[complaint.pk]) in desk_page
+
+
+def test_a_deadline_in_a_year_without_a_decree_says_weekends_only_count(client, users, complaint):
+    Complaint.objects.filter(pk=complaint.pk).update(
+        received_at=timezone.make_aware(datetime.datetime(2030, 5, 6, 9))
+    )
+    page = login(client, users["desk"]).get(reverse("complaints:detail", args=[complaint.pk]))
+    assert "hanya akhir pekan" in page.content.decode()

@@ -85,6 +85,7 @@ class MoveForm(forms.Form):
         widget=forms.Textarea,
         help_text=_("No names, no NIK: anyone with the ticket reads it."),
     )
+    clear_reply = forms.BooleanField(label=_("Take the public reply down"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -131,7 +131,7 @@ def complaint_move(request: HttpRequest, pk: int) -> HttpResponse:
                 assign=data["assign"],
                 forward=data["forward"],
                 resolution=data["resolution"],
-                public_reply=data["public_reply"] or None,
+                public_reply="" if data["clear_reply"] else (data["public_reply"] or None),
             )
         except ValidationError as refused:
             messages.error(request, " ".join(refused.messages))

@@ -7,23 +7,10 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from complaints import desk
-from complaints.models import Category, Complaint
+from complaints.models import Complaint
 
 pytestmark = pytest.mark.django_db
 S = Complaint.Status
-
-
-@pytest.fixture
-def complaint(users, regions):
-    return desk.log(
-        by=users["desk"],
-        channel=Complaint.Channel.PHONE,
-        category=Category.objects.get(name="Tidak terdata (exclusion error)"),
-        complainant_name="Sumarni",
-        complainant_contact="081234567890",
-        desa=regions["desa_a"],
-        story="Keluarga kami tidak masuk daftar JPS padahal suami kehilangan pekerjaan.",
-    )
 
 
 def test_a_logged_complaint_has_a_ticket_that_cannot_be_guessed_and_its_first_step(

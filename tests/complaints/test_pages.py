@@ -10,11 +10,11 @@ from django.utils import timezone
 
 from complaints import desk
 from complaints.models import Category, Complaint
+from tests.complaints.conftest import STORY
 from tests.conftest import make_nik
 
 pytestmark = pytest.mark.django_db
 S = Complaint.Status
-STORY = "Kami belum menerima bantuan. <script>alert('x')</script>"
 
 
 @pytest.fixture(autouse=True)
@@ -28,20 +28,6 @@ def fresh_lookups():
 def login(client, user):
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     return client
-
-
-@pytest.fixture
-def complaint(users, regions):
-    return desk.log(
-        by=users["desk"],
-        channel=Complaint.Channel.WALK_IN,
-        category=Category.objects.get(name="Belum menerima bantuan"),
-        complainant_name="Sumarni",
-        complainant_contact="081234567890",
-        complainant_nik=make_nik(female=True),
-        desa=regions["desa_a"],
-        story=STORY,
-    )
 
 
 def test_the_desk_logs_a_complaint_and_gets_a_ticket(client, users, regions, households):
@@ -336,3 +322,45 @@ def test_a_deadline_in_a_year_without_a_decree_says_weekends_only_count(client, 
     )
     page = login(client, users["desk"]).get(reverse("complaints:detail", args=[complaint.pk]))
     assert "hanya akhir pekan" in page.content.decode()
+
+
+@pytest.mark.parametrize("role", ["staff", "head", "village", "village_b", "agency"])
+def test_only_the_desk_logs_moves_and_proposes(client, users, units, complaint, role):
+    desk.move(complaint, S.HANDLING, by=users["desk"], forward=units["village_a"])
+    login(client, users[role])
+    for name, data in [
+        ("complaints:move", {"to": "resolved", "resolution": "x"}),
+        ("complaints:propose", {"nama": "X"}),
+    ]:
+        assert client.post(reverse(name, args=[complaint.pk]), data).status_code == 403
+    assert client.post(reverse("complaints:create"), {"story": "x"}).status_code == 403
+    complaint.refresh_from_db()
+    assert complaint.status == S.HANDLING
+
+
+@pytest.mark.parametrize("role", ["staff", "village_b", "agency"])
+def test_a_unit_it_was_not_forwarded_to_neither_answers_nor_attaches(
+    client, users, units, complaint, role
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    desk.move(complaint, S.HANDLING, by=users["desk"], forward=units["village_a"])
+    login(client, users[role])
+    answered = client.post(reverse("complaints:answer", args=[complaint.pk]), {"note": "x"})
+    attached = client.post(
+        reverse("complaints:attachment_add", args=[complaint.pk]),
+        {"file": SimpleUploadedFile("a.png", PNG)},
+    )
+    assert (answered.status_code, attached.status_code) == (404, 404)
+    assert complaint.steps.count() == 2 and not complaint.attachments.exists()
+
+
+def test_a_public_reply_written_by_mistake_can_be_taken_down(client, users, complaint):
+    login(client, users["desk"])
+    url = reverse("complaints:move", args=[complaint.pk])
+    client.post(
+        url, {"to": "handling", "assign": users["desk"].pk, "public_reply": "Bu Sumarni: ..."}
+    )
+    client.post(url, {"to": "waiting", "note": "KK diminta", "clear_reply": "on"})
+    complaint.refresh_from_db()
+    assert (complaint.status, complaint.public_reply) == (S.WAITING, "")

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from households.identity import check_nik
+from households.identity import check_nik, mask_id
 from households.models import Household, Region, Unit, User
 from programs.models import Program
 
@@ -37,6 +37,26 @@ class ComplaintForm(forms.ModelForm):
         self.fields["program"].queryset = Program.objects.all()
         self.fields["story"].max_length = 5000
         self.warnings: list[str] = []
+        # Several families match what was typed: they are offered to pick from (NIK masked).
+        query = (self.data.get("family") or "").strip() if self.is_bound else ""
+        self.matches = list(
+            Household.objects.search(query).select_related("desa")[:10] if query else []
+        )
+        if len(self.matches) > 1:
+            self.fields["pick"] = forms.TypedChoiceField(
+                label=_("Which family?"),
+                choices=[
+                    (
+                        h.pk,
+                        f"{h.head_name} · {mask_id(h.head_nik)} · {h.desa.name if h.desa else '-'}",
+                    )
+                    for h in self.matches
+                ],
+                coerce=int,
+                required=False,
+                widget=forms.RadioSelect,
+            )
+            self.order_fields([*list(self.fields)[: list(self.fields).index("family") + 1], "pick"])
 
     def clean_story(self) -> str:
         story = self.cleaned_data["story"].strip()
@@ -54,10 +74,14 @@ class ComplaintForm(forms.ModelForm):
         query = self.cleaned_data["family"].strip()
         if not query:
             return None
-        found = list(Household.objects.search(query)[:2])
+        found = self.matches
         if len(found) > 1:
+            picked = self.data.get("pick")
+            chosen = [h for h in found if str(h.pk) == picked]
+            if chosen:
+                return chosen[0]
             raise forms.ValidationError(
-                _("Several families match; type the 16-digit NIK or No. KK.")
+                _("Several families match: pick one below, or type the 16-digit NIK or No. KK.")
             )
         if not found:
             self.warnings.append(_("No registered family matches: logged as not registered."))

@@ -74,7 +74,7 @@ def complaint_create(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     form = ComplaintForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "family"}
+        data = {k: v for k, v in form.cleaned_data.items() if k not in ("family", "pick")}
         complaint = desk.log(by=request.user, household=form.cleaned_data["family"], **data)
         for warning in form.warnings:
             messages.warning(request, warning)

@@ -364,3 +364,25 @@ def test_a_public_reply_written_by_mistake_can_be_taken_down(client, users, comp
     client.post(url, {"to": "waiting", "note": "KK diminta", "clear_reply": "on"})
     complaint.refresh_from_db()
     assert (complaint.status, complaint.public_reply) == (S.WAITING, "")
+
+
+def test_when_several_families_match_the_desk_picks_one(client, users, make_household):
+    first = make_household(name="SLAMET RIYADI")
+    second = make_household(name="SLAMET RAHARJO")
+    data = {
+        "kind": "complaint",
+        "channel": "walk_in",
+        "category": Category.objects.get(name="Lainnya").pk,
+        "complainant_name": "Pak Slamet",
+        "family": "slamet",
+        "story": "Kartu hilang.",
+    }
+    login(client, users["desk"])
+    page = client.post(reverse("complaints:create"), data)
+    choices = dict(page.context["form"].fields["pick"].choices)
+    assert set(choices) == {first.pk, second.pk}
+    assert first.head_nik not in page.content.decode()  # offered with the NIK masked
+    assert not Complaint.objects.exists()
+
+    client.post(reverse("complaints:create"), {**data, "pick": second.pk})
+    assert Complaint.objects.get().household == second

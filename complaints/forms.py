@@ -23,6 +23,10 @@ class ComplaintForm(forms.ModelForm):
         help_text=_("Leave empty for a family not registered yet."),
     )
 
+    attachment = forms.FileField(
+        label=_("Photo or scanned letter (JPG, PNG or PDF, up to 5 MB)"), required=False
+    )
+
     class Meta:
         model = Complaint
         fields = [
@@ -63,6 +67,10 @@ class ComplaintForm(forms.ModelForm):
         if len(story) > 5000:
             raise forms.ValidationError(_("Keep the story to 5,000 characters."))
         return story
+
+    def clean_attachment(self):
+        upload = self.cleaned_data.get("attachment")
+        return checked_attachment(upload) if upload else None
 
     def clean_complainant_nik(self) -> str:
         raw = "".join(self.cleaned_data["complainant_nik"].split())
@@ -136,30 +144,35 @@ ATTACHMENT_TYPES = {
 }
 
 
+def checked_attachment(upload):
+    """The upload if it is what it says (JPG, PNG or PDF by its content, up to 5 MB), with
+    `checked_type` set; else a ValidationError saying what is wrong."""
+    if upload.size > ATTACHMENT_MAX_BYTES:
+        raise forms.ValidationError(
+            _("The file is %(size)s MB; the limit is 5 MB.")
+            % {"size": round(upload.size / 2**20, 1)}
+        )
+    head = upload.read(16)
+    upload.seek(0)
+    name = upload.name.lower()
+    for magic, (content_type, endings) in ATTACHMENT_TYPES.items():
+        if head.startswith(magic):
+            if not name.endswith(endings):
+                raise forms.ValidationError(
+                    _("%(name)s is not what its name says: it holds a %(kind)s.")
+                    % {"name": upload.name, "kind": content_type}
+                )
+            upload.checked_type = content_type
+            return upload
+    raise forms.ValidationError(
+        _("%(name)s is not a JPG, PNG or PDF file.") % {"name": upload.name}
+    )
+
+
 class AttachmentForm(forms.Form):
     """A photo (JPEG, PNG) or a scanned letter (PDF) up to 5 MB, checked by its content."""
 
     file = forms.FileField(label=_("Photo or scanned letter (JPG, PNG or PDF, up to 5 MB)"))
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > ATTACHMENT_MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is %(size)s MB; the limit is 5 MB.")
-                % {"size": round(upload.size / 2**20, 1)}
-            )
-        head = upload.read(16)
-        upload.seek(0)
-        name = upload.name.lower()
-        for magic, (content_type, endings) in ATTACHMENT_TYPES.items():
-            if head.startswith(magic):
-                if not name.endswith(endings):
-                    raise forms.ValidationError(
-                        _("%(name)s is not what its name says: it holds a %(kind)s.")
-                        % {"name": upload.name, "kind": content_type}
-                    )
-                upload.checked_type = content_type
-                return upload
-        raise forms.ValidationError(
-            _("%(name)s is not a JPG, PNG or PDF file.") % {"name": upload.name}
-        )
+        return checked_attachment(self.cleaned_data["file"])

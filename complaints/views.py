@@ -72,10 +72,13 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
 def complaint_create(request: HttpRequest) -> HttpResponse:
     if not request.user.handles_complaints:
         raise PermissionDenied
-    form = ComplaintForm(request.POST or None)
+    form = ComplaintForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k not in ("family", "pick")}
+        extra = ("family", "pick", "attachment")
+        data = {k: v for k, v in form.cleaned_data.items() if k not in extra}
         complaint = desk.log(by=request.user, household=form.cleaned_data["family"], **data)
+        if upload := form.cleaned_data["attachment"]:
+            _attach(complaint, upload, by=request.user)
         for warning in form.warnings:
             messages.warning(request, warning)
         messages.success(
@@ -233,14 +236,7 @@ def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
         upload = form.cleaned_data["file"]
-        Attachment.objects.create(
-            complaint=complaint,
-            file=upload,
-            name=upload.name[:255],
-            content_type=upload.checked_type,
-            size=upload.size,
-            uploaded_by=request.user,
-        )
+        _attach(complaint, upload, by=request.user)
         messages.success(request, _("%(name)s is attached.") % {"name": upload.name})
     else:
         messages.error(request, " ".join(form.errors.get("file", [])))
@@ -277,3 +273,14 @@ def report(request: HttpRequest) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="pengaduan-{month:%Y-%m}.xlsx"'
         return response
     return render(request, "complaints/report.html", {"report": found, "month": month})
+
+
+def _attach(complaint: Complaint, upload, *, by) -> Attachment:
+    return Attachment.objects.create(
+        complaint=complaint,
+        file=upload,
+        name=upload.name[:255],
+        content_type=upload.checked_type,
+        size=upload.size,
+        uploaded_by=by,
+    )

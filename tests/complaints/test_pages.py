@@ -386,3 +386,24 @@ def test_when_several_families_match_the_desk_picks_one(client, users, make_hous
 
     client.post(reverse("complaints:create"), {**data, "pick": second.pk})
     assert Complaint.objects.get().household == second
+
+
+def test_a_photo_comes_with_the_complaint_when_it_is_logged(client, users, media_root):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = {
+        "kind": "complaint",
+        "channel": "whatsapp",
+        "category": Category.objects.get(name="Lainnya").pk,
+        "complainant_name": "Pak Darmo",
+        "story": "Foto rumah terlampir.",
+    }
+    login(client, users["desk"])
+    refused = client.post(
+        reverse("complaints:create"), {**data, "attachment": SimpleUploadedFile("a.png", b"GIF8")}
+    )
+    assert "attachment" in refused.context["form"].errors and not Complaint.objects.exists()
+    client.post(
+        reverse("complaints:create"), {**data, "attachment": SimpleUploadedFile("rumah.png", PNG)}
+    )
+    assert Complaint.objects.get().attachments.get().content_type == "image/png"

@@ -5,7 +5,7 @@ from households.identity import check_nik, mask_id
 from households.models import Household, Region, Unit, User
 from programs.models import Program
 
-from .models import Complaint
+from .models import Category, Complaint
 
 
 class ComplaintForm(forms.ModelForm):
@@ -123,6 +123,14 @@ class MoveForm(forms.Form):
         super().__init__(*args, **kwargs)
         roles = [User.Role.DESK, User.Role.ADMIN]  # who sees every complaint
         self.fields["assign"].queryset = User.objects.filter(role__in=roles, is_active=True)
+
+
+class CategoryForm(forms.ModelForm):
+    """A category the office adds or adjusts: its name, its target, whether it proposes."""
+
+    class Meta:
+        model = Category
+        fields = ["name", "target_days", "becomes_proposal"]
 
 
 class AnswerForm(forms.Form):

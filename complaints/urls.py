@@ -13,5 +13,6 @@ urlpatterns = [
     path("<int:pk>/attachments/", views.attachment_add, name="attachment_add"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
     path("report/", views.report, name="report"),
+    path("categories/", views.categories, name="categories"),
     path("status/", views.public_status, name="status"),
 ]

@@ -20,8 +20,15 @@ from programs.forms import CorrectionForm
 from programs.views import XLSX
 
 from . import desk, reports, service_level
-from .forms import AnswerForm, AttachmentForm, ComplaintForm, MoveForm, TicketForm
-from .models import OPEN, Attachment, Complaint
+from .forms import (
+    AnswerForm,
+    AttachmentForm,
+    CategoryForm,
+    ComplaintForm,
+    MoveForm,
+    TicketForm,
+)
+from .models import OPEN, Attachment, Category, Complaint
 
 LOOKUPS_PER_WINDOW, WINDOW_SECONDS = 20, 600  # the public status page, per address
 
@@ -284,3 +291,21 @@ def _attach(complaint: Complaint, upload, *, by) -> Attachment:
         size=upload.size,
         uploaded_by=by,
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def categories(request: HttpRequest) -> HttpResponse:
+    """The office's categories and their targets in working days; the desk adds and adjusts."""
+    if not request.user.handles_complaints:
+        raise PermissionDenied
+    editing = None
+    if pk := request.GET.get("edit", ""):
+        editing = get_object_or_404(Category, pk=pk) if pk.isdigit() else None
+    form = CategoryForm(request.POST or None, instance=editing)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("%(name)s is saved.") % {"name": form.instance.name})
+        return redirect("complaints:categories")
+    context = {"form": form, "categories": Category.objects.all(), "editing": editing}
+    return render(request, "complaints/categories.html", context)

@@ -407,3 +407,12 @@ def test_a_photo_comes_with_the_complaint_when_it_is_logged(client, users, media
         reverse("complaints:create"), {**data, "attachment": SimpleUploadedFile("rumah.png", PNG)}
     )
     assert Complaint.objects.get().attachments.get().content_type == "image/png"
+
+
+def test_the_desk_adds_a_category_with_its_target(client, users):
+    url = reverse("complaints:categories")
+    login(client, users["desk"]).post(
+        url, {"name": "Bansos beras tidak layak", "target_days": 2, "becomes_proposal": ""}
+    )
+    assert Category.objects.get(name="Bansos beras tidak layak").target_days == 2
+    assert login(client, users["staff"]).get(url).status_code == 403

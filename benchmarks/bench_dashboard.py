@@ -30,12 +30,12 @@ import time
 import warnings
 from pathlib import Path
 
+# Run as a script, this folder is on sys.path already: its neighbours import as modules.
+from bench_roster_import import bench_database_url, recreate_database
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
-sys.path.insert(0, str(BASE_DIR / "benchmarks"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bansos.settings")
-
-from bench_roster_import import bench_database_url, recreate_database  # noqa: E402
 
 PROPOSALS = 71_000
 PROVINCIAL = 23_633
@@ -43,6 +43,16 @@ PHASE_1, RETURNED = 15_552, 7_318
 SHARES = {"in_roster": 0.30, "duplicate_in_batch": 0.03, "review": 0.02, "invalid": 0.01}
 ROSTERS = ("DTSEN", "PKH", "BPNT", "BLTDESA", "BST")
 TARGET_MS = 500
+
+
+def draw_status(rng: random.Random) -> str:
+    """A cross-check result's status in the shares of SHARES, "new" for the rest."""
+    draw = rng.random()
+    for name, share in SHARES.items():
+        if draw < share:
+            return name
+        draw -= share
+    return "new"
 
 
 def main() -> None:
@@ -138,12 +148,7 @@ def build() -> None:
         run.batches.set(batches)
         results, eligible = [], []
         for row in rows:
-            draw, status = rng.random(), "new"
-            for name, share in SHARES.items():
-                if draw < share:
-                    status = name
-                    break
-                draw -= share
+            status = draw_status(rng)
             codes = rng.sample(ROSTERS, rng.randint(1, 3)) if status == "in_roster" else []
             results.append(
                 Result(run=run, proposal_row=row, status=status, programs=";".join(sorted(codes)))

@@ -28,15 +28,15 @@ import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bansos.settings")
-
+# Run as a script, this folder is on sys.path already: its neighbours import as modules.
+from bench_dashboard import draw_status
 from bench_roster_import import bench_database_url, recreate_database
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bansos.settings")
 
 PROPOSALS = 71_000
 PROVINCIAL, JPS_FAMILIES = 23_633, 22_870
-SHARES = {"in_roster": 0.30, "duplicate_in_batch": 0.03, "review": 0.02, "invalid": 0.01}
 ROSTERS = ("PKH", "BPNT", "BLTDESA")
 DAMAGED = 0.32  # of rows: a placeholder name or no RT
 
@@ -167,12 +167,7 @@ def build():
             run.roster_versions.add(version)
         results = []
         for row in rows:
-            draw, status = rng.random(), "new"
-            for name, share in SHARES.items():
-                if draw < share:
-                    status = name
-                    break
-                draw -= share
+            status = draw_status(rng)
             codes = rng.sample(ROSTERS, rng.randint(1, 2)) if status == "in_roster" else []
             results.append(
                 Result(run=run, proposal_row=row, status=status, programs=";".join(sorted(codes)))

@@ -101,14 +101,20 @@ def complaint_create(request: HttpRequest) -> HttpResponse:
 def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     complaint = get_object_or_404(
         Complaint.objects.for_user(request.user).select_related(
-            "category", "desa__parent", "program", "household", "forwarded_to", "assigned_to"
+            *("category", "desa__parent", "program", "household", "forwarded_to"),
+            *("assigned_to", "proposal_row__batch"),
         ),
         pk=pk,
     )
+    due = _due(complaint)
     context = {
         "complaint": complaint,
-        "due": _due(complaint),
-        "holidays_known": service_level.known_year(_due(complaint).year),
+        "due": due,
+        "holidays_known": service_level.known_year(due.year),
+        # What the cross-check made of the family it proposed: its latest run's word.
+        "proposal_result": complaint.proposal_row.results.order_by("-run__created_at").first()
+        if complaint.proposal_row_id
+        else None,
         "steps": complaint.steps.select_related("by", "assigned_to", "forwarded_to"),
         # What the family receives or is allocated: a wrongly listed family, wrong data.
         "allocations": complaint.household.allocations.select_related("round", "target")

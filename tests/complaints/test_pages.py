@@ -187,8 +187,12 @@ def test_a_left_out_family_becomes_a_proposal_of_its_village_checked_as_any(
         family["nik"],
         "TUKINEM",
     )
+    from dedup.models import Result, Run
+
+    run = Run.objects.create(created_by=users["staff"], status=Run.Status.DONE)
+    Result.objects.create(run=run, proposal_row=row, status=Result.Status.IN_ROSTER)
     page = client.get(reverse("complaints:detail", args=[complaint.pk])).content.decode()
-    assert row.batch.title in page  # what became of it
+    assert row.batch.title in page and "sudah terdaftar di program" in page  # what became of it
     assert client.post(url, family).status_code == 200  # proposed once only
     assert ProposalRow.objects.count() == 1
 

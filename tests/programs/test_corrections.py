@@ -237,3 +237,15 @@ def test_a_spreadsheet_naming_another_units_family_changes_nothing(returned, use
     assert page.context["report"] == {"corrected": 0, "still": [], "unknown": [2]}
     returned.refresh_from_db()
     assert returned.status == "returned"
+
+
+def test_a_file_that_is_not_a_spreadsheet_is_refused_saying_so(returned, users, login):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    page = login(users["village"]).post(
+        reverse("programs:returned_upload"),
+        {"file": SimpleUploadedFile("perbaiki.xlsx", b"%PDF-1.4 not a sheet")},
+    )
+    assert page.status_code == 400 and page.context["upload_form"].errors["file"]
+    returned.refresh_from_db()
+    assert returned.status == "returned"

@@ -96,6 +96,7 @@ def move(
         raise ValidationError(_("Say why the complaint is rejected."))
     if to == Status.HANDLING:
         complaint.assigned_to, complaint.forwarded_to = assign, forward
+        complaint.handled_since = timezone.now()
     if to == Status.RESOLVED:
         complaint.resolution, complaint.resolved_at = resolution.strip(), timezone.now()
     elif to == Status.HANDLING:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from households.models import Household, Region, Unit
 from programs.models import Program
+
+from . import service_level
 
 
 class Category(models.Model):
@@ -32,14 +38,21 @@ class Category(models.Model):
 
 
 class ComplaintQuerySet(models.QuerySet):
-    def for_user(self, user) -> ComplaintQuerySet:
-        """The desk (and administrators) see every complaint; a village or agency operator sees
-        those forwarded to their unit; nobody else any."""
+    def handled_by(self, user) -> ComplaintQuerySet:
+        """Those `user` handles, seeing who complained and what they attached: every complaint
+        at the desk (and for administrators); those forwarded to their unit for an operator."""
         if user.handles_complaints:
             return self
         if user.proposes:
             return self.filter(forwarded_to=user.unit_id)
         return self.none()
+
+    def for_user(self, user) -> ComplaintQuerySet:
+        """Those `user` may read: the ones they handle; and for Dinsos staff allocating aid,
+        read only and without the complainant's identity, those about a family or proposed."""
+        if user.sees_all_proposals and not user.handles_complaints:
+            return self.filter(Q(household__isnull=False) | Q(proposal_row__isnull=False))
+        return self.handled_by(user)
 
 
 class Complaint(models.Model):
@@ -94,6 +107,9 @@ class Complaint(models.Model):
         verbose_name=_("proposed as"),
     )
     received_at = models.DateTimeField(_("received"))
+    # When it was last given to someone (triaged, forwarded, reopened): its follow-up counts
+    # from there.
+    handled_since = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     history = HistoricalRecords()
     objects = ComplaintQuerySet.as_manager()
@@ -105,6 +121,17 @@ class Complaint(models.Model):
 
     def __str__(self) -> str:
         return self.ticket
+
+    def due(self) -> datetime.date:
+        """Its deadline in working days, in LAPOR!'s rhythm: triaged within 3 of coming in,
+        then followed up within its category's target from the day it was last given to a
+        staff member, a village or an agency (forwarded again or reopened, the count restarts).
+        Needs `category` loaded."""
+        if self.status == self.Status.NEW or self.handled_since is None:
+            start, days = self.received_at, service_level.TRIAGE_DAYS
+        else:
+            start, days = self.handled_since, self.category.target_days
+        return service_level.due(timezone.localdate(start), days)
 
 
 class Step(models.Model):

@@ -58,8 +58,7 @@ def month_report(month: datetime.date, today: datetime.date | None = None) -> Re
     days = []
     as_of = min(today, end - datetime.timedelta(days=1))  # a past month prints the same later
     for complaint in complaints:
-        received = timezone.localdate(complaint.received_at)
-        due = service_level.due(received, complaint.category.target_days)
+        received, due = timezone.localdate(complaint.received_at), complaint.due()
         if complaint.status == Complaint.Status.RESOLVED and complaint.resolved_at:
             resolved = timezone.localdate(complaint.resolved_at)
             days.append(service_level.working_days_between(received, resolved))

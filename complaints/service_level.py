@@ -15,7 +15,7 @@ import datetime
 from lokal import holidays
 
 TRIAGE_DAYS = 3  # LAPOR!: a complaint is triaged within 3 working days, then its category's
-# target (5 by default, as LAPOR!'s follow-up) counts from the day it came in
+# target (5 by default, as LAPOR!'s follow-up) counts from the day it was given to someone
 
 
 def known_year(year: int) -> bool:

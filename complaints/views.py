@@ -33,21 +33,11 @@ from .models import OPEN, Attachment, Category, Complaint
 LOOKUPS_PER_WINDOW, WINDOW_SECONDS = 20, 600  # the public status page, per address
 
 
-def _due(complaint: Complaint):
-    """Its next deadline: triage within 3 working days while new (LAPOR!), then the
-    category's target."""
-    days = (
-        service_level.TRIAGE_DAYS
-        if complaint.status == Complaint.Status.NEW
-        else complaint.category.target_days
-    )
-    return service_level.due(timezone.localdate(complaint.received_at), days)
-
-
 @login_required
 def complaint_list(request: HttpRequest) -> HttpResponse:
     """Open complaints, the overdue first and the oldest first among them; ?status= filters."""
-    if not (request.user.handles_complaints or request.user.proposes):
+    user = request.user
+    if not (user.handles_complaints or user.proposes or user.sees_all_proposals):
         raise PermissionDenied
     complaints = Complaint.objects.for_user(request.user).select_related(
         "category", "desa", "forwarded_to", "assigned_to"
@@ -61,7 +51,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     rows = []
     for complaint in complaints.order_by("received_at"):
-        due = _due(complaint)
+        due = complaint.due()
         rows.append((complaint, due, complaint.status in OPEN and due < today))
     rows.sort(key=lambda row: not row[2])  # the overdue first; each part oldest first
     context = {
@@ -106,9 +96,12 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
-    due = _due(complaint)
+    due = complaint.due()
+    # Staff allocating aid read it; those handling it see who complained and what was attached.
+    handles = Complaint.objects.handled_by(request.user).filter(pk=pk).exists()
     context = {
         "complaint": complaint,
+        "handles": handles,
         "due": due,
         "holidays_known": service_level.known_year(due.year),
         # What the cross-check made of the family it proposed: its latest run's word.
@@ -124,7 +117,7 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "answer_form": AnswerForm()
         if request.user.proposes and complaint.forwarded_to_id == request.user.unit_id
         else None,
-        "attachment_form": AttachmentForm(),
+        "attachment_form": AttachmentForm() if handles else None,
     }
     return render(request, "complaints/detail.html", context)
 
@@ -200,7 +193,7 @@ def _family_of(complaint: Complaint) -> dict[str, str]:
 @login_required
 @require_POST
 def complaint_answer(request: HttpRequest, pk: int) -> HttpResponse:
-    complaint = get_object_or_404(Complaint.objects.for_user(request.user), pk=pk)
+    complaint = get_object_or_404(Complaint.objects.handled_by(request.user), pk=pk)
     form = AnswerForm(request.POST)
     if form.is_valid():
         try:
@@ -245,7 +238,7 @@ def public_status(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
-    complaint = get_object_or_404(Complaint.objects.for_user(request.user), pk=pk)
+    complaint = get_object_or_404(Complaint.objects.handled_by(request.user), pk=pk)
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
         upload = form.cleaned_data["file"]
@@ -258,9 +251,9 @@ def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
-    """Only to those who see the complaint; always as a download, never shown in the page."""
+    """Only to those who handle the complaint; always as a download, never shown in the page."""
     attachment = get_object_or_404(
-        Attachment, pk=pk, complaint__in=Complaint.objects.for_user(request.user)
+        Attachment, pk=pk, complaint__in=Complaint.objects.handled_by(request.user)
     )
     return FileResponse(
         attachment.file.open("rb"),

@@ -111,8 +111,14 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "proposals": household.proposal_rows.filter(
             batch__in=ProposalBatch.objects.for_user(request.user)
         ).select_related("batch__unit"),
-        # Open complaints about the family: how many anyone sees; the desk opens them.
+        # Open complaints about the family: that there are, to anyone who sees it; to open,
+        # for those who may read them.
         "complaints": household.complaints.filter(status__in=OPEN).select_related("category"),
+        "readable": set(
+            Complaint.objects.for_user(request.user)
+            .filter(household=household)
+            .values_list("pk", flat=True)
+        ),
     }
     return render(request, "households/household_detail.html", context)
 

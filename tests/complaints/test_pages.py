@@ -1,5 +1,6 @@
 """The complaint desk's pages: the desk logs and routes, a village answers what is forwarded to
-it, nobody else sees complaints, and the public status page shows no personal data."""
+it, staff allocating aid read those about a family without who complained, and the public
+status page shows no personal data."""
 
 import datetime
 
@@ -8,7 +9,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from complaints import desk
+from complaints import desk, service_level
 from complaints.models import Category, Complaint
 from tests.complaints.conftest import STORY
 from tests.conftest import make_nik
@@ -310,14 +311,52 @@ def test_a_new_complaint_is_due_for_triage_within_three_working_days(client, use
     assert client.get(reverse("complaints:list")).context["overdue"] == 0
 
 
-def test_the_familys_page_lists_its_open_complaints(client, users, households, complaint):
+def test_staff_allocating_aid_open_a_familys_complaint_without_who_complained(
+    client, users, households, units, complaint, media_root
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
     Complaint.objects.filter(pk=complaint.pk).update(household=households["a"])
-    url = reverse("households:detail", args=[households["a"].pk])
-    staff_page = login(client, users["staff"]).get(url).content.decode()
-    assert complaint.ticket in staff_page
-    assert reverse("complaints:detail", args=[complaint.pk]) not in staff_page  # desk's only
-    desk_page = login(client, users["desk"]).get(url).content.decode()
-    assert reverse("complaints:detail", args=[complaint.pk]) in desk_page
+    login(client, users["desk"]).post(
+        reverse("complaints:attachment_add", args=[complaint.pk]),
+        {"file": SimpleUploadedFile("ktp-sumarni.png", PNG)},
+    )
+    detail = reverse("complaints:detail", args=[complaint.pk])
+    family = reverse("households:detail", args=[households["a"].pk])
+    assert detail in login(client, users["staff"]).get(family).content.decode()
+    assert complaint.ticket in client.get(reverse("complaints:list")).content.decode()
+    page = client.get(detail)
+    text = page.content.decode()
+    assert page.status_code == 200 and STORY.split(".")[0] in text
+    for private in ("Sumarni", "081234567890", "ktp-sumarni.png"):
+        assert private not in text
+    assert page.context["move_form"] is None and page.context["attachment_form"] is None
+    attachment = complaint.attachments.get()
+    assert client.get(reverse("complaints:attachment", args=[attachment.pk])).status_code == 404
+    # The village sees that its family has an open complaint, not the complaint itself.
+    village_page = login(client, users["village"]).get(family).content.decode()
+    assert complaint.ticket in village_page and detail not in village_page
+
+
+def test_staff_do_not_read_a_complaint_about_no_family(client, users, complaint):
+    login(client, users["staff"])
+    assert complaint.ticket not in client.get(reverse("complaints:list")).content.decode()
+    assert client.get(reverse("complaints:detail", args=[complaint.pk])).status_code == 404
+
+
+def test_the_follow_up_counts_from_the_day_it_was_forwarded(client, users, units, complaint):
+    long_ago = timezone.now() - datetime.timedelta(days=21)  # 15 working days at least
+    Complaint.objects.filter(pk=complaint.pk).update(received_at=long_ago)
+    desk.move(complaint, S.HANDLING, by=users["desk"], assign=users["desk"])
+    login(client, users["desk"])
+    assert client.get(reverse("complaints:list")).context["overdue"] == 0  # 5 days from today
+    Complaint.objects.filter(pk=complaint.pk).update(handled_since=long_ago)
+    assert client.get(reverse("complaints:list")).context["overdue"] == 1
+    desk.move(complaint, S.HANDLING, by=users["desk"], forward=units["village_a"])
+    page = client.get(reverse("complaints:detail", args=[complaint.pk]))
+    due = complaint.category.target_days
+    assert page.context["due"] == service_level.due(timezone.localdate(), due)
+    assert client.get(reverse("complaints:list")).context["overdue"] == 0
 
 
 def test_a_deadline_in_a_year_without_a_decree_says_weekends_only_count(client, users, complaint):

@@ -548,7 +548,12 @@ def test_a_family_with_an_open_complaint_is_marked_where_staff_move_it(client, u
         story="Keluarga ini mampu.",
     )
     url = reverse("programs:round_families", args=[approved.round_id])
-    assert "pengaduan terbuka" in login(client, users["staff"]).get(url).content.decode()
+    page = login(client, users["staff"]).get(url).content.decode()
+    assert "pengaduan terbuka" in page
+    # The badge leads to the family's complaints, which staff open.
+    family = reverse("households:detail", args=[allocation.household_id])
+    assert f'href="{family}#complaints"' in page
+    assert complaint.ticket in client.get(family).content.decode()
     # The desk sees the allocation on the complaint.
     page = login(client, users["desk"]).get(reverse("complaints:detail", args=[complaint.pk]))
     assert f"{approved.round.name} · BANSOSPROV" in page.content.decode()

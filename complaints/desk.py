@@ -13,6 +13,7 @@ resolved or rejected complaint is reopened with a reason.
 
 from __future__ import annotations
 
+import datetime
 import secrets
 
 from django.core.exceptions import ValidationError
@@ -39,6 +40,7 @@ MOVES = {
     Status.RESOLVED: {Status.HANDLING},  # reopened
     Status.REJECTED: {Status.HANDLING},  # reopened
 }
+ANSWERABLE = (Status.HANDLING, Status.WAITING)  # the unit it is forwarded to answers
 # A ticket's random part: Crockford's base32 without I, L, O, U, read aloud over the phone;
 # 8 characters are 2^40 possibilities, so a ticket cannot be guessed from another.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -48,6 +50,15 @@ def new_ticket(received=None) -> str:
     """ADU-2611-7K3Q9XMB: the month it came in, then 8 random characters."""
     random_part = "".join(secrets.choice(_ALPHABET) for _ in range(8))
     return f"ADU-{timezone.localdate(received):%y%m}-{random_part}"
+
+
+def typed_ticket(text: str) -> str:
+    """A ticket as someone typed it after hearing it over the phone: any case and spacing, and
+    O, I or L in the random part read as 0, 1 and 1, as Crockford's base32 reads them."""
+    parts = "".join(text.split()).upper().split("-")
+    if len(parts) == 3:
+        parts[2] = parts[2].translate(str.maketrans("OIL", "011"))
+    return "-".join(parts)
 
 
 @transaction.atomic
@@ -60,7 +71,13 @@ def log(*, by: User, **fields) -> Complaint:
     complaint._history_user = by
     complaint.full_clean()
     complaint.save()
-    Step.objects.create(complaint=complaint, to_status=complaint.status, by=by)
+    Step.objects.create(  # it came in then, whenever it was typed in (the history says)
+        complaint=complaint,
+        to_status=complaint.status,
+        by=by,
+        at=complaint.received_at,
+        due_on=complaint.due_on,
+    )
     return complaint
 
 
@@ -75,8 +92,11 @@ def move(
     forward: Unit | None = None,
     resolution: str = "",
     public_reply: str | None = None,
+    at: datetime.datetime | None = None,
 ) -> Complaint:
-    """Move the complaint to status `to`, refusing a step the desk's rules do not allow."""
+    """Move the complaint to status `to`, refusing a step the desk's rules do not allow. `at`
+    is when it happened, if not now (the demo's weeks)."""
+    at = at or timezone.now()
     complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
     now, note = complaint.status, note.strip()
     if to not in MOVES[now]:
@@ -90,15 +110,27 @@ def move(
         raise ValidationError(
             _("Assign it to a staff member or forward it to a village or agency.")
         )
+    if assign is not None and not (assign.is_active and assign.handles_complaints):
+        raise ValidationError(
+            _("%(user)s does not work at the complaint desk: forward it to a unit instead.")
+            % {"user": assign}
+        )
     if to == Status.RESOLVED and not resolution.strip():
         raise ValidationError(_("Say how it was resolved and what changed."))
     if to == Status.REJECTED and not note:
         raise ValidationError(_("Say why the complaint is rejected."))
     if to == Status.HANDLING:
+        # Triaged, reopened, or given to someone else: the follow-up counts from today. Back
+        # from the complainant to the same hands, it goes on counting.
+        handler = (assign.pk if assign else None, forward.pk if forward else None)
+        if now not in (Status.HANDLING, Status.WAITING) or handler != (
+            complaint.assigned_to_id,
+            complaint.forwarded_to_id,
+        ):
+            complaint.handled_since = at
         complaint.assigned_to, complaint.forwarded_to = assign, forward
-        complaint.handled_since = timezone.now()
     if to == Status.RESOLVED:
-        complaint.resolution, complaint.resolved_at = resolution.strip(), timezone.now()
+        complaint.resolution, complaint.resolved_at = resolution.strip(), at
     elif to == Status.HANDLING:
         complaint.resolved_at = None
     if public_reply is not None:
@@ -111,9 +143,11 @@ def move(
         from_status=now,
         to_status=to,
         by=by,
+        at=at,
         note=note or resolution.strip(),
         assigned_to=assign,
         forwarded_to=forward,
+        due_on=complaint.due_on,
     )
     return complaint
 
@@ -121,9 +155,10 @@ def move(
 @transaction.atomic
 def answer(complaint: Complaint, *, by: User, note: str) -> Step:
     """The village or agency a complaint was forwarded to answers it; the desk decides next."""
+    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
     if complaint.forwarded_to_id is None or complaint.forwarded_to_id != by.unit_id:
         raise ValidationError(_("Only the unit the complaint was forwarded to answers it."))
-    if complaint.status not in (Status.HANDLING, Status.WAITING):
+    if complaint.status not in ANSWERABLE:
         raise ValidationError(_("The complaint is closed; the desk reopens it if needed."))
     if not note.strip():
         raise ValidationError(_("Write the answer."))
@@ -133,6 +168,7 @@ def answer(complaint: Complaint, *, by: User, note: str) -> Step:
         to_status=complaint.status,
         by=by,
         note=note.strip(),
+        due_on=complaint.due_on,
     )
 
 
@@ -142,17 +178,14 @@ def propose(complaint: Complaint, values: dict[str, str], *, by: User) -> list[t
     the family lives in, checked as any proposal is (the intake's identity rules now, the
     cross-check with the village's next run). Returns the problems; [] when proposed."""
     complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
-    if not complaint.category.becomes_proposal:
-        return [("", _("Only a family left out, or a new family, is proposed from a complaint."))]
-    if complaint.proposal_row_id is not None:
-        return [("", _("This complaint was proposed already."))]
-    if complaint.status not in (Status.HANDLING, Status.WAITING):
-        return [("", _("The desk proposes a family while it handles the complaint."))]
+    if refused := why_not_proposed(complaint):
+        return [("", refused)]
     typed = {column: str(values.get(column, "")).strip() for column in COLUMNS}
     region = place_index().find(typed["desa"], typed["kecamatan"])
     unit = Unit.objects.filter(kind=Unit.Kind.VILLAGE, region=region).first() if region else None
     if unit is None:
         return [("desa", _("No village unit proposes for this desa; ask Dinsos to add it."))]
+    unit = Unit.objects.select_for_update().get(pk=unit.pk)  # one desk batch a month per unit
     checker = ProposalChecker(place_index(), Router(unit).refusal)
     checked = checker.check(SourceRow(0, 0, typed, list(typed.values())))
     if not checked.ok:
@@ -169,8 +202,8 @@ def propose(complaint: Complaint, values: dict[str, str], *, by: User) -> list[t
                 % {"unit": unit, "batch": earlier.batch.title, "row": earlier.row_number},
             )
         ]
-    # The month's batch from the desk, still waiting for its cross-check (data, not interface
-    # text: the same title whatever the user's language).
+    # The month's batch from the desk, still waiting for its cross-check. What is stored is
+    # data, not interface text: Indonesian whatever the user's language.
     title = f"Usulan dari posko pengaduan {timezone.localdate():%m-%Y}"
     batch = (
         ProposalBatch.objects.select_for_update()
@@ -187,21 +220,32 @@ def propose(complaint: Complaint, values: dict[str, str], *, by: User) -> list[t
         rt=fields["rt"],
         rw=fields["rw"],
         desa_id=fields["desa_id"],
-        remarks=_("complaint %(ticket)s") % {"ticket": complaint.ticket},
+        remarks=f"pengaduan {complaint.ticket}",
         raw={"cells": list(typed.values()), "line": 0},
         household=complaint.household,
     )
     row._history_user = by
     row.save()
     complaint.proposal_row = row
-    complaint._history_user, complaint._change_reason = by, _("proposed for its village")
+    complaint._history_user, complaint._change_reason = by, "diusulkan untuk desanya"
     complaint.save(update_fields=["proposal_row"])
     Step.objects.create(
         complaint=complaint,
         from_status=complaint.status,
         to_status=complaint.status,
         by=by,
-        note=_("Proposed in %(batch)s, row %(row)s.")
-        % {"batch": batch.title, "row": row.row_number},
+        note=f"Diusulkan dalam {batch.title}, baris {row.row_number}.",
+        due_on=complaint.due_on,
     )
     return []
+
+
+def why_not_proposed(complaint: Complaint) -> str:
+    """Why this complaint cannot be proposed now; "" when it can."""
+    if not complaint.category.becomes_proposal:
+        return _("Only a family left out, or a new family, is proposed from a complaint.")
+    if complaint.proposal_row_id is not None:
+        return _("This complaint was proposed already.")
+    if complaint.status not in ANSWERABLE:
+        return _("The desk proposes a family while it handles the complaint.")
+    return ""

@@ -43,6 +43,8 @@ class ComplaintForm(forms.ModelForm):
         self.warnings: list[str] = []
         # Several families match what was typed: they are offered to pick from (NIK masked).
         query = (self.data.get("family") or "").strip() if self.is_bound else ""
+        if not any(c.isalnum() for c in query):
+            query = ""  # dots or dashes alone match every family
         self.matches = list(
             Household.objects.search(query).select_related("desa")[:10] if query else []
         )
@@ -76,7 +78,7 @@ class ComplaintForm(forms.ModelForm):
         raw = "".join(self.cleaned_data["complainant_nik"].split())
         if raw and not (checked := check_nik(raw)).ok:
             self.warnings += [problem.message for problem in checked.errors]
-        return raw[:16]
+        return raw  # as given: a wrong number is kept to be checked, not cut to fit
 
     def clean_family(self) -> Household | None:
         query = self.cleaned_data["family"].strip()
@@ -94,6 +96,11 @@ class ComplaintForm(forms.ModelForm):
         if not found:
             self.warnings.append(_("No registered family matches: logged as not registered."))
             return None
+        if not query.isdigit():  # found by a name: say which family, to be sure
+            self.warnings.append(
+                _("Linked to the family of %(name)s in %(desa)s.")
+                % {"name": found[0].head_name, "desa": found[0].desa.name if found[0].desa else "-"}
+            )
         return found[0]
 
 
@@ -130,7 +137,7 @@ class CategoryForm(forms.ModelForm):
 
     class Meta:
         model = Category
-        fields = ["name", "target_days", "becomes_proposal"]
+        fields = ["name", "triage_days", "target_days", "becomes_proposal"]
 
 
 class AnswerForm(forms.Form):

@@ -21,7 +21,16 @@ class Category(models.Model):
     """Kept as data so the office can add its own: left out, wrongly listed, wrong data..."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
-    target_days = models.PositiveSmallIntegerField(_("target in working days"), default=5)
+    triage_days = models.PositiveSmallIntegerField(
+        _("triage within (working days)"),
+        default=service_level.TRIAGE_DAYS,
+        help_text=_("From the day it comes in until it is given to someone."),
+    )
+    target_days = models.PositiveSmallIntegerField(
+        _("follow-up within (working days)"),
+        default=service_level.FOLLOW_UP_DAYS,
+        help_text=_("From the day it is given to a staff member, a village or an agency."),
+    )
     becomes_proposal = models.BooleanField(
         _("a justified one becomes a proposal"),
         default=False,
@@ -82,7 +91,8 @@ class Complaint(models.Model):
     category = models.ForeignKey(Category, models.PROTECT, verbose_name=_("category"))
     complainant_name = models.CharField(_("complainant"), max_length=150)
     complainant_contact = models.CharField(_("contact"), max_length=100, blank=True)
-    complainant_nik = models.CharField(_("complainant's NIK"), max_length=16, blank=True)
+    # As the complainant gave it, checked with a warning: they may not know it exactly.
+    complainant_nik = models.CharField(_("complainant's NIK"), max_length=30, blank=True)
     household = models.ForeignKey(
         Household, models.PROTECT, null=True, blank=True, related_name="complaints"
     )
@@ -110,6 +120,7 @@ class Complaint(models.Model):
     # When it was last given to someone (triaged, forwarded, reopened): its follow-up counts
     # from there.
     handled_since = models.DateTimeField(null=True, blank=True)
+    due_on = models.DateField(_("due"), null=True, blank=True, editable=False, db_index=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     history = HistoricalRecords()
     objects = ComplaintQuerySet.as_manager()
@@ -122,13 +133,20 @@ class Complaint(models.Model):
     def __str__(self) -> str:
         return self.ticket
 
+    def save(self, *args, **kwargs) -> None:
+        # Kept with the complaint: the list sorts and pages by it in the database.
+        self.due_on = self.due()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "due_on"}
+        super().save(*args, **kwargs)
+
     def due(self) -> datetime.date:
-        """Its deadline in working days, in LAPOR!'s rhythm: triaged within 3 of coming in,
-        then followed up within its category's target from the day it was last given to a
-        staff member, a village or an agency (forwarded again or reopened, the count restarts).
-        Needs `category` loaded."""
+        """Its deadline in working days, in LAPOR!'s rhythm: triaged within its category's
+        triage days (3) of coming in, then followed up within its target (5) from the day it
+        was last given to someone (another staff member or unit, or reopened: the count
+        restarts)."""
         if self.status == self.Status.NEW or self.handled_since is None:
-            start, days = self.received_at, service_level.TRIAGE_DAYS
+            start, days = self.received_at, self.category.triage_days
         else:
             start, days = self.handled_since, self.category.target_days
         return service_level.due(timezone.localdate(start), days)
@@ -142,12 +160,14 @@ class Step(models.Model):
     from_status = models.CharField(max_length=10, choices=Complaint.Status, blank=True)
     to_status = models.CharField(max_length=10, choices=Complaint.Status)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
-    at = models.DateTimeField(auto_now_add=True)
+    at = models.DateTimeField(default=timezone.now)
     note = models.TextField(_("note"), blank=True)
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
     )
     forwarded_to = models.ForeignKey(Unit, models.PROTECT, null=True, blank=True, related_name="+")
+    # The complaint's deadline after this step: the monthly report reads a month's state back.
+    due_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["at", "pk"]
@@ -156,6 +176,16 @@ class Step(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint} {self.from_status or '-'} -> {self.to_status}"
+
+
+class AttachmentQuerySet(models.QuerySet):
+    def for_user(self, user) -> AttachmentQuerySet:
+        """The desk's photos and letters may show who complained: they stay with the desk. The
+        unit a complaint is forwarded to sees what it attached itself."""
+        handled = self.filter(complaint__in=Complaint.objects.handled_by(user))
+        if user.handles_complaints:
+            return handled
+        return handled.filter(uploaded_by__unit=user.unit_id)
 
 
 class Attachment(models.Model):
@@ -168,6 +198,7 @@ class Attachment(models.Model):
     size = models.PositiveIntegerField(default=0)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    objects = AttachmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["uploaded_at", "pk"]

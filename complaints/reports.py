@@ -9,6 +9,7 @@ import io
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -16,7 +17,7 @@ from openpyxl import Workbook
 from programs.writers import HEADER_FONT, safe_cell
 
 from . import service_level
-from .models import OPEN, Complaint
+from .models import OPEN, Complaint, Step
 
 
 @dataclass
@@ -27,7 +28,7 @@ class Report:
     resolved: int = 0
     average_days: float | None = None
     worst_days: int | None = None
-    overdue: int = 0  # open at the month's end (or today) and past their due day
+    overdue: int = 0  # open at the month's end (or today), past their due day
     late: int = 0  # resolved after their due day
 
     def tables(self) -> list[tuple[str, list[tuple[str, int]]]]:
@@ -36,15 +37,19 @@ class Report:
 
 
 def month_report(month: datetime.date, today: datetime.date | None = None) -> Report:
-    """The complaints received in `month`."""
+    """The complaints received in `month`, as they stood at the month's end (or today, for
+    the month under way): their steps up to then say their status and deadline, so a past
+    month's summary prints the same later."""
     today = today or timezone.localdate()
     start = month.replace(day=1)
     end = (start + datetime.timedelta(days=32)).replace(day=1)
+    as_of = min(today, end - datetime.timedelta(days=1))
     complaints = list(
-        Complaint.objects.filter(
-            received_at__date__gte=start, received_at__date__lt=end
-        ).select_related("category", "desa__parent")
+        Complaint.objects.filter(received_at__date__gte=start, received_at__date__lt=end)
+        .select_related("category", "desa__parent")
+        .prefetch_related(Prefetch("steps", Step.objects.filter(at__date__lte=as_of)))
     )
+    states = {complaint.pk: _state(complaint) for complaint in complaints}
     report = Report(month=start, total=len(complaints))
     dimensions = {
         _("Category"): lambda c: str(c.category),
@@ -52,24 +57,38 @@ def month_report(month: datetime.date, today: datetime.date | None = None) -> Re
         _("Kecamatan"): lambda c: c.desa.parent.name if c.desa and c.desa.parent else "-",
         # By the desa itself: names repeat across kecamatan.
         _("Desa"): lambda c: f"{c.desa.name}, {c.desa.parent.name}" if c.desa else "-",
-        _("Status"): lambda c: c.get_status_display(),
+        _("Status"): lambda c: str(Complaint.Status(states[c.pk][0]).label),
     }
     report.by = {name: Counter(label(c) for c in complaints) for name, label in dimensions.items()}
     days = []
-    as_of = min(today, end - datetime.timedelta(days=1))  # a past month prints the same later
     for complaint in complaints:
-        received, due = timezone.localdate(complaint.received_at), complaint.due()
-        if complaint.status == Complaint.Status.RESOLVED and complaint.resolved_at:
-            resolved = timezone.localdate(complaint.resolved_at)
-            days.append(service_level.working_days_between(received, resolved))
-            report.late += resolved > due
-        elif complaint.status in OPEN and as_of > due:
+        status, due, when = states[complaint.pk]
+        received = timezone.localdate(complaint.received_at)
+        if status == Complaint.Status.RESOLVED:
+            days.append(service_level.working_days_between(received, when))
+            report.late += when > due
+        elif status in OPEN and as_of > due:
             report.overdue += 1
     if days:
         report.resolved = len(days)
         report.average_days = round(sum(days) / len(days), 1)
         report.worst_days = max(days)
     return report
+
+
+def _state(complaint: Complaint) -> tuple[str, datetime.date, datetime.date]:
+    """(status, deadline, day of its last step) after the prefetched steps. A complaint logged
+    after the day it came in (a letter read later) had no step yet: new, due for triage."""
+    steps = list(complaint.steps.all())
+    received = timezone.localdate(complaint.received_at)
+    if not steps:
+        return (
+            Complaint.Status.NEW,
+            service_level.due(received, complaint.category.triage_days),
+            received,
+        )
+    last = steps[-1]
+    return last.to_status, last.due_on or complaint.due_on, timezone.localdate(last.at)
 
 
 def workbook(report: Report) -> bytes:

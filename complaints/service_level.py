@@ -14,8 +14,9 @@ import datetime
 
 from lokal import holidays
 
-TRIAGE_DAYS = 3  # LAPOR!: a complaint is triaged within 3 working days, then its category's
-# target (5 by default, as LAPOR!'s follow-up) counts from the day it was given to someone
+# LAPOR!'s rhythm, the defaults of a category: a complaint is triaged within 3 working days of
+# coming in, then followed up within 5 from the day it was given to someone.
+TRIAGE_DAYS, FOLLOW_UP_DAYS = 3, 5
 
 
 def known_year(year: int) -> bool:
@@ -46,8 +47,3 @@ def working_days_between(start: datetime.date, end: datetime.date) -> int:
     return sum(
         is_working_day(start + datetime.timedelta(days=n)) for n in range(1, (end - start).days + 1)
     )
-
-
-def overdue(start: datetime.date, days: int, today: datetime.date) -> bool:
-    """Past its due day without being closed."""
-    return today > due(start, days)

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Case, Q, When
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from ipware import get_client_ip
 
+from households.identity import mask_id
 from programs.forms import CorrectionForm
 from programs.views import XLSX
 
@@ -39,27 +41,26 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not (user.handles_complaints or user.proposes or user.sees_all_proposals):
         raise PermissionDenied
-    complaints = Complaint.objects.for_user(request.user).select_related(
-        "category", "desa", "forwarded_to", "assigned_to"
-    )
+    today = timezone.localdate()
+    complaints = Complaint.objects.for_user(user)
     status = request.GET.get("status", "")
     complaints = (
         complaints.filter(status=status)
         if status in Complaint.Status.values
         else complaints.filter(status__in=OPEN)
     )
-    today = timezone.localdate()
-    rows = []
-    for complaint in complaints.order_by("received_at"):
-        due = complaint.due()
-        rows.append((complaint, due, complaint.status in OPEN and due < today))
-    rows.sort(key=lambda row: not row[2])  # the overdue first; each part oldest first
+    late = Q(status__in=OPEN, due_on__lt=today)
     context = {
-        "page": Paginator(rows, 50).get_page(request.GET.get("page")),
-        "today": today,
+        "page": Paginator(
+            complaints.select_related("category", "desa", "forwarded_to", "assigned_to")
+            .annotate(late=Case(When(late, then=True), default=False))
+            .order_by("-late", "received_at", "pk"),
+            50,
+        ).get_page(request.GET.get("page")),
         "status": status,
+        "query": f"status={status}" if status in Complaint.Status.values else "",  # the pager's
         "statuses": Complaint.Status.choices,
-        "overdue": sum(1 for _c, _due_day, late in rows if late),
+        "overdue": complaints.filter(late).count(),
     }
     return render(request, "complaints/list.html", context)
 
@@ -96,14 +97,14 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
-    due = complaint.due()
-    # Staff allocating aid read it; those handling it see who complained and what was attached.
-    handles = Complaint.objects.handled_by(request.user).filter(pk=pk).exists()
+    user = request.user
+    # Staff allocating aid read it; the desk and the unit it is forwarded to work on it.
+    handles = Complaint.objects.handled_by(user).filter(pk=pk).exists()
+    is_open = complaint.status in OPEN
     context = {
         "complaint": complaint,
         "handles": handles,
-        "due": due,
-        "holidays_known": service_level.known_year(due.year),
+        "holidays_known": service_level.known_year(complaint.due_on.year),
         # What the cross-check made of the family it proposed: its latest run's word.
         "proposal_result": complaint.proposal_row.results.order_by("-run__created_at").first()
         if complaint.proposal_row_id
@@ -113,11 +114,13 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "allocations": complaint.household.allocations.select_related("round", "target")
         if complaint.household_id
         else [],
-        "move_form": MoveForm() if request.user.handles_complaints else None,
+        "attachments": Attachment.objects.for_user(user).filter(complaint=complaint),
+        "move_form": MoveForm() if user.handles_complaints else None,
+        "can_propose": user.handles_complaints and not desk.why_not_proposed(complaint),
         "answer_form": AnswerForm()
-        if request.user.proposes and complaint.forwarded_to_id == request.user.unit_id
+        if handles and not user.handles_complaints and complaint.status in desk.ANSWERABLE
         else None,
-        "attachment_form": AttachmentForm() if handles else None,
+        "attachment_form": AttachmentForm() if handles and is_open else None,
     }
     return render(request, "complaints/detail.html", context)
 
@@ -144,6 +147,8 @@ def complaint_move(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as refused:
             messages.error(request, " ".join(refused.messages))
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
     return redirect("complaints:detail", pk=pk)
 
 
@@ -154,35 +159,46 @@ def complaint_propose(request: HttpRequest, pk: int) -> HttpResponse:
     data, checked as any proposal row is."""
     if not request.user.handles_complaints:
         raise PermissionDenied
-    complaint = get_object_or_404(Complaint.objects.select_related("desa__parent"), pk=pk)
-    form = CorrectionForm(request.POST or _family_of(complaint))
+    complaint = get_object_or_404(
+        Complaint.objects.select_related("category", "desa__parent", "household"), pk=pk
+    )
+    if refused := desk.why_not_proposed(complaint):
+        messages.error(request, refused)
+        return redirect("complaints:detail", pk=pk)
+    form = CorrectionForm(request.POST or None, initial=_family_of(complaint))
+    if household := complaint.household:
+        # The desk does not see a registered family's numbers: they are taken as registered.
+        for name, number in (("no_kk", household.no_kk), ("nik", household.head_nik)):
+            form.fields[name].required = False
+            form.fields[name].help_text = _(
+                "Leave empty to take the registered family's: %(masked)s"
+            ) % {"masked": mask_id(number)}
     if request.method == "POST" and form.is_valid():
-        problems = desk.propose(complaint, form.cleaned_data, by=request.user)
+        values = form.cleaned_data
+        if household:
+            values["no_kk"] = values["no_kk"] or household.no_kk
+            values["nik"] = values["nik"] or household.head_nik
+            if not values["tanggal_lahir"] and household.head_birth_date:
+                values["tanggal_lahir"] = f"{household.head_birth_date:%d-%m-%Y}"
+        problems = desk.propose(complaint, values, by=request.user)
         if not problems:
             messages.success(request, _("The family is proposed; the next cross-check checks it."))
             return redirect("complaints:detail", pk=pk)
         form.show(problems)
-    elif request.method == "GET":
-        form.is_valid()
-        form.errors.clear()
     return render(request, "complaints/propose.html", {"complaint": complaint, "form": form})
 
 
 def _family_of(complaint: Complaint) -> dict[str, str]:
-    """What the complaint knows of the family, to start the proposal from."""
+    """What the complaint knows of the family to start the proposal from, without its numbers
+    and birth date (the desk does not see them)."""
     values = {"desa": "", "kecamatan": ""}
     if complaint.desa:
         values["desa"] = complaint.desa.name
         values["kecamatan"] = complaint.desa.parent.name if complaint.desa.parent else ""
     if household := complaint.household:
         values |= {
-            "no_kk": household.no_kk,
-            "nik": household.head_nik,
             "nama": household.head_name,
             "jenis_kelamin": household.head_sex,
-            "tanggal_lahir": f"{household.head_birth_date:%d-%m-%Y}"
-            if household.head_birth_date
-            else "",
             "alamat": household.address,
             "rt": household.rt,
             "rw": household.rw,
@@ -220,9 +236,8 @@ def public_status(request: HttpRequest) -> HttpResponse:
         cache.add(key, 0, WINDOW_SECONDS)
         limited = cache.incr(key) > LOOKUPS_PER_WINDOW
         if not limited:
-            ticket = form.cleaned_data["ticket"].strip().upper()
             found = (
-                Complaint.objects.filter(ticket=ticket)
+                Complaint.objects.filter(ticket=desk.typed_ticket(form.cleaned_data["ticket"]))
                 .only("ticket", "status", "public_reply", "received_at", "resolved_at")
                 .first()
             )
@@ -238,7 +253,9 @@ def public_status(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
-    complaint = get_object_or_404(Complaint.objects.handled_by(request.user), pk=pk)
+    complaint = get_object_or_404(
+        Complaint.objects.handled_by(request.user).filter(status__in=OPEN), pk=pk
+    )
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
         upload = form.cleaned_data["file"]
@@ -251,10 +268,9 @@ def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
-    """Only to those who handle the complaint; always as a download, never shown in the page."""
-    attachment = get_object_or_404(
-        Attachment, pk=pk, complaint__in=Complaint.objects.handled_by(request.user)
-    )
+    """Only to those who see it (Attachment.objects.for_user); always as a download, never
+    shown in the page."""
+    attachment = get_object_or_404(Attachment.objects.for_user(request.user), pk=pk)
     return FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,
@@ -303,7 +319,12 @@ def categories(request: HttpRequest) -> HttpResponse:
         editing = get_object_or_404(Category, pk=pk) if pk.isdigit() else None
     form = CategoryForm(request.POST or None, instance=editing)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        category = form.save()
+        # Its open complaints are due by its new targets.
+        open_ones = list(category.complaint_set.filter(status__in=OPEN))
+        for complaint in open_ones:
+            complaint.category, complaint.due_on = category, complaint.due()
+        Complaint.objects.bulk_update(open_ones, ["due_on"], batch_size=500)
         messages.success(request, _("%(name)s is saved.") % {"name": form.instance.name})
         return redirect("complaints:categories")
     context = {"form": form, "categories": Category.objects.all(), "editing": editing}

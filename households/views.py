@@ -51,7 +51,7 @@ def home(request: HttpRequest) -> HttpResponse:
         if user.proposes
         else 0,
         # Open complaints: all of them at the desk, those forwarded to an operator's unit.
-        "open_complaints": Complaint.objects.for_user(user).filter(status__in=OPEN).count(),
+        "open_complaints": Complaint.objects.handled_by(user).filter(status__in=OPEN).count(),
         "active_versions": RosterVersion.objects.filter(
             status=RosterVersion.Status.ACTIVE
         ).select_related("program"),
@@ -111,14 +111,11 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "proposals": household.proposal_rows.filter(
             batch__in=ProposalBatch.objects.for_user(request.user)
         ).select_related("batch__unit"),
-        # Open complaints about the family: that there are, to anyone who sees it; to open,
-        # for those who may read them.
-        "complaints": household.complaints.filter(status__in=OPEN).select_related("category"),
-        "readable": set(
-            Complaint.objects.for_user(request.user)
-            .filter(household=household)
-            .values_list("pk", flat=True)
-        ),
+        # Open complaints about the family, for those who may read them: the desk, staff
+        # allocating aid, the unit a complaint is forwarded to.
+        "complaints": Complaint.objects.for_user(request.user)
+        .filter(household=household, status__in=OPEN)
+        .select_related("category"),
     }
     return render(request, "households/household_detail.html", context)
 

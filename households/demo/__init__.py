@@ -257,7 +257,7 @@ class _Demo:
     def __init__(self, rng: random.Random, households: int, history: bool, stdout: TextIO | None):
         self.rng, self.target, self.history, self.stdout = rng, households, history, stdout
         # Its own sequence: the gaps leave every other draw of the demo as it was.
-        self.gaps = random.Random(hash(rng.getstate()))
+        self.gaps = random.Random(str(rng.getstate()))  # str: hash() of it varies per process
         self.villages = list(
             Region.objects.filter(code__startswith=f"{DISTRICT}.", level=Region.Level.VILLAGE)
             .select_related("parent")
@@ -295,11 +295,11 @@ class _Demo:
     def complaints(self, users: dict[str, User], operator_desa: Region) -> None:
         """A desk's few weeks: complaints by every channel, some handled, one forwarded to the
         demo village, one resolved, one overdue, so each page has something to show."""
-        rng = random.Random(hash(self.rng.getstate()) + 1)  # its own: the rest stays as it was
+        rng = random.Random(f"complaints {self.rng.getstate()}")  # its own: the rest stays
         categories = list(Category.objects.all())
         if not categories or Complaint.objects.exists():
             return
-        staff, clerk = users["staf"], users["posko"]
+        clerk = users["posko"]
         now = timezone.now()
         # (category, story): what a desk hears in a month.
         heard = [
@@ -313,7 +313,10 @@ class _Demo:
             ("Salah sasaran (inclusion error)", "Penerima sudah meninggal tetapi masih tercantum."),
         ]
         by_name = {c.name: c for c in categories}
+        # The wrongly listed and wrong data complaints are about families of the demo village.
+        families = list(Household.objects.filter(desa=operator_desa).order_by("pk")[:2])
         for n, (category, story) in enumerate(heard):
+            received = now - datetime.timedelta(days=3 + 4 * n)
             complaint = desk.log(
                 by=clerk,
                 channel=rng.choice(Complaint.Channel.values),
@@ -325,20 +328,27 @@ class _Demo:
                 complainant_contact=f"08{rng.randrange(10**9, 10**10)}",
                 desa=operator_desa if n < 3 else rng.choice(self.villages),
                 story=story,
-                received_at=now - datetime.timedelta(days=3 + 4 * n),
+                household=families[n - 1] if n in (1, 2) and len(families) == 2 else None,
+                received_at=received,
             )
+            next_day = received + datetime.timedelta(days=1)
             if n == 0:
                 desk.move(
-                    complaint, Complaint.Status.HANDLING, by=clerk, forward=users[MARKER_USER].unit
+                    complaint,
+                    Complaint.Status.HANDLING,
+                    by=clerk,
+                    forward=users[MARKER_USER].unit,
+                    at=next_day,
                 )
             elif n in (1, 2):
-                desk.move(complaint, Complaint.Status.HANDLING, by=clerk, assign=staff)
+                desk.move(complaint, Complaint.Status.HANDLING, by=clerk, assign=clerk, at=next_day)
             elif n == 3:
-                desk.move(complaint, Complaint.Status.HANDLING, by=clerk, assign=clerk)
+                desk.move(complaint, Complaint.Status.HANDLING, by=clerk, assign=clerk, at=next_day)
                 desk.move(
                     complaint,
                     Complaint.Status.RESOLVED,
                     by=clerk,
+                    at=next_day + datetime.timedelta(days=2),
                     resolution="Dana dikembalikan; perantara dilaporkan ke inspektorat.",
                     public_reply="Pengaduan Anda sudah ditindaklanjuti.",
                 )

@@ -1,8 +1,11 @@
 """The complaint every desk test starts from: a walk-in, a story with HTML in it."""
 
-import pytest
+import datetime
 
-from complaints import desk
+import pytest
+from django.utils import timezone
+
+from complaints import desk, service_level
 from complaints.models import Category, Complaint
 from tests.conftest import make_nik
 
@@ -22,3 +25,12 @@ def complaint(users, regions):
         desa=regions["desa_a"],
         story=STORY,
     )
+
+
+def working_days_ago(n: int) -> datetime.datetime:
+    """Nine in the morning, Jakarta time, on the latest day `n` working days before today."""
+    today = timezone.localdate()
+    day = today
+    while service_level.working_days_between(day, today) < n:
+        day -= datetime.timedelta(days=1)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(9)))

@@ -1,12 +1,15 @@
 """A complaint's way through the desk: logged with a ticket, handled, waiting, resolved or
 rejected, reopened; every step with who, when and why; no step the rules do not allow."""
 
+import datetime
 import re
+import zoneinfo
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
-from complaints import desk
+from complaints import desk, service_level
 from complaints.models import Complaint
 
 pytestmark = pytest.mark.django_db
@@ -72,12 +75,60 @@ def test_a_resolved_complaint_is_reopened_only_with_a_reason(complaint, users):
         complaint,
         S.HANDLING,
         by=users["desk"],
-        assign=users["staff"],
+        assign=users["desk"],
         note="Warga datang lagi: bantuan belum diterima",
     )
-    assert (reopened.status, reopened.assigned_to, reopened.resolved_at) == (
-        S.HANDLING,
-        users["staff"],
-        None,
-    )
+    assert (reopened.status, reopened.resolved_at) == (S.HANDLING, None)
     assert reopened.steps.last().note == "Warga datang lagi: bantuan belum diterima"
+
+
+def test_a_rejected_complaint_is_reopened_with_a_reason(complaint, users, units):
+    desk.move(complaint, S.REJECTED, by=users["desk"], note="Bukan wewenang Dinsos")
+    reopened = desk.move(
+        complaint, S.HANDLING, by=users["desk"], forward=units["village_a"], note="Bukti baru"
+    )
+    assert (reopened.status, reopened.forwarded_to) == (S.HANDLING, units["village_a"])
+
+
+def test_it_is_assigned_only_to_someone_at_the_desk(complaint, users):
+    with pytest.raises(ValidationError, match="bukan petugas posko"):
+        desk.move(complaint, S.HANDLING, by=users["desk"], assign=users["staff"])
+    complaint.refresh_from_db()
+    assert complaint.status == S.NEW
+
+
+def test_the_follow_up_restarts_when_given_to_other_hands_not_when_the_complainant_answers(
+    complaint, users, units
+):
+    start = timezone.now() - datetime.timedelta(days=14)
+    desk.move(complaint, S.HANDLING, by=users["desk"], assign=users["desk"], at=start)
+    desk.move(complaint, S.WAITING, by=users["desk"], note="Minta fotokopi KK")
+    back = desk.move(complaint, S.HANDLING, by=users["desk"], assign=users["desk"], note="KK ada")
+    assert back.handled_since == start  # the same hands: the count goes on
+    assert back.due_on == service_level.due(timezone.localdate(start), 5)
+    forwarded = desk.move(complaint, S.HANDLING, by=users["desk"], forward=units["village_a"])
+    assert forwarded.handled_since > start
+    assert forwarded.due_on == service_level.due(timezone.localdate(), 5)
+    assert complaint.steps.last().due_on == forwarded.due_on  # kept with the step
+
+
+def test_a_unit_does_not_answer_a_closed_complaint(complaint, users, units):
+    desk.move(complaint, S.HANDLING, by=users["desk"], forward=units["village_a"])
+    desk.answer(complaint, by=users["village"], note="Sudah dicek.")
+    desk.move(complaint, S.RESOLVED, by=users["desk"], resolution="Selesai")
+    with pytest.raises(ValidationError, match="ditutup"):
+        desk.answer(complaint, by=users["village"], note="Tambahan")
+    assert complaint.steps.count() == 4
+
+
+def test_a_ticket_heard_over_the_phone_is_found_as_typed():
+    assert desk.typed_ticket(" adu-2611-7k3q9xmo ") == "ADU-2611-7K3Q9XM0"
+    assert desk.typed_ticket("ADU-2611-IL000000") == "ADU-2611-11000000"
+
+
+def test_deadlines_count_from_the_day_in_jakarta_not_in_utc(complaint):
+    jakarta = zoneinfo.ZoneInfo("Asia/Jakarta")
+    # Thursday 00:30 in Jakarta is still Wednesday in UTC: the day it came in is Thursday.
+    complaint.received_at = datetime.datetime(2026, 11, 26, 0, 30, tzinfo=jakarta)
+    complaint.save()
+    assert complaint.due_on == datetime.date(2026, 12, 1)  # Friday, Monday, Tuesday

@@ -6,7 +6,7 @@ import datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from complaints.service_level import due, is_working_day, known_year, overdue, working_days_between
+from complaints.service_level import due, is_working_day, known_year, working_days_between
 
 D = datetime.date
 
@@ -29,12 +29,11 @@ def test_a_year_without_a_decree_counts_weekends_only_and_says_so():
     assert known_year(2026)
 
 
-def test_days_used_and_overdue():
+def test_days_used():
     received = D(2026, 11, 27)  # a Friday
     assert working_days_between(received, D(2026, 11, 29)) == 0  # the weekend
     assert working_days_between(received, D(2026, 12, 4)) == 5
-    assert not overdue(received, 5, D(2026, 12, 4))
-    assert overdue(received, 5, D(2026, 12, 5)) is True
+    assert due(received, 5) == D(2026, 12, 4)  # overdue from the 5th
 
 
 @given(

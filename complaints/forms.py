@@ -5,7 +5,10 @@ from households.identity import check_nik, mask_id
 from households.models import Household, Region, Unit, User
 from programs.models import Program
 
+from .desk import MOVES
 from .models import Category, Complaint
+
+PICK_LIMIT = 10  # families offered to pick from
 
 
 class ComplaintForm(forms.ModelForm):
@@ -45,9 +48,15 @@ class ComplaintForm(forms.ModelForm):
         query = (self.data.get("family") or "").strip() if self.is_bound else ""
         if not any(c.isalnum() for c in query):
             query = ""  # dots or dashes alone match every family
-        self.matches = list(
-            Household.objects.search(query).select_related("desa")[:10] if query else []
-        )
+        found = Household.objects.search(query).select_related("desa") if query else None
+        # Names repeat across the district: within the desa chosen, if the family is there.
+        desa = str(self.data.get("desa") or "") if self.is_bound else ""
+        if found is not None and desa.isdigit():
+            in_desa = found.filter(desa_id=int(desa))
+            found = in_desa if in_desa.exists() else found
+        self.matches = list(found[: PICK_LIMIT + 1]) if found is not None else []
+        more = len(self.matches) > PICK_LIMIT
+        self.matches = self.matches[:PICK_LIMIT]
         if len(self.matches) > 1:
             self.fields["pick"] = forms.TypedChoiceField(
                 label=_("Which family?"),
@@ -61,6 +70,9 @@ class ComplaintForm(forms.ModelForm):
                 coerce=int,
                 required=False,
                 widget=forms.RadioSelect,
+                help_text=_("More families match: type more of the name, or choose the desa.")
+                if more
+                else "",
             )
             self.order_fields([*list(self.fields)[: list(self.fields).index("family") + 1], "pick"])
 
@@ -126,8 +138,14 @@ class MoveForm(forms.Form):
     )
     clear_reply = forms.BooleanField(label=_("Take the public reply down"), required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, now: str, **kwargs):
         super().__init__(*args, **kwargs)
+        # Only the statuses it may move to from `now`, in their usual order.
+        allowed = MOVES[now]
+        self.fields["to"].choices = [c for c in Complaint.Status.choices if c[0] in allowed]
+        self.fields["to"].error_messages["invalid_choice"] = _(
+            "A complaint that is %(now)s cannot take that step; choose one offered."
+        ) % {"now": Complaint.Status(now).label}
         roles = [User.Role.DESK, User.Role.ADMIN]  # who sees every complaint
         self.fields["assign"].queryset = User.objects.filter(role__in=roles, is_active=True)
 

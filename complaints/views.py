@@ -85,6 +85,10 @@ def complaint_create(request: HttpRequest) -> HttpResponse:
             % {"ticket": complaint.ticket},
         )
         return redirect("complaints:detail", pk=complaint.pk)
+    if request.FILES.get("attachment") and "attachment" not in form.errors:
+        form.fields["attachment"].help_text = _(
+            "Choose the file again: a browser does not keep it when the form comes back."
+        )
     return render(request, "complaints/form.html", {"form": form})
 
 
@@ -115,7 +119,7 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if complaint.household_id
         else [],
         "attachments": Attachment.objects.for_user(user).filter(complaint=complaint),
-        "move_form": MoveForm() if user.handles_complaints else None,
+        "move_form": MoveForm(now=complaint.status) if user.handles_complaints else None,
         "can_propose": user.handles_complaints and not desk.why_not_proposed(complaint),
         "answer_form": AnswerForm()
         if handles and not user.handles_complaints and complaint.status in desk.ANSWERABLE
@@ -131,7 +135,7 @@ def complaint_move(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.handles_complaints:
         raise PermissionDenied
     complaint = get_object_or_404(Complaint, pk=pk)
-    form = MoveForm(request.POST)
+    form = MoveForm(request.POST, now=complaint.status)
     if form.is_valid():
         data = form.cleaned_data
         try:

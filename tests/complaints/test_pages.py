@@ -463,6 +463,26 @@ def test_when_several_families_match_the_desk_picks_one(client, users, make_hous
     assert Complaint.objects.get().household == second
 
 
+def test_the_families_of_the_chosen_desa_are_offered_first(client, users, regions, make_household):
+    here = make_household(regions["desa_a"], name="SLAMET RIYADI")
+    for n in range(11):
+        make_household(regions["desa_b"], name=f"SLAMET {'ABCDEFGHIJK'[n]}")
+    data = {
+        "kind": "complaint",
+        "channel": "walk_in",
+        "category": Category.objects.get(name="Lainnya").pk,
+        "complainant_name": "Pak Slamet",
+        "family": "slamet",
+        "story": "Kartu hilang.",
+    }
+    login(client, users["desk"])
+    everywhere = client.post(reverse("complaints:create"), data).context["form"]
+    assert len(everywhere.fields["pick"].choices) == 10
+    assert "ketik lebih banyak" in everywhere.fields["pick"].help_text  # 12 match: say so
+    client.post(reverse("complaints:create"), {**data, "desa": regions["desa_a"].pk})
+    assert Complaint.objects.get().household == here  # the only one in that desa
+
+
 def test_a_photo_comes_with_the_complaint_when_it_is_logged(client, users, media_root):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -505,3 +525,18 @@ def test_a_changed_target_moves_the_deadline_of_the_categorys_open_complaints(
     )
     complaint.refresh_from_db()
     assert complaint.due_on == service_level.due(timezone.localdate(complaint.received_at), 10)
+
+
+def test_the_desk_is_offered_only_the_steps_it_may_take(client, users, complaint):
+    login(client, users["desk"])
+    url = reverse("complaints:detail", args=[complaint.pk])
+    offered = [label for _value, label in client.get(url).context["move_form"]["to"].field.choices]
+    assert offered == ["sedang ditangani", "ditolak"]  # new: handled or rejected, nothing else
+    page = client.post(
+        reverse("complaints:move", args=[complaint.pk]),
+        {"to": "resolved", "resolution": "x"},
+        follow=True,
+    )
+    assert "tidak dapat mengambil langkah itu" in page.content.decode()  # said, not ignored
+    complaint.refresh_from_db()
+    assert complaint.status == S.NEW

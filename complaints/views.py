@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, Q, When
+from django.db.models import Case, Exists, OuterRef, Q, When
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -30,7 +30,7 @@ from .forms import (
     MoveForm,
     TicketForm,
 )
-from .models import OPEN, Attachment, Category, Complaint
+from .models import OPEN, Attachment, Category, Complaint, Step
 
 LOOKUPS_PER_WINDOW, WINDOW_SECONDS = 20, 600  # the public status page, per address
 
@@ -53,7 +53,18 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
     context = {
         "page": Paginator(
             complaints.select_related("category", "desa", "forwarded_to", "assigned_to")
-            .annotate(late=Case(When(late, then=True), default=False))
+            .annotate(
+                late=Case(When(late, then=True), default=False),
+                # The unit it was forwarded to has answered: the desk's turn.
+                answered=Exists(
+                    Step.objects.filter(
+                        complaint=OuterRef("pk"),
+                        complaint__status__in=desk.ANSWERABLE,
+                        by__unit=OuterRef("forwarded_to"),
+                        at__gte=OuterRef("handled_since"),
+                    )
+                ),
+            )
             .order_by("-late", "received_at", "pk"),
             50,
         ).get_page(request.GET.get("page")),

@@ -85,10 +85,17 @@ def test_only_the_desk_and_the_unit_it_is_forwarded_to_see_a_complaint(
 
 def test_the_village_answers_and_the_desk_resolves(client, users, units, complaint):
     desk.move(complaint, S.HANDLING, by=users["desk"], forward=units["village_a"])
+
+    def answered():
+        page = login(client, users["desk"]).get(reverse("complaints:list"))
+        return [c.answered for c in page.context["page"]] == [True]
+
+    assert not answered()
     login(client, users["village"]).post(
         reverse("complaints:answer", args=[complaint.pk]),
         {"note": "Keluarga sudah diusulkan untuk tahap 2."},
     )
+    assert answered()  # the desk's list says it is their turn
     login(client, users["desk"]).post(
         reverse("complaints:move", args=[complaint.pk]),
         {
@@ -441,10 +448,9 @@ def test_a_public_reply_written_by_mistake_can_be_taken_down(client, users, comp
     assert (complaint.status, complaint.public_reply) == (S.WAITING, "")
 
 
-def test_when_several_families_match_the_desk_picks_one(client, users, make_household):
-    first = make_household(name="SLAMET RIYADI")
-    second = make_household(name="SLAMET RAHARJO")
-    data = {
+def slamet_about_a_lost_card() -> dict:
+    """Pak Slamet's walk-in: the desk types "slamet" to find the family."""
+    return {
         "kind": "complaint",
         "channel": "walk_in",
         "category": Category.objects.get(name="Lainnya").pk,
@@ -452,6 +458,12 @@ def test_when_several_families_match_the_desk_picks_one(client, users, make_hous
         "family": "slamet",
         "story": "Kartu hilang.",
     }
+
+
+def test_when_several_families_match_the_desk_picks_one(client, users, make_household):
+    first = make_household(name="SLAMET RIYADI")
+    second = make_household(name="SLAMET RAHARJO")
+    data = slamet_about_a_lost_card()
     login(client, users["desk"])
     page = client.post(reverse("complaints:create"), data)
     choices = dict(page.context["form"].fields["pick"].choices)
@@ -467,14 +479,7 @@ def test_the_families_of_the_chosen_desa_are_offered_first(client, users, region
     here = make_household(regions["desa_a"], name="SLAMET RIYADI")
     for n in range(11):
         make_household(regions["desa_b"], name=f"SLAMET {'ABCDEFGHIJK'[n]}")
-    data = {
-        "kind": "complaint",
-        "channel": "walk_in",
-        "category": Category.objects.get(name="Lainnya").pk,
-        "complainant_name": "Pak Slamet",
-        "family": "slamet",
-        "story": "Kartu hilang.",
-    }
+    data = slamet_about_a_lost_card()
     login(client, users["desk"])
     everywhere = client.post(reverse("complaints:create"), data).context["form"]
     assert len(everywhere.fields["pick"].choices) == 10
@@ -540,3 +545,31 @@ def test_the_desk_is_offered_only_the_steps_it_may_take(client, users, complaint
     assert "tidak dapat mengambil langkah itu" in page.content.decode()  # said, not ignored
     complaint.refresh_from_db()
     assert complaint.status == S.NEW
+
+
+def test_a_registered_family_is_proposed_without_the_desk_seeing_its_numbers(
+    client, users, units, regions, households
+):
+    family = households["a"]
+    complaint = desk.log(
+        by=users["desk"],
+        channel=Complaint.Channel.VILLAGE,
+        category=Category.objects.get(name="Tidak terdata (exclusion error)"),
+        complainant_name="Kepala Desa",
+        household=family,
+        desa=regions["desa_a"],
+        story="Keluarga Pak Slamet di-PHK dan belum menerima bantuan.",
+    )
+    desk.move(complaint, S.HANDLING, by=users["desk"], assign=users["desk"])
+    url = reverse("complaints:propose", args=[complaint.pk])
+    login(client, users["desk"])
+    page = client.get(url).content.decode()
+    assert family.head_name in page
+    assert family.head_nik not in page and family.no_kk not in page
+    assert family.head_nik[-4:] in page  # shown masked, to say which numbers are taken
+    form = client.get(url).context["form"]
+    typed = {name: form[name].value() or "" for name in form.fields}
+    client.post(url, typed)  # NIK and No. KK left empty
+    complaint.refresh_from_db()
+    row = complaint.proposal_row
+    assert (row.nik, row.no_kk, row.household) == (family.head_nik, family.no_kk, family)

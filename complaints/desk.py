@@ -97,8 +97,10 @@ def move(
     """Move the complaint to status `to`, refusing a step the desk's rules do not allow. `at`
     is when it happened, if not now (the demo's weeks)."""
     at = at or timezone.now()
-    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    complaint = _locked(complaint)
     now, note = complaint.status, note.strip()
+    if complaint.steps.filter(at__gt=at).exists():
+        raise ValidationError(_("A step cannot come before the complaint's last one."))
     if to not in MOVES[now]:
         raise ValidationError(
             _("A complaint that is %(now)s cannot become %(to)s.")
@@ -155,7 +157,7 @@ def move(
 @transaction.atomic
 def answer(complaint: Complaint, *, by: User, note: str) -> Step:
     """The village or agency a complaint was forwarded to answers it; the desk decides next."""
-    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    complaint = _locked(complaint)
     if complaint.forwarded_to_id is None or complaint.forwarded_to_id != by.unit_id:
         raise ValidationError(_("Only the unit the complaint was forwarded to answers it."))
     if complaint.status not in ANSWERABLE:
@@ -177,7 +179,7 @@ def propose(complaint: Complaint, values: dict[str, str], *, by: User) -> list[t
     """A justified "left out" or "new family" complaint becomes a proposal row of the village
     the family lives in, checked as any proposal is (the intake's identity rules now, the
     cross-check with the village's next run). Returns the problems; [] when proposed."""
-    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    complaint = _locked(complaint)
     if refused := why_not_proposed(complaint):
         return [("", refused)]
     typed = {column: str(values.get(column, "")).strip() for column in COLUMNS}
@@ -238,6 +240,16 @@ def propose(complaint: Complaint, values: dict[str, str], *, by: User) -> list[t
         due_on=complaint.due_on,
     )
     return []
+
+
+def _locked(complaint: Complaint) -> Complaint:
+    """The complaint as it is now, locked until the transaction ends, with its category (its
+    deadline needs it)."""
+    return (
+        Complaint.objects.select_for_update(of=("self",))
+        .select_related("category")
+        .get(pk=complaint.pk)
+    )
 
 
 def why_not_proposed(complaint: Complaint) -> str:

@@ -155,7 +155,7 @@ class CategoryForm(forms.ModelForm):
 
     class Meta:
         model = Category
-        fields = ["name", "triage_days", "target_days", "becomes_proposal"]
+        fields = ["name", "triage_days", "target_days", "becomes_proposal", "concerns_allocation"]
 
 
 class AnswerForm(forms.Form):

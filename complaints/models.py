@@ -36,6 +36,15 @@ class Category(models.Model):
         default=False,
         help_text=_("A family left out, or a new family: the desk proposes it for its village."),
     )
+    concerns_allocation = models.BooleanField(
+        _("staff allocating aid read it"),
+        default=False,
+        help_text=_(
+            "Wrongly listed, wrong data, duplicate aid: staff moving the family see that it is "
+            "open and read it, without who complained."
+        ),
+    )
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -58,9 +67,13 @@ class ComplaintQuerySet(models.QuerySet):
 
     def for_user(self, user) -> ComplaintQuerySet:
         """Those `user` may read: the ones they handle; and for Dinsos staff allocating aid,
-        read only and without the complainant's identity, those about a family or proposed."""
+        read only and without the complainant's identity, those about a family in a category
+        that concerns its allocation (wrongly listed, wrong data...), and those proposed."""
         if user.sees_all_proposals and not user.handles_complaints:
-            return self.filter(Q(household__isnull=False) | Q(proposal_row__isnull=False))
+            return self.filter(
+                Q(category__concerns_allocation=True, household__isnull=False)
+                | Q(proposal_row__isnull=False)
+            )
         return self.handled_by(user)
 
 

@@ -9,7 +9,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, Exists, OuterRef, Q, When
+from django.db import transaction
+from django.db.models import Case, F, OuterRef, Q, Subquery, When
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ipware import get_client_ip
 
 from households.identity import mask_id
+from households.models import Household
 from programs.forms import CorrectionForm
 from programs.views import XLSX
 
@@ -55,14 +57,15 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
             complaints.select_related("category", "desa", "forwarded_to", "assigned_to")
             .annotate(
                 late=Case(When(late, then=True), default=False),
-                # The unit it was forwarded to has answered: the desk's turn.
-                answered=Exists(
-                    Step.objects.filter(
-                        complaint=OuterRef("pk"),
-                        complaint__status__in=desk.ANSWERABLE,
-                        by__unit=OuterRef("forwarded_to"),
-                        at__gte=OuterRef("handled_since"),
-                    )
+                # The unit it was forwarded to took the last step (its answer): the desk's turn.
+                last_by_unit=Subquery(
+                    Step.objects.filter(complaint=OuterRef("pk"))
+                    .order_by("-at", "-pk")
+                    .values("by__unit")[:1]
+                ),
+                answered=Case(
+                    When(status__in=desk.ANSWERABLE, last_by_unit=F("forwarded_to"), then=True),
+                    default=False,
                 ),
             )
             .order_by("-late", "received_at", "pk"),
@@ -107,8 +110,8 @@ def complaint_create(request: HttpRequest) -> HttpResponse:
 def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     complaint = get_object_or_404(
         Complaint.objects.for_user(request.user).select_related(
-            *("category", "desa__parent", "program", "household", "forwarded_to"),
-            *("assigned_to", "proposal_row__batch"),
+            *("category", "desa__parent", "program", "forwarded_to", "assigned_to"),
+            "proposal_row__batch",
         ),
         pk=pk,
     )
@@ -116,6 +119,12 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # Staff allocating aid read it; the desk and the unit it is forwarded to work on it.
     handles = Complaint.objects.handled_by(user).filter(pk=pk).exists()
     is_open = complaint.status in OPEN
+    # The family, for those who may see it: not to an agency, nor to another village.
+    family = (
+        Household.objects.for_user(user).filter(pk=complaint.household_id).first()
+        if complaint.household_id
+        else None
+    )
     context = {
         "complaint": complaint,
         "handles": handles,
@@ -125,10 +134,9 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if complaint.proposal_row_id
         else None,
         "steps": complaint.steps.select_related("by", "assigned_to", "forwarded_to"),
+        "family": family,
         # What the family receives or is allocated: a wrongly listed family, wrong data.
-        "allocations": complaint.household.allocations.select_related("round", "target")
-        if complaint.household_id
-        else [],
+        "allocations": family.allocations.select_related("round", "target") if family else [],
         "attachments": Attachment.objects.for_user(user).filter(complaint=complaint),
         "move_form": MoveForm(now=complaint.status) if user.handles_complaints else None,
         "can_propose": user.handles_complaints and not desk.why_not_proposed(complaint),
@@ -189,8 +197,10 @@ def complaint_propose(request: HttpRequest, pk: int) -> HttpResponse:
                 "Leave empty to take the registered family's: %(masked)s"
             ) % {"masked": mask_id(number)}
     if request.method == "POST" and form.is_valid():
-        values = form.cleaned_data
+        values = dict(form.cleaned_data)
+        taken = set()  # the registered family's numbers, which the desk does not see
         if household:
+            taken = {name for name in ("no_kk", "nik") if not values[name]}
             values["no_kk"] = values["no_kk"] or household.no_kk
             values["nik"] = values["nik"] or household.head_nik
             if not values["tanggal_lahir"] and household.head_birth_date:
@@ -199,7 +209,9 @@ def complaint_propose(request: HttpRequest, pk: int) -> HttpResponse:
         if not problems:
             messages.success(request, _("The family is proposed; the next cross-check checks it."))
             return redirect("complaints:detail", pk=pk)
-        form.show(problems)
+        # What is wrong with a number the desk did not type is said without its digits.
+        hidden = _("The registered number does not pass the checks: type it from the family card.")
+        form.show([(c, hidden if c in taken else message) for c, message in problems])
     return render(request, "complaints/propose.html", {"complaint": complaint, "form": form})
 
 
@@ -304,6 +316,8 @@ def report(request: HttpRequest) -> HttpResponse:
         month = datetime.date.fromisoformat(f"{request.GET.get('month', '')}-01")
     except ValueError:
         month = timezone.localdate().replace(day=1)
+    if not 2000 <= month.year <= timezone.localdate().year:  # beyond that, nothing to count
+        month = timezone.localdate().replace(day=1)
     found = reports.month_report(month)
     if request.GET.get("format") == "xlsx":
         response = HttpResponse(reports.workbook(found), content_type=XLSX)
@@ -334,12 +348,13 @@ def categories(request: HttpRequest) -> HttpResponse:
         editing = get_object_or_404(Category, pk=pk) if pk.isdigit() else None
     form = CategoryForm(request.POST or None, instance=editing)
     if request.method == "POST" and form.is_valid():
-        category = form.save()
-        # Its open complaints are due by its new targets.
-        open_ones = list(category.complaint_set.filter(status__in=OPEN))
-        for complaint in open_ones:
-            complaint.category, complaint.due_on = category, complaint.due()
-        Complaint.objects.bulk_update(open_ones, ["due_on"], batch_size=500)
+        with transaction.atomic():
+            category = form.save()
+            # Its open complaints are due by its new targets, each change in their history.
+            for complaint in category.complaint_set.select_for_update().filter(status__in=OPEN):
+                if complaint.due() != complaint.due_on:
+                    complaint._change_reason = "target kategori diubah"
+                    complaint.save(update_fields=["due_on"])
         messages.success(request, _("%(name)s is saved.") % {"name": form.instance.name})
         return redirect("complaints:categories")
     context = {"form": form, "categories": Category.objects.all(), "editing": editing}

@@ -428,9 +428,9 @@ def round_families(request: HttpRequest, pk: int) -> HttpResponse:
         "page": page,
         # Families with an open complaint (wrongly listed, wrong data...): look before moving.
         "complained": set(
-            Complaint.objects.filter(
-                household__in=[a.household_id for a in page], status__in=OPEN
-            ).values_list("household", flat=True)
+            Complaint.objects.for_user(request.user)
+            .filter(household__in=[a.household_id for a in page], status__in=OPEN)
+            .values_list("household", flat=True)
         ),
         "targets": [t.program for t in round_.targets.select_related("program")],
         "code": code,

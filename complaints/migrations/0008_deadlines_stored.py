@@ -8,19 +8,30 @@ from complaints import service_level
 
 
 def deadlines(apps, schema_editor):
-    """Each complaint's deadline as Complaint.due() gives it; its earlier steps get the same."""
-    Complaint, Step = (
-        apps.get_model("complaints", "Complaint"),
-        apps.get_model("complaints", "Step"),
-    )
+    """Each step's deadline as desk.move() now sets it, walking the complaint's steps in order:
+    the follow-up counts from the step that gave it to other hands, or reopened it."""
+    Complaint = apps.get_model("complaints", "Complaint")
     for complaint in Complaint.objects.select_related("category"):
-        if complaint.status == "new" or complaint.handled_since is None:
-            start, days = complaint.received_at, complaint.category.triage_days
-        else:
-            start, days = complaint.handled_since, complaint.category.target_days
-        complaint.due_on = service_level.due(timezone.localdate(start), days)
-        complaint.save(update_fields=["due_on"])
-        Step.objects.filter(complaint=complaint).update(due_on=complaint.due_on)
+        received = timezone.localdate(complaint.received_at)
+        since, hands = None, None
+        for step in complaint.steps.order_by("at", "pk"):
+            given = step.to_status == "handling" and (step.assigned_to_id or step.forwarded_to_id)
+            if given:
+                now_hands = (step.assigned_to_id, step.forwarded_to_id)
+                if step.from_status not in ("handling", "waiting") or now_hands != hands:
+                    since = step.at
+                hands = now_hands
+            step.due_on = _due(complaint.category, step.to_status, received, since)
+            step.save(update_fields=["due_on"])
+        complaint.handled_since = since
+        complaint.due_on = _due(complaint.category, complaint.status, received, since)
+        complaint.save(update_fields=["handled_since", "due_on"])
+
+
+def _due(category, status, received, since):
+    if status == "new" or since is None:
+        return service_level.due(received, category.triage_days)
+    return service_level.due(timezone.localdate(since), category.target_days)
 
 
 class Migration(migrations.Migration):

@@ -12,19 +12,26 @@ from tests.conftest import make_nik
 STORY = "Kami belum menerima bantuan. <script>alert('x')</script>"
 
 
-@pytest.fixture
-def complaint(users, regions):
-    """Sumarni's walk-in complaint about her family in Sindurjan, new."""
+def walk_in(users, regions, **fields) -> Complaint:
+    """Sumarni's walk-in complaint about her family in Sindurjan, new; `fields` change it."""
     return desk.log(
         by=users["desk"],
-        channel=Complaint.Channel.WALK_IN,
-        category=Category.objects.get(name="Belum menerima bantuan"),
-        complainant_name="Sumarni",
-        complainant_contact="081234567890",
-        complainant_nik=make_nik(female=True),
-        desa=regions["desa_a"],
-        story=STORY,
+        **{
+            "channel": Complaint.Channel.WALK_IN,
+            "category": Category.objects.get(name="Belum menerima bantuan"),
+            "complainant_name": "Sumarni",
+            "complainant_contact": "081234567890",
+            "complainant_nik": make_nik(female=True),
+            "desa": regions["desa_a"],
+            "story": STORY,
+            **fields,
+        },
     )
+
+
+@pytest.fixture
+def complaint(users, regions):
+    return walk_in(users, regions)
 
 
 def working_days_ago(n: int) -> datetime.datetime:

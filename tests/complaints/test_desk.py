@@ -2,6 +2,7 @@
 rejected, reopened; every step with who, when and why; no step the rules do not allow."""
 
 import datetime
+import importlib
 import re
 import zoneinfo
 
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from complaints import desk, service_level
 from complaints.models import Complaint
+from tests.complaints.conftest import walk_in
 
 pytestmark = pytest.mark.django_db
 S = Complaint.Status
@@ -98,9 +100,10 @@ def test_it_is_assigned_only_to_someone_at_the_desk(complaint, users):
 
 
 def test_the_follow_up_restarts_when_given_to_other_hands_not_when_the_complainant_answers(
-    complaint, users, units
+    users, units, regions
 ):
     start = timezone.now() - datetime.timedelta(days=14)
+    complaint = walk_in(users, regions, received_at=start - datetime.timedelta(days=1))
     desk.move(complaint, S.HANDLING, by=users["desk"], assign=users["desk"], at=start)
     desk.move(complaint, S.WAITING, by=users["desk"], note="Minta fotokopi KK")
     back = desk.move(complaint, S.HANDLING, by=users["desk"], assign=users["desk"], note="KK ada")
@@ -132,3 +135,27 @@ def test_deadlines_count_from_the_day_in_jakarta_not_in_utc(complaint):
     complaint.received_at = datetime.datetime(2026, 11, 26, 0, 30, tzinfo=jakarta)
     complaint.save()
     assert complaint.due_on == datetime.date(2026, 12, 1)  # Friday, Monday, Tuesday
+
+
+def test_complaints_logged_before_deadlines_were_kept_get_them_from_their_steps(
+    users, units, regions
+):
+    """Migration 0008 walks each complaint's steps as desk.move() now counts them."""
+    from django.apps import apps
+
+    deadlines_stored = importlib.import_module("complaints.migrations.0008_deadlines_stored")
+    start = timezone.now() - datetime.timedelta(days=20)
+    complaint = walk_in(users, regions, received_at=start)
+    forwarded = start + datetime.timedelta(days=1)
+    desk.move(complaint, S.HANDLING, by=users["desk"], forward=units["village_a"], at=forwarded)
+    desk.move(complaint, S.WAITING, by=users["desk"], note="Minta KK", at=forwarded)
+    desk.move(complaint, S.HANDLING, by=users["desk"], forward=units["village_a"], note="KK ada")
+    kept = [s.due_on for s in complaint.steps.all()]
+    Complaint.objects.update(handled_since=None, due_on=None)
+    complaint.steps.update(due_on=None)
+
+    deadlines_stored.deadlines(apps, None)
+    complaint.refresh_from_db()
+    assert complaint.handled_since == forwarded  # back in the same hands: counted from then
+    assert [s.due_on for s in complaint.steps.all()] == kept
+    assert complaint.due_on == kept[-1]

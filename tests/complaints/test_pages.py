@@ -8,10 +8,12 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
+from lokal import holidays
 
 from complaints import desk, service_level
 from complaints.models import Category, Complaint
-from tests.complaints.conftest import STORY, working_days_ago
+from households.models import Household
+from tests.complaints.conftest import STORY, walk_in, working_days_ago
 from tests.conftest import make_nik
 
 pytestmark = pytest.mark.django_db
@@ -354,11 +356,16 @@ def test_a_new_complaint_is_due_for_triage_within_three_working_days(client, use
 
 
 def test_staff_allocating_aid_open_a_familys_complaint_without_who_complained(
-    client, users, households, units, complaint, media_root
+    client, users, households, units, regions, media_root
 ):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    Complaint.objects.filter(pk=complaint.pk).update(household=households["a"])
+    complaint = walk_in(
+        users,
+        regions,
+        category=Category.objects.get(name="Data salah (nama, NIK, alamat)"),
+        household=households["a"],
+    )
     login(client, users["desk"]).post(
         reverse("complaints:attachment_add", args=[complaint.pk]),
         {"file": SimpleUploadedFile("ktp-sumarni.png", PNG)},
@@ -380,15 +387,66 @@ def test_staff_allocating_aid_open_a_familys_complaint_without_who_complained(
     assert households["a"].head_name in village_page and complaint.ticket not in village_page
 
 
+def test_staff_read_only_complaints_about_a_familys_listing_or_data(
+    client, users, households, regions
+):
+    about_a_levy = walk_in(
+        users,
+        regions,
+        category=Category.objects.get(name="Pemotongan atau pungutan oleh perantara"),
+        household=households["a"],
+        story="Bantuan kami dipotong oleh oknum.",  # the family may well be who complains
+    )
+    login(client, users["staff"])
+    assert about_a_levy.ticket not in client.get(reverse("complaints:list")).content.decode()
+    detail = reverse("complaints:detail", args=[about_a_levy.pk])
+    assert client.get(detail).status_code == 404
+    family = reverse("households:detail", args=[households["a"].pk])
+    assert about_a_levy.ticket not in client.get(family).content.decode()
+
+
+def test_the_unit_sees_its_own_attachments_not_the_desks(
+    client, users, units, households, complaint, media_root
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    desk.move(complaint, S.HANDLING, by=users["desk"], forward=units["village_a"])
+    url = reverse("complaints:attachment_add", args=[complaint.pk])
+    desk_file, village_file = (SimpleUploadedFile(n, PNG) for n in ("ktp-sumarni.png", "rumah.png"))
+    login(client, users["desk"]).post(url, {"file": desk_file}, follow=True)
+    login(client, users["village"]).post(url, {"file": village_file}, follow=True)
+    page = client.get(reverse("complaints:detail", args=[complaint.pk])).content.decode()
+    assert "rumah.png" in page and "ktp-sumarni.png" not in page
+    theirs, ours = complaint.attachments.order_by("pk")
+    assert client.get(reverse("complaints:attachment", args=[theirs.pk])).status_code == 404
+    assert client.get(reverse("complaints:attachment", args=[ours.pk])).status_code == 200
+    desk_page = login(client, users["desk"]).get(reverse("complaints:detail", args=[complaint.pk]))
+    assert "rumah.png" in desk_page.content.decode()  # the desk sees everything attached
+
+
+def test_a_forwarded_unit_does_not_see_a_family_outside_its_area(
+    client, users, units, households, regions
+):
+    complaint = walk_in(
+        users,
+        regions,
+        category=Category.objects.get(name="Salah sasaran (inclusion error)"),
+        household=households["b"],  # lives in the other village
+    )
+    desk.move(complaint, S.HANDLING, by=users["desk"], forward=units["village_a"])
+    page = login(client, users["village"]).get(reverse("complaints:detail", args=[complaint.pk]))
+    text = page.content.decode()
+    assert households["b"].head_name not in text and "di luar wilayah Anda" in text
+
+
 def test_staff_do_not_read_a_complaint_about_no_family(client, users, complaint):
     login(client, users["staff"])
     assert complaint.ticket not in client.get(reverse("complaints:list")).content.decode()
     assert client.get(reverse("complaints:detail", args=[complaint.pk])).status_code == 404
 
 
-def test_the_follow_up_counts_from_the_day_it_was_forwarded(client, users, units, complaint):
-    complaint.received_at = working_days_ago(8)
-    complaint.save()
+def test_the_follow_up_counts_from_the_day_it_was_forwarded(client, users, units, regions):
+    complaint = walk_in(users, regions, received_at=working_days_ago(8))
     desk.move(complaint, S.HANDLING, by=users["desk"], assign=users["desk"], at=working_days_ago(6))
     login(client, users["desk"])
     assert client.get(reverse("complaints:list")).context["overdue"] == 1  # 6 of 5 days used
@@ -400,7 +458,8 @@ def test_the_follow_up_counts_from_the_day_it_was_forwarded(client, users, units
 
 
 def test_a_deadline_in_a_year_without_a_decree_says_weekends_only_count(client, users, complaint):
-    complaint.received_at = timezone.make_aware(datetime.datetime(2030, 5, 6, 9))
+    unknown = max(holidays.HOLIDAY_YEARS) + 1  # the first year without a decree yet
+    complaint.received_at = timezone.make_aware(datetime.datetime(unknown, 5, 6, 9))
     complaint.save()
     page = login(client, users["desk"]).get(reverse("complaints:detail", args=[complaint.pk]))
     assert "hanya akhir pekan" in page.content.decode()
@@ -573,3 +632,79 @@ def test_a_registered_family_is_proposed_without_the_desk_seeing_its_numbers(
     complaint.refresh_from_db()
     row = complaint.proposal_row
     assert (row.nik, row.no_kk, row.household) == (family.head_nik, family.no_kk, family)
+
+
+def test_a_second_question_to_the_village_waits_for_a_new_answer(client, users, units, complaint):
+    desk.move(complaint, S.HANDLING, by=users["desk"], forward=units["village_a"])
+    desk.answer(complaint, by=users["village"], note="Keluarga pindah ke kota.")
+    desk.move(complaint, S.WAITING, by=users["desk"], note="Minta surat pindah ke pelapor")
+    desk.move(complaint, S.HANDLING, by=users["desk"], forward=units["village_a"], note="Cek lagi")
+    page = login(client, users["desk"]).get(reverse("complaints:list"))
+    assert [c.answered for c in page.context["page"]] == [False]  # asked again: not answered
+
+
+def test_a_category_given_more_days_leaves_the_list_and_the_report_agreeing(client, users, regions):
+    late = walk_in(users, regions, received_at=working_days_ago(4))  # triage within 3: late
+    login(client, users["desk"])
+
+    def overdue():
+        listed = client.get(reverse("complaints:list")).context["overdue"]
+        return listed, client.get(reverse("complaints:report")).context["report"].overdue
+
+    assert overdue() == (1, 1)
+    category = late.category
+    client.post(
+        f"{reverse('complaints:categories')}?edit={category.pk}",
+        {"name": category.name, "triage_days": 10, "target_days": category.target_days},
+    )
+    assert overdue() == (0, 0)
+    assert late.history.first().history_change_reason == "target kategori diubah"
+
+
+def test_the_month_counts_what_was_resolved_in_it_and_everything_overdue_at_its_end(
+    client, users, regions
+):
+    def at(month, day, hour=9):
+        return timezone.make_aware(datetime.datetime(2026, month, day, hour))
+
+    def resolved(received, handled, done):
+        complaint = walk_in(users, regions, received_at=received)
+        desk.move(complaint, S.HANDLING, by=users["desk"], assign=users["desk"], at=handled)
+        return desk.move(complaint, S.RESOLVED, by=users["desk"], resolution="Cair", at=done)
+
+    resolved(at(9, 28), at(9, 29), at(10, 2))  # came in September, resolved in October
+    resolved(at(9, 1), at(9, 1, 10), at(9, 3))  # all in September: not October's
+    walk_in(users, regions, received_at=at(9, 14))  # never triaged: overdue in October too
+    october = login(client, users["head"]).get(reverse("complaints:report"), {"month": "2026-10"})
+    found = october.context["report"]
+    assert (found.total, found.resolved, found.worst_days, found.overdue) == (0, 1, 4, 1)
+
+
+def test_a_month_out_of_range_shows_this_month(client, users):
+    page = login(client, users["head"]).get(reverse("complaints:report"), {"month": "9999-12"})
+    assert page.status_code == 200
+    assert page.context["month"] == timezone.localdate().replace(day=1)
+
+
+def test_a_registered_number_that_fails_the_checks_is_not_shown_to_the_desk(
+    client, users, units, regions, households
+):
+    family = households["a"]
+    broken = family.no_kk[:12] + "0000"  # a serial of zeros: refused by the intake's rules
+    Household.objects.filter(pk=family.pk).update(no_kk=broken)
+    complaint = walk_in(
+        users,
+        regions,
+        category=Category.objects.get(name="Tidak terdata (exclusion error)"),
+        household=family,
+    )
+    desk.move(complaint, S.HANDLING, by=users["desk"], assign=users["desk"])
+    url = reverse("complaints:propose", args=[complaint.pk])
+    login(client, users["desk"])
+    form = client.get(url).context["form"]
+    page = client.post(url, {name: form[name].value() or "" for name in form.fields})
+    text = page.content.decode()
+    assert "Nomor yang terdaftar tidak lolos pemeriksaan" in text
+    assert broken not in text and broken[6:12] not in text
+    complaint.refresh_from_db()
+    assert complaint.proposal_row is None

@@ -1,8 +1,12 @@
+import datetime
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from households.forms import DateInput, VillageChoiceField, villages
 from households.identity import check_nik, mask_id
-from households.models import Household, Region, Unit, User
+from households.models import Household, Unit, User
 from programs.models import Program
 
 from .desk import MOVES
@@ -29,6 +33,14 @@ class ComplaintForm(forms.ModelForm):
     attachment = forms.FileField(
         label=_("Photo or scanned letter (JPG, PNG or PDF, up to 5 MB)"), required=False
     )
+    received_on = forms.DateField(
+        label=_("Received on"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("A letter or a LAPOR! report that came in earlier; empty is today."),
+    )
+
+    field_order = ["kind", "channel", "received_on"]
 
     class Meta:
         model = Complaint
@@ -36,11 +48,12 @@ class ComplaintForm(forms.ModelForm):
             *("kind", "channel", "category", "complainant_name", "complainant_contact"),
             *("complainant_nik", "family", "desa", "program", "story"),
         ]
+        field_classes = {"desa": VillageChoiceField}
         widgets = {"story": forms.Textarea(attrs={"rows": 6, "maxlength": 5000})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["desa"].queryset = Region.objects.filter(level=Region.Level.VILLAGE)
+        self.fields["desa"].queryset = villages().order_by("parent__name", "name")
         self.fields["program"].queryset = Program.objects.all()
         self.fields["story"].max_length = 5000
         self.warnings: list[str] = []
@@ -75,6 +88,15 @@ class ComplaintForm(forms.ModelForm):
                 else "",
             )
             self.order_fields([*list(self.fields)[: list(self.fields).index("family") + 1], "pick"])
+
+    def clean_received_on(self) -> datetime.datetime | None:
+        """When it came in, for its deadline: 8 in the morning of a past day; None for now."""
+        day, today = self.cleaned_data["received_on"], timezone.localdate()
+        if day is None or day == today:
+            return None
+        if day > today:
+            raise forms.ValidationError(_("The day it was received cannot be in the future."))
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time(8)))
 
     def clean_story(self) -> str:
         story = self.cleaned_data["story"].strip()

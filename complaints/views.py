@@ -86,9 +86,14 @@ def complaint_create(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     form = ComplaintForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        extra = ("family", "pick", "attachment")
+        extra = ("family", "pick", "attachment", "received_on")
         data = {k: v for k, v in form.cleaned_data.items() if k not in extra}
-        complaint = desk.log(by=request.user, household=form.cleaned_data["family"], **data)
+        complaint = desk.log(
+            by=request.user,
+            household=form.cleaned_data["family"],
+            received_at=form.cleaned_data["received_on"],
+            **data,
+        )
         if upload := form.cleaned_data["attachment"]:
             _attach(complaint, upload, by=request.user)
         for warning in form.warnings:

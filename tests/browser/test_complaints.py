@@ -29,7 +29,7 @@ def test_a_complaint_from_the_desk_to_the_village_and_back_to_the_public(
     desk.get_by_label("Kategori:", exact=True).select_option(label="Belum menerima bantuan")
     desk.get_by_label("Pelapor:", exact=True).fill("Sumarni")
     desk.get_by_label("Kontak:", exact=True).fill("081234567890")
-    desk.get_by_label("Desa:", exact=True).select_option(label="Kelurahan Sindurjan")
+    desk.get_by_label("Desa:", exact=True).select_option(label="Kelurahan Sindurjan — Purworejo")
     desk.get_by_label("Uraian:", exact=True).fill("Belum menerima JPS. <b>tolong</b>")
     desk.get_by_role("button", name="Catat dan beri tiket").click()
     ticket = desk.locator("h1").inner_text().split()[0]

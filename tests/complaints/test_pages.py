@@ -708,3 +708,25 @@ def test_a_registered_number_that_fails_the_checks_is_not_shown_to_the_desk(
     assert broken not in text and broken[6:12] not in text
     complaint.refresh_from_db()
     assert complaint.proposal_row is None
+
+
+def test_a_letter_that_came_in_earlier_counts_from_the_day_it_came_in(client, users, regions):
+    data = {
+        "kind": "complaint",
+        "channel": "letter",
+        "category": Category.objects.get(name="Lainnya").pk,
+        "complainant_name": "Pak Darmo",
+        "story": "Surat tertanggal minggu lalu.",
+    }
+    login(client, users["desk"])
+    came_in = working_days_ago(4).date()
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    refused = client.post(
+        reverse("complaints:create"), {**data, "received_on": f"{tomorrow:%d-%m-%Y}"}
+    )
+    assert "received_on" in refused.context["form"].errors and not Complaint.objects.exists()
+    client.post(reverse("complaints:create"), {**data, "received_on": f"{came_in:%d-%m-%Y}"})
+    letter = Complaint.objects.get()
+    assert timezone.localdate(letter.received_at) == came_in
+    assert letter.due_on == service_level.due(came_in, 3)
+    assert client.get(reverse("complaints:list")).context["overdue"] == 1  # not triaged in 3

@@ -105,7 +105,8 @@ def complaint_create(request: HttpRequest) -> HttpResponse:
         )
         return redirect("complaints:detail", pk=complaint.pk)
     if request.FILES.get("attachment") and "attachment" not in form.errors:
-        form.fields["attachment"].help_text = _(
+        # On the bound field: it was made, with the field's help text, while checking.
+        form["attachment"].help_text = _(
             "Choose the file again: a browser does not keep it when the form comes back."
         )
     return render(request, "complaints/form.html", {"form": form})

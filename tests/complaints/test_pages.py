@@ -534,6 +534,21 @@ def test_when_several_families_match_the_desk_picks_one(client, users, make_hous
     assert Complaint.objects.get().household == second
 
 
+def test_a_photo_chosen_before_the_family_was_picked_is_asked_for_again(
+    client, users, make_household, media_root
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    make_household(name="SLAMET RIYADI")
+    make_household(name="SLAMET RAHARJO")
+    photo = SimpleUploadedFile("rumah.png", PNG)
+    login(client, users["desk"])
+    page = client.post(
+        reverse("complaints:create"), {**slamet_about_a_lost_card(), "attachment": photo}
+    )
+    assert "Pilih berkasnya lagi" in page.content.decode()  # the browser dropped it
+
+
 def test_the_families_of_the_chosen_desa_are_offered_first(client, users, regions, make_household):
     here = make_household(regions["desa_a"], name="SLAMET RIYADI")
     for n in range(11):

@@ -55,21 +55,9 @@ class ComplaintForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["desa"].queryset = villages().order_by("parent__name", "name")
         self.fields["program"].queryset = Program.objects.all()
-        self.fields["story"].max_length = 5000
         self.warnings: list[str] = []
         # Several families match what was typed: they are offered to pick from (NIK masked).
-        query = (self.data.get("family") or "").strip() if self.is_bound else ""
-        if not any(c.isalnum() for c in query):
-            query = ""  # dots or dashes alone match every family
-        found = Household.objects.search(query).select_related("desa") if query else None
-        # Names repeat across the district: within the desa chosen, if the family is there.
-        desa = str(self.data.get("desa") or "") if self.is_bound else ""
-        if found is not None and desa.isdigit():
-            in_desa = found.filter(desa_id=int(desa))
-            found = in_desa if in_desa.exists() else found
-        self.matches = list(found[: PICK_LIMIT + 1]) if found is not None else []
-        more = len(self.matches) > PICK_LIMIT
-        self.matches = self.matches[:PICK_LIMIT]
+        self.matches, more = self._families() if self.is_bound else ([], False)
         if len(self.matches) > 1:
             self.fields["pick"] = forms.TypedChoiceField(
                 label=_("Which family?"),
@@ -88,6 +76,19 @@ class ComplaintForm(forms.ModelForm):
                 else "",
             )
             self.order_fields([*list(self.fields)[: list(self.fields).index("family") + 1], "pick"])
+
+    def _families(self) -> tuple[list[Household], bool]:
+        """The families what was typed finds, at most PICK_LIMIT, those of the chosen desa if
+        it has any (names repeat across the district); and whether more match."""
+        query = (self.data.get("family") or "").strip()
+        if not any(c.isalnum() for c in query):
+            return [], False  # empty, or dots and dashes alone, which would match every family
+        found = Household.objects.search(query).select_related("desa")
+        desa = str(self.data.get("desa") or "")
+        if desa.isdigit() and (in_desa := found.filter(desa_id=int(desa))).exists():
+            found = in_desa
+        matches = list(found[: PICK_LIMIT + 1])
+        return matches[:PICK_LIMIT], len(matches) > PICK_LIMIT
 
     def clean_received_on(self) -> datetime.datetime | None:
         """When it came in, for its deadline: 8 in the morning of a past day; None for now."""

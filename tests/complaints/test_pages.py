@@ -745,3 +745,14 @@ def test_a_letter_that_came_in_earlier_counts_from_the_day_it_came_in(client, us
     assert timezone.localdate(letter.received_at) == came_in
     assert letter.due_on == service_level.due(came_in, 3)
     assert client.get(reverse("complaints:list")).context["overdue"] == 1  # not triaged in 3
+
+
+def test_dots_alone_do_not_offer_every_family(client, users, make_household):
+    make_household(name="SLAMET RIYADI")
+    make_household(name="SLAMET RAHARJO")
+    login(client, users["desk"])
+    page = client.post(
+        reverse("complaints:create"), {**slamet_about_a_lost_card(), "family": "..."}, follow=True
+    )
+    assert Complaint.objects.get().household is None
+    assert "tidak ada keluarga terdaftar yang cocok" in page.content.decode().lower()

@@ -178,11 +178,25 @@ def answer(complaint: Complaint, *, by: User, note: str) -> Step:
 def propose(complaint: Complaint, values: dict[str, str], *, by: User) -> list[tuple[str, str]]:
     """A justified "left out" or "new family" complaint becomes a proposal row of the village
     the family lives in, checked as any proposal is (the intake's identity rules now, the
-    cross-check with the village's next run). Returns the problems; [] when proposed."""
+    cross-check with the village's next run). Returns the problems; [] when proposed.
+
+    For a registered family, the NIK, No. KK and birth date left empty are the registered
+    ones, which the desk does not see: what is wrong with them is said without their digits."""
     complaint = _locked(complaint)
     if refused := why_not_proposed(complaint):
         return [("", refused)]
     typed = {column: str(values.get(column, "")).strip() for column in COLUMNS}
+    taken = set()
+    if household := complaint.household:
+        born = household.head_birth_date
+        for column, registered in (
+            ("no_kk", household.no_kk),
+            ("nik", household.head_nik),
+            ("tanggal_lahir", f"{born:%d-%m-%Y}" if born else ""),
+        ):
+            if not typed[column]:
+                typed[column] = registered
+                taken.add(column)
     region = place_index().find(typed["desa"], typed["kecamatan"])
     unit = Unit.objects.filter(kind=Unit.Kind.VILLAGE, region=region).first() if region else None
     if unit is None:
@@ -191,7 +205,8 @@ def propose(complaint: Complaint, values: dict[str, str], *, by: User) -> list[t
     checker = ProposalChecker(place_index(), Router(unit).refusal)
     checked = checker.check(SourceRow(0, 0, typed, list(typed.values())))
     if not checked.ok:
-        return checked.problems
+        hidden = _("What is registered does not pass the checks: type it from the family card.")
+        return [(c, hidden if c in taken else message) for c, message in checked.problems]
     fields = checked.fields
     known = ProposalRow.objects.filter(batch__unit=unit, status=ProposalRow.Status.VALID).filter(
         Q(nik=fields["nik"]) | Q(no_kk=fields["no_kk"])

@@ -203,21 +203,11 @@ def complaint_propose(request: HttpRequest, pk: int) -> HttpResponse:
                 "Leave empty to take the registered family's: %(masked)s"
             ) % {"masked": mask_id(number)}
     if request.method == "POST" and form.is_valid():
-        values = dict(form.cleaned_data)
-        taken = set()  # the registered family's numbers, which the desk does not see
-        if household:
-            taken = {name for name in ("no_kk", "nik") if not values[name]}
-            values["no_kk"] = values["no_kk"] or household.no_kk
-            values["nik"] = values["nik"] or household.head_nik
-            if not values["tanggal_lahir"] and household.head_birth_date:
-                values["tanggal_lahir"] = f"{household.head_birth_date:%d-%m-%Y}"
-        problems = desk.propose(complaint, values, by=request.user)
+        problems = desk.propose(complaint, form.cleaned_data, by=request.user)
         if not problems:
             messages.success(request, _("The family is proposed; the next cross-check checks it."))
             return redirect("complaints:detail", pk=pk)
-        # What is wrong with a number the desk did not type is said without its digits.
-        hidden = _("The registered number does not pass the checks: type it from the family card.")
-        form.show([(c, hidden if c in taken else message) for c, message in problems])
+        form.show(problems)
     return render(request, "complaints/propose.html", {"complaint": complaint, "form": form})
 
 

@@ -719,7 +719,7 @@ def test_a_registered_number_that_fails_the_checks_is_not_shown_to_the_desk(
     form = client.get(url).context["form"]
     page = client.post(url, {name: form[name].value() or "" for name in form.fields})
     text = page.content.decode()
-    assert "Nomor yang terdaftar tidak lolos pemeriksaan" in text
+    assert "Data yang terdaftar tidak lolos pemeriksaan" in text
     assert broken not in text and broken[6:12] not in text
     complaint.refresh_from_db()
     assert complaint.proposal_row is None

@@ -756,3 +756,15 @@ def test_dots_alone_do_not_offer_every_family(client, users, make_household):
     )
     assert Complaint.objects.get().household is None
     assert "tidak ada keluarga terdaftar yang cocok" in page.content.decode().lower()
+
+
+def test_an_agency_sees_and_answers_what_is_forwarded_to_it(client, users, units, complaint):
+    desk.move(complaint, S.HANDLING, by=users["desk"], forward=units["agency"])
+    login(client, users["agency"])
+    assert complaint.ticket in client.get(reverse("complaints:list")).content.decode()
+    client.post(
+        reverse("complaints:answer", args=[complaint.pk]), {"note": "Bukan penerima program kami."}
+    )
+    assert complaint.steps.last().note == "Bukan penerima program kami."
+    assert login(client, users["village"]).get(reverse("complaints:list")).context["overdue"] == 0
+    assert complaint.ticket not in client.get(reverse("complaints:list")).content.decode()

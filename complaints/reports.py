@@ -1,8 +1,8 @@
 """The desk's figures for a month, as they stood at its end (or today, for the month under
-way): the complaints received, by category, channel, kecamatan, desa and status; those resolved
-in the month and how long that took in working days (average, worst, how many late); and every
-complaint open and past its deadline, whenever it came in. No names, no NIK: the head prints it,
-and it leaves the office as an .xlsx."""
+way): the complaints received, by category, channel, kecamatan, desa and status, and how many
+were triaged late; those resolved in the month and how long that took in working days
+(average, worst, how many late); and every complaint open and past its deadline, whenever it
+came in. No names, no NIK: the head prints it, and it leaves the office as an .xlsx."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ class Report:
     average_days: float | None = None
     worst_days: int | None = None
     late: int = 0  # of those resolved, after their deadline
+    triaged_late: int = 0  # of those received, given to someone after their triage deadline
     overdue: int = 0  # open at the month's end (or today) and past their deadline
 
     def tables(self) -> list[tuple[str, list[tuple[str, int]]]]:
@@ -68,6 +69,7 @@ def month_report(month: datetime.date, today: datetime.date | None = None) -> Re
         _("Status"): lambda c: str(Complaint.Status(states[c.pk][0]).label),
     }
     report.by = {name: Counter(label(c) for c in received) for name, label in dimensions.items()}
+    report.triaged_late = sum(_triaged_late(c, as_of) for c in received)
     days = []
     for complaint in complaints:
         status, due, when = states[complaint.pk]
@@ -82,6 +84,17 @@ def month_report(month: datetime.date, today: datetime.date | None = None) -> Re
         report.average_days = round(sum(days) / len(days), 1)
         report.worst_days = max(days)
     return report
+
+
+def _triaged_late(complaint: Complaint, as_of: datetime.date) -> bool:
+    """Given to someone after its triage deadline, or still new past it at `as_of`."""
+    steps = list(complaint.steps.all())
+    received = timezone.localdate(complaint.received_at)
+    triage_due = (steps[0].due_on if steps else None) or service_level.due(
+        received, complaint.category.triage_days
+    )
+    triaged = next((s for s in steps if s.from_status == Complaint.Status.NEW), None)
+    return (timezone.localdate(triaged.at) if triaged else as_of) > triage_due
 
 
 def _state(complaint: Complaint, *, current: bool) -> tuple[str, datetime.date, datetime.date]:
@@ -113,6 +126,7 @@ def workbook(report: Report) -> bytes:
         (_("Average working days to resolve"), report.average_days),
         (_("Longest, in working days"), report.worst_days),
         (_("Resolved late"), report.late),
+        (_("Triaged late"), report.triaged_late),
         (_("Overdue at the month's end, all open complaints"), report.overdue),
     ):
         sheet.append([label, value])

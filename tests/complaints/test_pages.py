@@ -322,6 +322,7 @@ def test_the_monthly_report_counts_and_times_in_working_days_as_the_month_ended(
     page = report()
     found = page.context["report"]
     assert (found.total, found.resolved, found.average_days, found.overdue) == (2, 1, 2, 1)
+    assert found.triaged_late == 1  # the letter, never given to anyone
     assert found.by["Saluran"] == {"datang langsung": 1, "surat": 1}
     assert "Sumarni" not in page.content.decode()  # no personal data in the report
     # Resolved today, the late one still stood open and overdue when October ended.

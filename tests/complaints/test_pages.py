@@ -566,13 +566,7 @@ def test_the_families_of_the_chosen_desa_are_offered_first(client, users, region
 def test_a_photo_comes_with_the_complaint_when_it_is_logged(client, users, media_root):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    data = {
-        "kind": "complaint",
-        "channel": "whatsapp",
-        "category": Category.objects.get(name="Lainnya").pk,
-        "complainant_name": "Pak Darmo",
-        "story": "Foto rumah terlampir.",
-    }
+    data = {**slamet_about_a_lost_card(), "family": "", "channel": "whatsapp"}
     login(client, users["desk"])
     refused = client.post(
         reverse("complaints:create"), {**data, "attachment": SimpleUploadedFile("a.png", b"GIF8")}
@@ -727,13 +721,7 @@ def test_a_registered_number_that_fails_the_checks_is_not_shown_to_the_desk(
 
 
 def test_a_letter_that_came_in_earlier_counts_from_the_day_it_came_in(client, users, regions):
-    data = {
-        "kind": "complaint",
-        "channel": "letter",
-        "category": Category.objects.get(name="Lainnya").pk,
-        "complainant_name": "Pak Darmo",
-        "story": "Surat tertanggal minggu lalu.",
-    }
+    data = {**slamet_about_a_lost_card(), "family": "", "channel": "letter"}
     login(client, users["desk"])
     came_in = working_days_ago(4).date()
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)

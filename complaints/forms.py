@@ -2,6 +2,7 @@ import datetime
 
 from django import forms
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from households.forms import DateInput, VillageChoiceField, villages
@@ -206,7 +207,7 @@ def checked_attachment(upload):
     if upload.size > ATTACHMENT_MAX_BYTES:
         raise forms.ValidationError(
             _("The file is %(size)s MB; the limit is 5 MB.")
-            % {"size": round(upload.size / 2**20, 1)}
+            % {"size": number_format(upload.size / 2**20, 1)}  # 5,7 in Indonesian
         )
     head = upload.read(16)
     upload.seek(0)

@@ -275,7 +275,7 @@ def test_a_photo_is_attached_and_only_those_who_see_the_complaint_download_it(
     [
         ("surat.pdf", PNG, "bukan seperti"),  # a PNG named .pdf
         ("virus.exe", b"MZ\x90\x00" * 10, "bukan berkas JPG, PNG atau PDF"),
-        ("besar.png", PNG + b"\x00" * (5 * 1024 * 1024), "batasnya 5 MB"),
+        ("besar.png", PNG + b"\x00" * (5 * 1024 * 1024), "berukuran 5,0 MB; batasnya 5 MB"),
     ],
 )
 def test_an_attachment_that_is_not_what_it_claims_is_refused(

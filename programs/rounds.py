@@ -727,7 +727,7 @@ def approve(recipients: RecipientList, *, by: User) -> RecipientList:
             for allocation in approved
             for row in [allocation.proposal_row]
         ),
-        batch_size=2_000,
+        batch_size=INSERT_BATCH,
     )
     return recipients
 

@@ -559,3 +559,25 @@ def test_a_family_with_an_open_complaint_is_marked_where_staff_move_it(client, u
     assert f"{approved.round.name} · BANSOSPROV" in page.content.decode()
     desk.move(complaint, "rejected", by=users["desk"], note="Sudah diverifikasi: layak")
     assert "pengaduan terbuka" not in login(client, users["staff"]).get(url).content.decode()
+
+
+def test_a_list_approved_before_lists_were_frozen_gets_its_families_back(approved):
+    """Migration 0013: entries for a list approved before they were written."""
+    import importlib
+
+    from django.apps import apps
+
+    from programs import rounds
+
+    before = set(rounds.families(approved).values_list("pk", flat=True))
+    kept = list(approved.entries.values_list("household", "nik", "name").order_by("household"))
+    approved.entries.all().delete()
+    assert not rounds.families(approved).exists()  # what an earlier approval left
+
+    importlib.import_module("programs.migrations.0013_entries_of_earlier_approved_lists").freeze(
+        apps, None
+    )
+    assert set(rounds.families(approved).values_list("pk", flat=True)) == before
+    assert (
+        list(approved.entries.values_list("household", "nik", "name").order_by("household")) == kept
+    )

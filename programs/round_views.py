@@ -57,10 +57,13 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _staff(request)
     round_ = get_object_or_404(AllocationRound, pk=pk)
     saved = round_.allocations.exists()
+    saving = round_.saving and not saved
     if request.htmx:  # the page asks while the allocation is being saved
-        if round_.saving and not saved:
+        if saving:
             return render(request, "programs/_round_saving.html", {"round": round_})
         return HttpResponseClientRefresh()
+    if saving:  # the worker plans it now: not twice, and the page shows it when done
+        return render(request, "programs/round_detail.html", {"round": round_, "saving": True})
     targets = list(round_.targets.select_related("program"))
     # (target, kecamatan, desa) -> families: saved, or as the rules propose them.
     if saved:

@@ -290,12 +290,12 @@ def round_left_out(request: HttpRequest, pk: int) -> HttpResponse:
     round_ = get_object_or_404(AllocationRound, pk=pk)
     families = rounds.families_for(round_)
     plan = rounds.plan_round(round_, families=families)
-    wanted = [*plan.left_out, *(int(ref) for ref in round_.overrides)]
+    # The rows of this page's families alone: a district leaves out thousands.
+    page = Paginator(list(rounds.why_left_out(plan).items()), 50).get_page(request.GET.get("page"))
+    wanted = [*(ref for ref, _reason in page), *(int(ref) for ref in round_.overrides)]
     rows = ProposalRow.objects.select_related("desa").in_bulk(wanted)
     holds = {f.ref: sorted(f.holds) for f in families}
-    left_out = [
-        (rows[ref], reason, holds.get(ref, [])) for ref, reason in rounds.why_left_out(plan).items()
-    ]
+    page.object_list = [(rows[ref], reason, holds.get(ref, [])) for ref, reason in page]
     overridden = [
         (rows[int(ref)], code, reason, plan.assigned.get(int(ref)))
         for ref, (code, reason) in round_.overrides.items()
@@ -303,7 +303,7 @@ def round_left_out(request: HttpRequest, pk: int) -> HttpResponse:
     ]
     context = {
         "round": round_,
-        "page": Paginator(left_out, 50).get_page(request.GET.get("page")),
+        "page": page,
         "overridden": overridden,
         "targets": [t.program for t in round_.targets.select_related("program")],
         "saved": round_.allocations.exists(),
@@ -316,7 +316,8 @@ def round_left_out(request: HttpRequest, pk: int) -> HttpResponse:
 def round_override(request: HttpRequest, pk: int) -> HttpResponse:
     _maker(request)
     round_ = get_object_or_404(AllocationRound, pk=pk)
-    row = get_object_or_404(ProposalRow, pk=request.POST.get("row", "0") or 0)
+    row = request.POST.get("row", "")
+    row = get_object_or_404(ProposalRow, pk=int(row) if row.isdigit() else 0)
     seen = request.POST.get("seen", "")
     try:
         rounds.set_override(

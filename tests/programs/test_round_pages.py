@@ -409,6 +409,10 @@ def test_staff_place_a_left_out_family_by_an_override_before_saving(client, user
     assert (row, holds) == (slamet, ["PKH"]) and "PKH" in why
     assert slamet.nik not in page.content.decode()  # masked
 
+    mangled = client.post(
+        reverse("programs:round_override", args=[open_round.pk]), {"row": "1; drop", "seen": 1}
+    )
+    assert mangled.status_code == 404  # no such row: said, not a server error
     reason = "PKH berhenti Oktober 2026 (surat pendamping)"
     client.post(
         reverse("programs:round_override", args=[open_round.pk]),

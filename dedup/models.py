@@ -187,11 +187,16 @@ class Result(models.Model):
     @property
     def program_codes(self) -> list[str]:
         """The rosters the family is on, as a list (`programs` is the contract's "A;B")."""
-        return [code for code in self.programs.split(";") if code]
+        return self.split(self.programs)
 
     @property
     def match_labels(self) -> list[str]:
-        return [label for label in self.matches.split(";") if label]
+        return self.split(self.matches)
+
+    @staticmethod
+    def split(joined: str) -> list[str]:
+        """The contract's "A;B" (`programs`, `matches`) as a list, for values read raw too."""
+        return [part for part in joined.split(";") if part]
 
 
 class ReviewPair(models.Model):

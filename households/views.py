@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from complaints.models import OPEN, Complaint
+from programs.corrections import returned_for
 from programs.models import Allocation, ProposalBatch, ProposalRow, RosterRow, RosterVersion
 
 from . import tasks
@@ -45,11 +46,7 @@ def home(request: HttpRequest) -> HttpResponse:
         ).count(),
         "household_count": Household.objects.for_user(user).count(),
         # JPS families returned to the operator's unit, waiting for its correction.
-        "jps_returned": Allocation.objects.filter(
-            proposal_row__batch__in=batches, status=Allocation.Status.RETURNED
-        ).count()
-        if user.proposes
-        else 0,
+        "jps_returned": returned_for(user).filter(status=Allocation.Status.RETURNED).count(),
         # Open complaints: all of them at the desk, those forwarded to an operator's unit.
         "open_complaints": Complaint.objects.handled_by(user).filter(status__in=OPEN).count(),
         "active_versions": RosterVersion.objects.filter(

@@ -37,8 +37,8 @@ COLUMNS = (
 # The JPS re-check names some columns after the row's fields.
 _INTAKE_NAME = {"name": "nama", "birth_date": "tanggal_lahir", "address": "alamat"}
 TEMPLATE_COLUMNS = [canonical(header) for header in TEMPLATE_HEADERS]
-REF_PREFIX = "JPS-"
-RETURNED = Allocation.Status.RETURNED  # the ref of a returned family in a corrections spreadsheet
+REF_PREFIX = "JPS-"  # the ref of a returned family in a corrections spreadsheet
+RETURNED = Allocation.Status.RETURNED
 
 
 def returned_for(user: User):

@@ -26,7 +26,7 @@ from programs.models import (
     ProposalRow,
     RoundTarget,
 )
-from programs.rounds import JPS
+from programs.rounds import ELIGIBLE, JPS
 
 RESULTS, FAMILIES = "results", "families"  # the run's results page, the round's families page
 # A JPS family in one of these statuses has its phase; any other status waits for one.
@@ -49,7 +49,7 @@ class Place:
     @property
     def eligible(self) -> int:
         """New families and those already on a roster: the matrix decides which may add aid."""
-        return self.results[Result.Status.NEW] + self.results[Result.Status.IN_ROSTER]
+        return sum(self.results[status] for status in ELIGIBLE)
 
     def add(self, other: Place) -> None:
         self.collected += other.collected
@@ -155,7 +155,7 @@ def _by_desa(round_: AllocationRound) -> dict[int | None, Place]:
     for desa, status, programs, n in grouped.annotate(n=Count("pk")).order_by():
         place = at(desa)
         place.results[status] += n
-        for code in filter(None, programs.split(";")):
+        for code in Result.split(programs):
             place.rosters[code] += n
     grouped = round_.allocations.values_list("proposal_row__desa", "target", "phase", "status")
     for desa, target, phase, status, n in grouped.annotate(n=Count("pk")).order_by():

@@ -103,20 +103,17 @@ def _write_rules(round_: AllocationRound, rules: Rules, *, by: User) -> None:
         round_._history_user = by
         round_.save()
     current = {t.program_id: t for t in round_.targets.all()}
-    kept = set()
     for position, (program, places, budget) in enumerate(rules.targets):
         target = current.get(program.pk) or RoundTarget(round=round_, program=program)
-        if target.pk and (target.places, target.budget, target.position) == (
+        if target.pk is None or (target.places, target.budget, target.position) != (
             places,
             budget,
             position,
-        ):
-            kept.add(program.pk)
-            continue
-        target.places, target.budget, target.position = places, budget, position
-        target._history_user = by
-        target.save()
-        kept.add(program.pk)
+        ):  # only a change is saved, and so kept in the history
+            target.places, target.budget, target.position = places, budget, position
+            target._history_user = by
+            target.save()
+    kept = {program.pk for program, *_ in rules.targets}
     for program_id, target in current.items():
         if program_id not in kept:
             target._history_user = by
@@ -234,7 +231,7 @@ def families_for(round_: AllocationRound) -> list[Family]:
             desa=desa or "",
             source="agency" if kind == Unit.Kind.AGENCY else "village",
             desil=desils.get(pk),
-            holds=frozenset(code for code in programs.split(";") if code),
+            holds=frozenset(Result.split(programs)),
         )
         for pk, row_id, _kk, _nik, kecamatan, desa, kind, programs, _matches in kept
     ]
@@ -397,7 +394,7 @@ def _desils(round_: AllocationRound, results: list[tuple[int, str]]) -> dict[int
     }
     wanted: dict[tuple[int, int], list[int]] = defaultdict(list)
     for pk, matches in results:
-        for label in matches.split(";"):
+        for label in Result.split(matches):
             code, _sep, number = label.partition(":")
             if code in ranking and number.isdigit():
                 wanted[(ranking[code], int(number))].append(pk)

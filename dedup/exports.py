@@ -16,16 +16,34 @@ from programs.writers import safe_cell
 RESULT_COLUMNS = ["row", "status", "programs", "matches", "score", "reason"]
 
 
-def write_result_csv(stream, results: QuerySet[Result]) -> None:
+def write_result_csv(
+    stream, results: QuerySet[Result], refused: dict[int, str] | None = None
+) -> int:
     """`results` in the file's order. Plain UTF-8 without a byte order mark: this file is read
     by programs; formulas are neutralised all the same. Read as plain values: a province's
-    result has hundreds of thousands of rows."""
+    result has hundreds of thousands of rows.
+
+    `refused` holds the file's rows that never became proposal rows (a header repeated in the
+    data, a family already in the proposal) by their row number, with the reason: they are
+    written in their place as `invalid`. Returns the number of rows written."""
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(RESULT_COLUMNS)
+    refused = dict(sorted((refused or {}).items()))
     columns = ("proposal_row__row_number", "status", "programs", "matches", "score", "reason")
+    written = 0
+
+    def write_refused_before(row: int | None) -> int:
+        count = 0
+        while refused and (row is None or next(iter(refused)) < row):
+            number, reason = _pop_first(refused)
+            writer.writerow([number, Result.Status.INVALID, "", "", "", safe_cell(reason)])
+            count += 1
+        return count
+
     for row, status, programs, matches, score, reason in results.values_list(*columns).iterator(
         chunk_size=5_000
     ):
+        written += write_refused_before(row)
         writer.writerow(
             [
                 row,
@@ -36,6 +54,13 @@ def write_result_csv(stream, results: QuerySet[Result]) -> None:
                 safe_cell(reason),
             ]
         )
+        written += 1
+    return written + write_refused_before(None)
+
+
+def _pop_first(items: dict[int, str]) -> tuple[int, str]:
+    key = next(iter(items))
+    return key, items.pop(key)
 
 
 def write_result_xlsx(stream, results: Iterable[Result]) -> None:

@@ -33,6 +33,7 @@ from dedup.engine.match import (
     Candidate,
     Index,
     NumberTable,
+    Outcome,
     Record,
     Slipped,
     Thresholds,
@@ -204,10 +205,15 @@ class _Sources:
             f"{PROPOSAL}:{r['id']}": run.proposal_label(r["batch_id"], r["row_number"])
             for r in self.proposals.values()
         }
-        usable = [r for r in self.proposals.values() if _usable(r)]
+        # Every row, on what is sound in it: a family listed twice is linked to its earlier
+        # row whatever the intake said of either.
         self.batch_index = Index(
-            (_proposal(r) for r in usable), near=slips.near(lambda pk: f"{PROPOSAL}:{pk}")
+            (_proposal(r) for r in self.proposals.values()),
+            near=slips.near(lambda pk: f"{PROPOSAL}:{pk}"),
         )
+
+    def usable(self, ref: str) -> bool:
+        return _usable(self.proposals[int(ref.partition(":")[2])])
 
 
 def _match(chunk: Chunk) -> tuple[list[Result], list[ReviewPair]]:
@@ -215,7 +221,9 @@ def _match(chunk: Chunk) -> tuple[list[Result], list[ReviewPair]]:
     thresholds = Thresholds(**run.thresholds) if run.thresholds else Thresholds()
     rows = list(ProposalRow.objects.filter(pk__in=chunk.proposal_rows).values(*_COLUMNS))
     sources = _Sources(run, rows, chunk.kecamatan_id)
-    records = [_proposal(r) for r in rows if _usable(r)]
+    # Refused rows too, on what is sound in them (a damaged NIK beside a sound No. KK, name
+    # and address): staff see where the family already is, not only why it came back.
+    records = [_proposal(r) for r in rows]
     on_rosters = match(records, sources.roster, thresholds)
     earlier = match(records, sources.batch_index, thresholds, earlier_only=True)
     decided = _decisions(
@@ -228,13 +236,18 @@ def _match(chunk: Chunk) -> tuple[list[Result], list[ReviewPair]]:
     results, pairs = [], []
     for row in rows:
         ref = f"{PROPOSAL}:{row['id']}"
-        if not _usable(row):
-            results.append(_invalid(run, row))
-            continue
         found_rosters = _apply(decided, row, on_rosters.get(ref, []), sources)
         found_earlier = _apply(decided, row, earlier.get(ref, []), sources)
+        # An earlier listing that was refused cannot be paid until it is fixed: this row is
+        # the family's usable one, and only names it.
+        refused = [c for c in found_earlier if not sources.usable(c.ref)]
+        found_earlier = [c for c in found_earlier if sources.usable(c.ref)]
         outcome = decide(found_rosters, found_earlier, thresholds)
-        labels = [sources.labels.get(m, m) for m in outcome.matches]
+        links = [c.ref for c in refused if c.score >= thresholds.same]
+        labels = [sources.labels.get(m, m) for m in [*outcome.matches, *links]]
+        if not _usable(row):
+            results.append(_invalid(run, row, outcome, labels))
+            continue
         results.append(
             Result(
                 run=run,
@@ -351,13 +364,23 @@ def _usable(row: dict) -> bool:
     return columns <= {"nik", "no_kk"} and check_nik(row["nik"]).ok and check_no_kk(row["no_kk"]).ok
 
 
-def _invalid(run: Run, row: dict) -> Result:
+def _invalid(run: Run, row: dict, outcome: Outcome, labels: list[str]) -> Result:
+    """A refused row keeps its status and reason, and says where the family was found."""
     messages = [p.get("message", "") for p in row.get("problems", [])]
+    reason = "; ".join(m for m in messages if m)
+    sure = outcome.status in (Result.Status.IN_ROSTER, Result.Status.DUPLICATE)
+    if sure:
+        reason = f"{reason} · {outcome.reason}"
+    elif labels:  # only a refused earlier listing of the family
+        reason = f"{reason} · diusulkan lebih dulu"
     return Result(
         run=run,
         proposal_row_id=row["id"],
         status=Result.Status.INVALID,
-        reason="; ".join(m for m in messages if m)[:255],
+        programs=";".join(outcome.programs) if sure else "",
+        matches=";".join(labels),
+        score=outcome.score if sure else None,
+        reason=reason[:255],
     )
 
 

@@ -148,7 +148,8 @@ class _Load:
         self.lookup = f"{self.stage_table}_lookup"
         self.part = partition(self.version)
         self.raw_cells = False  # the stage holds the file's cells before strip()
-        self.skipped: list[int] = []  # stage rows that are not data rows (blank, header again)
+        self.skipped: list[int] = []  # stage rows that are not families (blank, header again)
+        self.blank: list[int] = []  # of those, the blank ones: no number of their own
         self.extra = False  # some row had cells past the header's last column
         self.index_of = {name: i for i, name in sheet.columns.items()}
         self.damage: set[str] = set()  # the messages that mark a damaged identifier
@@ -229,7 +230,7 @@ class _Load:
         cells as text; returns the number of data rows."""
         names = ", ".join(f"c{i}" for i in range(self.width))
         sql = f"COPY {self.stage_table} (seq, {names}, extra) FROM STDIN"
-        width, count = self.width, 0
+        width, count, read = self.width, 0, 0
         rows = iter(self.sheet.rows())
         while True:
             stored = 0
@@ -237,6 +238,8 @@ class _Load:
                 for batch in iter(lambda: list(itertools.islice(rows, COPY_LINES)), []):
                     lines = []
                     for row in batch:
+                        if row.repeated_header:  # no family, but its number stays taken
+                            continue
                         cells, extra = row.cells[:width], row.cells[width:]
                         cells += [""] * (width - len(cells))
                         line = "\t".join(cells)
@@ -248,12 +251,14 @@ class _Load:
                             extra_text = _copy_escape(json.dumps(extra, ensure_ascii=False))
                         lines.append(f"{row.number}\t{line}\t{extra_text}\n")
                     copy.write("".join(lines))
-                    stored += len(batch)
+                    stored += len(lines)
+                    read += len(batch)
                     if stored >= CHUNK_ROWS:
                         break
-            if not stored:
+            if not read:
                 return count
             count += stored
+            read = 0
             self.upload.rows_read = count
             Upload.objects.filter(pk=self.upload.pk).update(rows_read=count)
 
@@ -275,6 +280,7 @@ class _Load:
                 cells = [cell_text(value) for value in raw]
                 if not any(cells):
                     self.skipped.append(seq)
+                    self.blank.append(seq)
                 elif row_key(cells) == header_key:
                     self.skipped.append(seq)
                     self.sheet.repeated_headers.append(self.sheet.header_line + seq)
@@ -451,9 +457,9 @@ class _Load:
         cell, values = self.cell, self.values
         nik, no_kk = cell("nik"), cell("no_kk")
         number = "s.seq"
-        if self.skipped:
-            skipped = ",".join(map(str, self.skipped))
-            number = f"s.seq - width_bucket(s.seq, '{{{skipped}}}'::bigint[])"
+        if self.blank:  # a header repeated in the data keeps its number, as in `Sheet.rows`
+            blank = ",".join(map(str, sorted(self.blank)))
+            number = f"s.seq - width_bucket(s.seq, '{{{blank}}}'::bigint[])"
         raw = "to_jsonb(ARRAY[{}]::text[])".format(", ".join(f"s.c{i}" for i in range(self.width)))
         if self.extra:
             raw = f"{raw} || coalesce(s.extra, '[]')"

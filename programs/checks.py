@@ -60,6 +60,8 @@ class Checked:
     row: SourceRow
     fields: dict[str, object] = field(default_factory=dict)
     problems: list[tuple[str, str]] = field(default_factory=list)
+    # What was read other than typed, for the operator to see (a village's old spelling).
+    notes: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -67,6 +69,9 @@ class Checked:
 
     def problem(self, column: str, message: str) -> None:
         self.problems.append((column, message))
+
+    def note(self, column: str, message: str) -> None:
+        self.notes.append((column, message))
 
 
 class ProposalChecker:

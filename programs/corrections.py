@@ -171,6 +171,8 @@ def correct_file(path: str, filename: str, *, by: User) -> dict:
     checker = ProposalChecker(place_index(), Router(by.unit).refusal)
     with open_sheet(path, filename=filename) as sheet:
         for source in sheet.rows():
+            if source.repeated_header:
+                continue
             allocation = mine.get(source.values.get("ref", ""))
             if allocation is None:
                 report["unknown"].append(source.line)

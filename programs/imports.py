@@ -15,6 +15,7 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files import File
@@ -72,35 +73,35 @@ def check_upload(upload_id: int) -> Upload:
     _set(upload, status=Upload.Status.CHECKING, rows_read=0)
     counts: Counter[str] = Counter()
     problems: list[dict] = []
+    notes: list[dict] = []
     kinds: Counter[str] = Counter()
     try:
         with _open(upload) as sheet:
-            known = _known_rows(upload)
-            for checked, target in _checked_rows(upload, sheet):
+            for row in _Intake(upload).rows(sheet):
                 counts["read"] += 1
-                if _is_known(checked, known.get(target, set())):
-                    counts["known"] += 1
-                elif checked.ok:
-                    counts["valid"] += 1
-                else:
-                    counts["invalid"] += 1
-                    problems += _problem_dicts(checked)
-                    kinds.update(column for column, _message in checked.problems)
+                counts[row.outcome] += 1
+                problems += row.problem_dicts()
+                notes += row.note_dicts()
+                if row.outcome == INVALID:
+                    kinds.update(column for column, _message in row.checked.problems)
                 if counts["read"] % PROGRESS_EVERY == 0:
                     _set(upload, rows_read=counts["read"])
             summary = sheet_summary(sheet, kinds)
+            summary["notes"] = notes
     except ReadError as refused:
         return _refuse(upload, str(refused))
     except Exception:
         log.exception("Checking upload %s failed", upload.pk)
         return _refuse(upload, _failed(upload))
+    # Every data row has one outcome: the preview's counts add up to the rows read.
+    assert counts["read"] == sum(counts[outcome] for outcome in OUTCOMES), counts
     # Only if nobody cancelled meanwhile: the operator's "cancel" wins over a late result.
     Upload.objects.filter(pk=upload.pk, status=Upload.Status.CHECKING).update(
         status=Upload.Status.CHECKED,
         rows_read=counts["read"],
-        rows_valid=counts["valid"],
-        rows_invalid=counts["invalid"],
-        rows_known=counts["known"],
+        rows_valid=counts[VALID],
+        rows_invalid=counts[INVALID],
+        rows_known=counts[KNOWN],
         summary=summary,
         problems=problems,
     )
@@ -222,24 +223,6 @@ def _open(upload: Upload) -> Sheet:
     return sheet
 
 
-def _checked_rows(upload: Upload, sheet: Sheet) -> Iterator[tuple[Checked, int | None]]:
-    """Each row checked, with the unit it belongs to (None: no unit could be found)."""
-    route = Router(upload.batch.unit if upload.batch_id else None)
-    checker = ProposalChecker(place_index(), route.refusal)
-    for row in sheet.rows():
-        checked = checker.check(row)
-        unit = route.unit_of(checked)
-        if unit is None and checked.fields["desa_id"] is not None:
-            checked.problem(
-                "desa",
-                _(
-                    "No village or agency here proposes for this desa; name the agency in SUMBER "
-                    "or ask Dinsos to add the village."
-                ),
-            )
-        yield checked, unit
-
-
 class Router:
     """Which unit a row belongs to. A village or agency's rows (`unit`): its own unit, and a
     village operator may only propose families of their own village. The district's combined
@@ -294,22 +277,6 @@ class Router:
         return self._names[region]
 
 
-def _known_rows(upload: Upload) -> dict[int, set[str]]:
-    """NIKs and No. KKs already accepted, per unit, in the batches this upload writes to: one
-    family card is one family, whoever is named as its head."""
-    known: dict[int, set[str]] = {}
-    rows = ProposalRow.objects.filter(
-        batch__in=_target_batches(upload).values(), status=ProposalRow.Status.VALID
-    ).values_list("batch__unit_id", "nik", "no_kk")
-    for unit, nik, no_kk in rows.iterator():
-        known.setdefault(unit, set()).update((nik, no_kk))
-    return known
-
-
-def _is_known(checked: Checked, known: set[str]) -> bool:
-    return checked.ok and (checked.fields["nik"] in known or checked.fields["no_kk"] in known)
-
-
 def _target_batches(upload: Upload) -> dict[int, ProposalBatch]:
     if upload.batch_id:
         return {upload.batch.unit_id: upload.batch}
@@ -323,51 +290,159 @@ def _combined_title(upload: Upload) -> str:
     return (_("Combined list %(file)s") % {"file": upload.filename})[:150]
 
 
-def _save_rows(upload: Upload, sheet: Sheet) -> int:
-    """Store the rows; returns how many valid families joined (or were corrected into) a
-    batch."""
-    batches = _target_batches(upload)
-    known = _known_rows(upload)
-    waiting = {
-        str(r.pk): r
-        for r in ProposalRow.objects.filter(
-            batch__in=batches.values(), status=ProposalRow.Status.INVALID
-        )
-    }
-    # A row fixed in the operator's original file carries no ID BARIS BANSOS: it is recognised
-    # by the NIK or No. KK that was already right in its rejected self.
-    waiting_by_number = {
-        (r.batch_id, number): r
-        for r in waiting.values()
-        for number in (r.nik, r.no_kk)
-        if len(number) == 16 and number.isdigit()
-    }
-    # Every row ever stored in these batches: an old rejected file uploaded again adds nothing.
-    stored = ProposalRow.objects.filter(batch__in=batches.values())
-    fingerprints = set(stored.values_list("fingerprint", flat=True))
-    refs = {str(pk) for pk in stored.values_list("pk", flat=True)}
-    next_number = {
-        b.pk: (b.rows.aggregate(n=Max("row_number"))["n"] or 0) + 1 for b in batches.values()
-    }
-    sectors = {fold_place(s.name): s for s in Sector.objects.all()}
-    saved, new_rows = 0, []
-    for checked, unit in _checked_rows(upload, sheet):
-        if unit is None:
-            continue  # only in the upload's problem list: no batch to hand it to
-        if _is_known(checked, known.get(unit, set())):
-            continue
-        fingerprint = hashlib.sha1("\x1f".join(checked.row.cells).encode()).hexdigest()
-        earlier = waiting.pop(checked.fields["ref"], None)
-        if earlier is None and checked.fields["ref"] in refs:
-            continue  # a row fixed already: this is an older copy of it
-        if earlier is None and unit in batches:
-            for number in (checked.fields["nik"], checked.fields["no_kk"]):
-                match = waiting_by_number.get((batches[unit].pk, number))
-                if match is not None and waiting.pop(str(match.pk), None) is not None:
+VALID, INVALID, KNOWN, HEADER = "valid", "invalid", "known", "header"
+OUTCOMES = (VALID, INVALID, KNOWN, HEADER)
+
+
+@dataclass
+class _Row:
+    """One data row of a file and what becomes of it: exactly one outcome.
+
+    valid: joins its batch (or corrects the rejected row `earlier`); invalid: kept aside to be
+    fixed (`stored` is False when the batch waits on the very same row already, or no unit
+    takes it); known: the family is in the batch already, as row `known_as`; header: the
+    header row again inside the data, refused."""
+
+    checked: Checked
+    unit: int | None
+    outcome: str
+    stored: bool = True
+    earlier: ProposalRow | None = None
+    known_as: str = ""  # why a known row is not added: names the batch's row
+
+    def problem_dicts(self) -> list[dict]:
+        number, line = self.checked.row.number, self.checked.row.line
+        if self.outcome == KNOWN:
+            return [{"row": number, "line": line, "column": None, "message": self.known_as}]
+        return [
+            {"row": number, "line": line, "column": c or None, "message": m}
+            for c, m in self.checked.problems
+        ]
+
+    def note_dicts(self) -> list[dict]:
+        number, line = self.checked.row.number, self.checked.row.line
+        return [
+            {"row": number, "line": line, "column": c, "message": m} for c, m in self.checked.notes
+        ]
+
+
+class _Intake:
+    """What the batches an upload writes to hold already, and each row of the file measured
+    against it. The check and the save each make one and read the file through it, so the
+    preview's counts are what the save does."""
+
+    def __init__(self, upload: Upload) -> None:
+        self.upload = upload
+        self.batches = _target_batches(upload)
+        rows = ProposalRow.objects.filter(batch__in=self.batches.values())
+        # A NIK and a No. KK are both 16 digits built alike (region, date, serial): a head's
+        # NIK can equal another family's No. KK, so each kind is looked up on its own.
+        self.known_nik: dict[tuple[int, str], int] = {}
+        self.known_kk: dict[tuple[int, str], int] = {}
+        valid = rows.filter(status=ProposalRow.Status.VALID)
+        for unit, nik, no_kk, number in valid.values_list(
+            "batch__unit_id", "nik", "no_kk", "row_number"
+        ).iterator():
+            self.known_nik.setdefault((unit, nik), number)
+            self.known_kk.setdefault((unit, no_kk), number)
+        self.waiting = {
+            str(r.pk): r for r in rows.filter(status=ProposalRow.Status.INVALID).order_by("pk")
+        }
+        # A row fixed in the operator's original file carries no ID BARIS BANSOS: it is
+        # recognised by the NIK or No. KK that was already right in its rejected self.
+        self.waiting_by_number = {
+            (r.batch_id, kind, number): r
+            for r in self.waiting.values()
+            for kind, number in (("nik", r.nik), ("kk", r.no_kk))
+            if len(number) == 16 and number.isdigit()
+        }
+        # Every row ever stored in these batches: an old rejected file uploaded again adds
+        # nothing.
+        stored = rows.values_list("pk", "fingerprint", "row_number")
+        self.refs: dict[str, int] = {}
+        self.fingerprints: set[str] = set()
+        for pk, fingerprint, number in stored.iterator():
+            self.refs[str(pk)] = number
+            self.fingerprints.add(fingerprint)
+
+    def rows(self, sheet: Sheet) -> Iterator[_Row]:
+        route = Router(self.upload.batch.unit if self.upload.batch_id else None)
+        checker = ProposalChecker(place_index(), route.refusal)
+        for source in sheet.rows():
+            if source.repeated_header:
+                checked = Checked(source)
+                checked.problem(
+                    "", _("The header row again: not a family. Delete this row from the file.")
+                )
+                yield _Row(checked, None, HEADER, stored=False)
+                continue
+            checked = checker.check(source)
+            unit = route.unit_of(checked)
+            if unit is None and checked.fields["desa_id"] is not None:
+                checked.problem(
+                    "desa",
+                    _(
+                        "No village or agency here proposes for this desa; name the agency in "
+                        "SUMBER or ask Dinsos to add the village."
+                    ),
+                )
+            yield self._outcome(checked, unit)
+
+    def _outcome(self, checked: Checked, unit: int | None) -> _Row:
+        if unit is None:  # only in the upload's problem list: no batch to hand it to
+            return _Row(checked, unit, INVALID, stored=False)
+        f = checked.fields
+        if checked.ok:
+            for label, known, number in (
+                (_("NIK"), self.known_nik, f["nik"]),
+                (_("No. KK"), self.known_kk, f["no_kk"]),
+            ):
+                if (unit, number) in known:
+                    return self._known(checked, unit, label, known[(unit, number)])
+        earlier = self.waiting.pop(f["ref"], None)
+        if earlier is None and f["ref"] in self.refs:
+            message = _(
+                "An older copy of row %(row)s of the proposal, which was corrected already: not "
+                "added again."
+            ) % {"row": self.refs[f["ref"]]}
+            return _Row(checked, unit, KNOWN, stored=False, known_as=message)
+        if earlier is None and unit in self.batches:
+            batch = self.batches[unit].pk
+            for kind, number in (("nik", f["nik"]), ("kk", f["no_kk"])):
+                match = self.waiting_by_number.get((batch, kind, number))
+                if match is not None and self.waiting.pop(str(match.pk), None) is not None:
                     earlier = match
                     break
-        if earlier is None and not checked.ok and fingerprint in fingerprints:
-            continue  # the same rejected row, uploaded again
+        outcome = VALID if checked.ok else INVALID
+        if earlier is None and not checked.ok and _fingerprint(checked) in self.fingerprints:
+            return _Row(checked, unit, outcome, stored=False)  # the same rejected row again
+        return _Row(checked, unit, outcome, earlier=earlier)
+
+    @staticmethod
+    def _known(checked: Checked, unit: int, label: str, number: int) -> _Row:
+        message = _(
+            "The same %(number)s as row %(row)s, already in the proposal: not added twice."
+        ) % {"number": label, "row": number}
+        return _Row(checked, unit, KNOWN, stored=False, known_as=message)
+
+
+def _fingerprint(checked: Checked) -> str:
+    return hashlib.sha1("\x1f".join(checked.row.cells).encode()).hexdigest()
+
+
+def _save_rows(upload: Upload, sheet: Sheet) -> int:
+    """Store the rows; returns how many valid families joined (or were corrected into) a
+    batch. A new row's number is its data row in the file after the batch's last row before
+    this file, so a batch filled from one file numbers its families as that file does."""
+    intake = _Intake(upload)
+    batches = intake.batches
+    base = {b.pk: b.rows.aggregate(n=Max("row_number"))["n"] or 0 for b in batches.values()}
+    sectors = {fold_place(s.name): s for s in Sector.objects.all()}
+    saved, new_rows = 0, []
+    for row in intake.rows(sheet):
+        if not row.stored:
+            continue
+        checked, unit = row.checked, row.unit
         if unit not in batches:
             batches[unit] = ProposalBatch.objects.create(
                 unit_id=unit,
@@ -376,23 +451,21 @@ def _save_rows(upload: Upload, sheet: Sheet) -> int:
                 combined=True,
                 sector=sectors.get(fold_place(checked.fields["sector"])),
             )
-            next_number[batches[unit].pk] = 1
+            base[batches[unit].pk] = 0
         batch = batches[unit]
-        row = earlier or ProposalRow(batch=batch, row_number=next_number[batch.pk])
-        if earlier is None:
-            next_number[batch.pk] += 1
-        _fill(row, checked, upload, fingerprint)
-        if earlier is not None:
-            row._history_user = upload.uploaded_by
-            row.save()
+        stored = row.earlier or ProposalRow(
+            batch=batch, row_number=base[batch.pk] + checked.row.number
+        )
+        _fill(stored, checked, upload, _fingerprint(checked))
+        if row.earlier is not None:
+            stored._history_user = upload.uploaded_by
+            stored.save()
         else:
-            new_rows.append(row)
+            new_rows.append(stored)
             if len(new_rows) >= SAVE_CHUNK:  # memory stays flat however long the file
                 _insert(new_rows)
                 new_rows.clear()
-        if checked.ok:
-            known.setdefault(unit, set()).update((checked.fields["nik"], checked.fields["no_kk"]))
-            saved += 1
+        saved += checked.ok
     _insert(new_rows)
     return saved
 
@@ -428,18 +501,12 @@ def _fill(row: ProposalRow, checked: Checked, upload: Upload, fingerprint: str) 
     row.sex, row.birth_date, row.mother_name = f["sex"], f["birth_date"], f["mother_name"]
     row.address, row.rt, row.rw, row.desa_id = f["address"], f["rt"], f["rw"], f["desa_id"]
     row.phone, row.remarks = f["phone"], f["remarks"]
-    row.raw = {"cells": checked.row.cells, "line": checked.row.line}
+    row.raw = {"cells": checked.row.cells, "line": checked.row.line, "row": checked.row.number}
     row.problems = [{"column": c, "message": m} for c, m in checked.problems]
+    row.notes = [{"column": c, "message": m} for c, m in checked.notes]
     row.status = ProposalRow.Status.VALID if checked.ok else ProposalRow.Status.INVALID
     row.upload = upload
     row.fingerprint = fingerprint
-
-
-def _problem_dicts(checked: Checked) -> list[dict]:
-    return [
-        {"row": checked.row.number, "line": checked.row.line, "column": c, "message": m}
-        for c, m in checked.problems
-    ]
 
 
 def sheet_summary(sheet: Sheet, kinds: Counter[str]) -> dict:

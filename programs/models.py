@@ -426,6 +426,8 @@ class ProposalRow(models.Model):
     remarks = models.CharField(_("remarks"), max_length=255, blank=True)
     raw = models.JSONField(_("row as uploaded"), default=dict)
     problems = models.JSONField(_("problems"), default=list, blank=True)
+    # What the intake read other than typed, said to the operator (a village's old spelling).
+    notes = models.JSONField(_("notes"), default=list, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.VALID)
     upload = models.ForeignKey(
         Upload,

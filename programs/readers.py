@@ -64,10 +64,13 @@ class ReadError(Exception):
 class SourceRow:
     """One data row of the file."""
 
-    number: int  # 1-based data row: title, header, repeated header and blank rows not counted
+    number: int  # 1-based data row: title rows, the header and blank rows not counted
     line: int  # the row number the operator sees in Excel, for messages
     values: dict[str, str]  # canonical column -> cell text, stripped; missing or blank -> ""
     cells: list[str]  # every cell of the row as text, in file order (for handing rows back)
+    # The header row again inside the data (a file pasted together from two exports): a data
+    # row of its own, to be refused, so that every later row keeps its place in the file.
+    repeated_header: bool = False
 
 
 @dataclass
@@ -94,10 +97,11 @@ class Sheet:
     def rows(self) -> Iterator[SourceRow]:
         """The data rows below the header, read as they are needed; can be called once.
 
-        Blank rows are skipped, and so is the header row where it is repeated inside the data
-        (its lines are added to `repeated_headers`). Raises ReadError('too_many_rows') when the
-        file holds more than `max_rows` data rows: the caller must then throw away the rows
-        already read and treat the whole file as refused.
+        Blank rows are skipped. The header row repeated inside the data is a data row of its
+        own, marked `repeated_header` (its lines are also added to `repeated_headers`): the
+        caller refuses it, and every later row keeps its number. Raises
+        ReadError('too_many_rows') when the file holds more than `max_rows` data rows: the
+        caller must then throw away the rows already read and treat the whole file as refused.
         """
         source, self._source = self._source, None
         if source is None:
@@ -111,16 +115,16 @@ class Sheet:
                 cells = [_cell_text(value, i in identifiers) for i, value in enumerate(raw)]
                 if not any(cells):
                     continue
-                if fold_header(_at(cells, probe)) == header_key[probe] and (
+                repeated = fold_header(_at(cells, probe)) == header_key[probe] and (
                     row_key(cells) == header_key
-                ):
+                )
+                if repeated:
                     self.repeated_headers.append(line)
-                    continue
                 if number >= self._max_rows:
                     raise too_many_rows(self.filename, self._max_rows)
                 number += 1
                 values = {name: _at(cells, i) for i, name in self.columns.items()}
-                yield SourceRow(number, line, values, cells)
+                yield SourceRow(number, line, values, cells, repeated)
         finally:
             self.close()
 

@@ -193,7 +193,9 @@ def _store_rows(upload: Upload, sheet: Sheet, values: Values, progress: Progress
     chunk by chunk with bulk_create, keeping the counts on the upload."""
     counts = Counts()
     convert = _Converter(upload.version, sheet, values, counts)
-    rows = sheet.rows()
+    # A repeated header keeps its number (roster rows are named by their place in the file)
+    # but is no family.
+    rows = (row for row in sheet.rows() if not row.repeated_header)
     while chunk := [convert(row) for row in itertools.islice(rows, CHUNK_ROWS)]:
         with transaction.atomic():
             RosterRow.objects.bulk_create(chunk, batch_size=2_000)

@@ -211,17 +211,24 @@ def families_for(round_: AllocationRound) -> list[Family]:
             "proposal_row__batch__unit__kind",
             "programs",
             "matches",
+            "proposal_row__batch_id",
+            "proposal_row__row_number",
         )
     )
-    # One family, one place: a row sharing a No. KK or head's NIK with an earlier eligible row
-    # is that family again (the cross-check leaves such pairs when staff judged them apart).
-    seen: set[str] = set()
+    # One family, one place: a row the cross-check linked to an earlier eligible row (a
+    # family on a roster and proposed twice is in_roster, with USULAN:<row> among its
+    # matches), or sharing a No. KK or head's NIK with one, is that family again (the
+    # cross-check leaves such pairs when staff judged them apart). NIK and No. KK are kept
+    # apart: a head's NIK may equal another family's No. KK.
+    seen: set[tuple[str, str]] = set()
+    labels: set[str] = set()
     kept = []
-    for result in results.iterator(chunk_size=10_000):
-        numbers = {n for n in result[2:4] if n}
-        if numbers & seen:
+    for *result, batch, number in results.iterator(chunk_size=10_000):
+        numbers = {(kind, n) for kind, n in zip(("kk", "nik"), result[2:4], strict=True) if n}
+        if numbers & seen or labels.intersection(Result.split(result[-1])):
             continue
         seen |= numbers
+        labels.add(round_.run.proposal_label(batch, number))
         kept.append(result)
     desils = _desils(round_, [(pk, matches) for pk, *_rest, matches in kept])
     return [

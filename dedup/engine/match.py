@@ -541,19 +541,26 @@ def decide(
     thresholds: Thresholds = Thresholds(),
 ) -> Outcome:
     """A family found on a roster is `in_roster` (with every roster that lists it), else one
-    proposed before in the run is `duplicate_in_batch`, else a doubtful match goes to review."""
-    for status, candidates in (("in_roster", on_rosters), ("duplicate_in_batch", earlier)):
-        sure = [c for c in candidates if c.score >= thresholds.same]
-        if sure:
-            best = max(sure, key=lambda c: c.score)
-            programs = sorted({c.ref.partition(":")[0] for c in sure})
-            return Outcome(
-                status,
-                tuple(programs) if status == "in_roster" else (),
-                tuple(c.ref for c in sure),
-                best.score,
-                best.reason,
-            )
+    proposed before in the run is `duplicate_in_batch`, else a doubtful match goes to review.
+    A family both on a roster and proposed before is `in_roster` and its matches name the
+    earlier proposals too: a roster that excludes no one (DTSEN) must not let it be paid
+    twice."""
+    sure_earlier = [c for c in earlier if c.score >= thresholds.same]
+    sure = [c for c in on_rosters if c.score >= thresholds.same]
+    if sure:
+        best = max(sure, key=lambda c: c.score)
+        return Outcome(
+            "in_roster",
+            tuple(sorted({c.ref.partition(":")[0] for c in sure})),
+            tuple(c.ref for c in [*sure, *sure_earlier]),
+            best.score,
+            best.reason + ("; juga diusulkan lebih dulu" if sure_earlier else ""),
+        )
+    if sure_earlier:
+        best = max(sure_earlier, key=lambda c: c.score)
+        return Outcome(
+            "duplicate_in_batch", (), tuple(c.ref for c in sure_earlier), best.score, best.reason
+        )
     doubtful = [c for c in [*on_rosters, *earlier] if c.score >= thresholds.review]
     if doubtful:
         best = max(doubtful, key=lambda c: c.score)

@@ -401,13 +401,25 @@ def test_more_rows_than_a_proposal_may_hold_refuses_the_whole_file(
     assert not batch.rows.exists()
 
 
-def test_a_header_row_repeated_in_the_data_is_skipped_and_reported(login, users, batch):
+def test_a_header_row_repeated_in_the_data_is_a_refused_row_and_later_rows_keep_their_place(
+    login, users, batch
+):
     rows = [family(1, "SLAMET"), HEADER, family(2, "SUPARMI")]
     client = login(users["village"])
     up = upload(client, batch, csv_file(rows))
-    assert (up.rows_read, up.rows_valid, up.summary["repeated_headers"]) == (2, 2, [5])
+    assert (up.rows_read, up.rows_valid, up.rows_invalid, up.summary["repeated_headers"]) == (
+        3, 2, 0, [5])  # fmt: skip
+    assert up.problems == [
+        {"row": 2, "line": 5, "column": None,
+         "message": "Baris judul kolom terulang: bukan keluarga. Hapus baris ini dari berkas."}
+    ]  # fmt: skip
     html = client.get(reverse("programs:upload", args=[up.pk])).content.decode()
     assert "Baris judul kolom muncul lagi pada baris Excel 5" in html
+    assert (
+        "3 baris dibaca = 2 sah + 0 bermasalah + 0 sudah ada dalam usulan + 1 baris judul" in html
+    )
+    client.post(reverse("programs:upload_confirm", args=[up.pk]))
+    assert dict(batch.rows.values_list("name", "row_number")) == {"SLAMET": 1, "SUPARMI": 3}
 
 
 def test_the_same_family_card_under_another_head_is_already_in_the_proposal(login, users, batch):

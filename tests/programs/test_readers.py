@@ -172,7 +172,9 @@ def test_column_indexes_are_excel_columns_when_the_table_starts_further_right(tm
     assert rows[0].cells == ["", "", NIK, "SITI"]
 
 
-def test_header_repeated_in_the_data_is_skipped_and_reported_and_blank_rows_not_counted(tmp_path):
+def test_header_repeated_in_the_data_is_a_marked_row_of_its_own_and_blank_rows_not_counted(
+    tmp_path,
+):
     path = write_xlsx(
         tmp_path / "usulan.xlsx",
         [
@@ -186,7 +188,8 @@ def test_header_repeated_in_the_data_is_skipped_and_reported_and_blank_rows_not_
         ],
     )
     sheet, rows = read(path)
-    assert [(r.number, r.line) for r in rows] == [(1, 2), (2, 5), (3, 7)]
+    assert [(r.number, r.line, r.repeated_header) for r in rows] == [
+        (1, 2, False), (2, 4, True), (3, 5, False), (4, 7, False)]  # fmt: skip
     assert sheet.repeated_headers == [4]
 
 

@@ -88,7 +88,7 @@ def converted(path, version):
         counts = Counts()
         values = Values(carries_desil=version.program.carries_desil, sheet=sheet)
         convert = rosters._Converter(version, sheet, values, counts)
-        made = [convert(row) for row in sheet.rows()]
+        made = [convert(row) for row in sheet.rows() if not row.repeated_header]
         return made, counts, sheet.repeated_headers
 
 

@@ -1,4 +1,5 @@
 import time
+from collections import Counter
 from pathlib import Path
 
 from django.core.files import File
@@ -8,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from dedup import pipeline
 from dedup.exports import write_result_csv
-from dedup.models import Run
+from dedup.models import Result, Run
 from households.models import Region, Unit, User
 from households.regions import load_district
 from programs import imports, rosters
@@ -77,22 +78,61 @@ class Command(BaseCommand):
         if run.status != Run.Status.DONE:
             raise CommandError(_("The cross-check failed: %(error)s") % {"error": run.error})
         results = run.results.order_by("proposal_row__row_number")
+        refused = self.rows_not_stored(proposal_upload)
+        self.check_every_row(proposal_upload, results, refused)
         with open(output, "w", encoding="utf-8", newline="") as stream:
-            write_result_csv(stream, results)
+            write_result_csv(stream, results, refused)
         counts = {
             status: run.results.filter(status=status).count()
             for status, _label in run.results.model.Status.choices
         }
+        counts[Result.Status.INVALID] += len(refused)
         summary = ", ".join(f"{status} {n}" for status, n in counts.items())
         self.stderr.write(
             _("%(rows)s rows cross-checked in %(seconds).1f s: %(summary)s. Written to %(path)s.")
             % {
-                "rows": run.rows_total,
+                "rows": proposal_upload.rows_read,
                 "seconds": time.monotonic() - started,
                 "summary": summary,
                 "path": output,
             }
         )
+
+    # --- every row once, in its place ------------------------------------------------------
+
+    def rows_not_stored(self, upload: Upload) -> dict[int, str]:
+        """The file's rows that are no proposal row (a header repeated in the data, a family
+        the proposal holds already), with why, from the upload's own account of its rows."""
+        upload.refresh_from_db()
+        stored = set(upload.rows.values_list("raw__row", flat=True))
+        reasons: dict[int, list[str]] = {}
+        for problem in upload.problems:
+            if problem["row"] not in stored:
+                reasons.setdefault(problem["row"], []).append(problem["message"])
+        return {row: "; ".join(messages) for row, messages in reasons.items()}
+
+    def check_every_row(self, upload: Upload, results, refused: dict[int, str]) -> None:
+        """Each data row of the file has exactly one result row, numbered by its place in the
+        file; anything else is a fault to report, never a file to hand to staff."""
+        numbers = [*results.values_list("proposal_row__row_number", flat=True), *refused]
+        expected = range(1, upload.rows_read + 1)
+        if sorted(numbers) != list(expected):
+            counted = Counter(numbers)
+            missing = [n for n in expected if n not in counted][:10]
+            twice = sorted(n for n, c in counted.items() if c > 1)[:10]
+            raise CommandError(
+                _(
+                    "The result does not hold every row of the file once: %(read)s rows read, "
+                    "%(written)s results; missing %(missing)s, more than once %(twice)s. "
+                    "Nothing was written."
+                )
+                % {
+                    "read": upload.rows_read,
+                    "written": len(numbers),
+                    "missing": missing,
+                    "twice": twice,
+                }
+            )
 
     # --- the steps --------------------------------------------------------------------------
 

@@ -141,21 +141,26 @@ def test_the_same_family_proposed_by_its_village_and_by_an_agency_is_a_duplicate
     assert [c.ref for c in twins["USULAN:40"]] == ["USULAN:1"]
 
 
-def test_decision_puts_a_family_on_every_roster_that_lists_it():
+def test_decision_puts_a_family_on_every_roster_that_lists_it_and_links_its_earlier_listing():
     outcome = decide(
         [
             Candidate("PKH:3", 100, "NIK sama"),
             Candidate("DTSEN:9", 92, "No. KK sama"),
             Candidate("BST:1", 75, "nama mirip 88"),
         ],
-        [Candidate("USULAN:2", 100, "NIK sama")],
+        [Candidate("USULAN:2", 100, "NIK sama"), Candidate("USULAN:1", 72, "nama mirip 90")],
     )
     assert (outcome.status, outcome.programs, outcome.matches) == (
         "in_roster",
         ("DTSEN", "PKH"),
-        ("PKH:3", "DTSEN:9"),
+        ("PKH:3", "DTSEN:9", "USULAN:2"),
     )
-    assert (outcome.score, outcome.reason) == (100, "NIK sama")
+    assert (outcome.score, outcome.reason) == (100, "NIK sama; juga diusulkan lebih dulu")
+
+
+def test_decision_on_a_roster_without_an_earlier_listing_names_only_rosters():
+    outcome = decide([Candidate("PKH:3", 100, "NIK sama")], [])
+    assert (outcome.matches, outcome.reason) == (("PKH:3",), "NIK sama")
 
 
 def test_decision_between_duplicate_review_and_new():

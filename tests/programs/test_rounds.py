@@ -139,6 +139,25 @@ def test_two_eligible_rows_of_one_family_card_get_one_place(round_, users):
     assert Allocation.objects.filter(round=round_).count() == 1
 
 
+def test_a_family_linked_to_its_earlier_listing_gets_one_place_though_both_are_on_a_roster(
+    round_,
+):
+    # DTSEN excludes no one: the later listing, also in_roster, must not take a second place.
+    suparno = Result.objects.get(proposal_row__name="SUPARNO")
+    Result.objects.filter(pk=suparno.pk).update(
+        status="in_roster", programs="DTSEN", matches="DTSEN:4;USULAN:1"
+    )
+    assert [f.ref for f in rounds.families_for(round_)] == [slamet().pk]
+
+
+def test_a_head_whose_nik_is_another_familys_no_kk_still_gets_a_place(round_):
+    suparno = Result.objects.get(proposal_row__name="SUPARNO")
+    ProposalRow.objects.filter(pk=suparno.proposal_row_id).update(nik=slamet().no_kk)
+    Result.objects.filter(pk=suparno.pk).update(status="new")
+    assert [f.ref for f in rounds.families_for(round_)] == [
+        slamet().pk, suparno.proposal_row_id]  # fmt: skip
+
+
 @pytest.fixture
 def allocated(round_, users):
     """SLAMET placed on the provincial quota (PKH may be combined with it)."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from households import identity
-from households.address import PlaceIndex, fold_name, normalize_rt_rw
+from households.address import Place, PlaceIndex, fold_name, normalize_rt_rw
 from programs.headers import REQUIRED_PROPOSAL
 from programs.readers import SourceRow
 
@@ -144,20 +144,24 @@ class ProposalChecker:
             return  # already reported as empty
         key = (desa, kecamatan)
         if key not in self._places:
-            self._places[key] = self.places.find(desa, kecamatan)
-        region = self._places[key]
-        if region is None:
-            checked.problem(
-                "desa",
-                _(
-                    "There is no desa or kelurahan %(desa)s in Kecamatan %(kecamatan)s; "
-                    "check the spelling of both."
-                )
-                % {"desa": desa.strip(), "kecamatan": kecamatan.strip()},
-            )
+            self._places[key] = self.places.resolve(desa, kecamatan)
+        place = self._places[key]
+        typed = {"desa": desa.strip(), "kecamatan": kecamatan.strip()}
+        if place.region is None:
+            checked.problem("desa", _place_refusal(place, typed))
             return
-        checked.fields["desa_id"] = region
-        if refusal := self.village_allowed(region):
+        checked.fields["desa_id"] = place.region
+        for column, read_as, official in (
+            ("kecamatan", place.kecamatan_read_as, place.kecamatan),
+            ("desa", place.village_read_as, place.village),
+        ):
+            if read_as:  # the operator sees how a spelling was read and can object
+                checked.note(
+                    column,
+                    _("%(typed)s read as %(official)s")
+                    % {"typed": typed[column], "official": official.upper()},
+                )
+        if refusal := self.village_allowed(place.region):
             checked.problem("desa", refusal)
 
     def _duplicates(self, checked: Checked) -> None:
@@ -180,3 +184,23 @@ class ProposalChecker:
         if checked.ok:
             self._seen_nik.setdefault(nik, number)
             self._seen_kk.setdefault(kk, number)
+
+
+def _place_refusal(place: Place, typed: dict[str, str]) -> str:
+    """Why a desa was not found, naming what it could be when there is a choice."""
+    if not place.kecamatan:
+        return (
+            _("There is no Kecamatan %(kecamatan)s in this district; check its spelling.") % typed
+        )
+    if place.candidates:
+        return _(
+            "%(desa)s in Kecamatan %(kecamatan)s could be %(candidates)s; write the name in full."
+        ) % {
+            "desa": typed["desa"],
+            "kecamatan": place.kecamatan,
+            "candidates": _(" or ").join(name.upper() for name in place.candidates),
+        }
+    return _(
+        "There is no desa or kelurahan %(desa)s in Kecamatan %(kecamatan)s; check the spelling "
+        "of both."
+    ) % {"desa": typed["desa"], "kecamatan": place.kecamatan}

@@ -554,3 +554,46 @@ def test_only_the_villages_own_operator_uploads_into_or_submits_its_proposal(
 def test_only_staff_upload_the_combined_list(login, users, role, mixed_rows):
     response = login(users[role]).post(reverse("programs:combined"), {"file": csv_file(mixed_rows)})
     assert response.status_code == 403 and not Upload.objects.exists()
+
+
+def test_a_village_written_the_old_way_or_misspelt_is_read_with_a_note_the_operator_sees(
+    login, users, batch
+):
+    rows = [
+        family(1, "SLAMET", desa="KEL. SINDOERDJAN"),  # oe/u and dj/j: the old spelling
+        family(2, "SUPARMI", desa="SINDURJANN", kecamatan="PURWOREDJO"),  # a letter doubled
+        family(3, "PAINEM", desa="SINDURJAN", kecamatan="KEC. PURWAREJA"),  # two letters off
+        family(4, "TUKIYEM", desa="SINDURJAN", kecamatan="ATLANTIS"),
+    ]
+    client = login(users["village"])
+    up = upload(client, batch, csv_file(rows))
+    assert (up.rows_valid, up.rows_invalid) == (3, 1)
+    notes = [(n["row"], n["column"], n["message"]) for n in up.summary["notes"]]
+    assert notes == [
+        (1, "desa", "KEL. SINDOERDJAN dibaca sebagai SINDURJAN"),
+        (2, "kecamatan", "PURWOREDJO dibaca sebagai PURWOREJO"),
+        (2, "desa", "SINDURJANN dibaca sebagai SINDURJAN"),
+        (3, "kecamatan", "KEC. PURWAREJA dibaca sebagai PURWOREJO"),
+    ]
+    assert up.problems == [
+        {"row": 4, "line": 7, "column": "desa",
+         "message": "Tidak ada Kecamatan ATLANTIS di kabupaten ini; periksa ejaannya."}
+    ]  # fmt: skip
+    html = client.get(reverse("programs:upload", args=[up.pk])).content.decode()
+    assert "SINDURJANN dibaca sebagai SINDURJAN" in html
+    client.post(reverse("programs:upload_confirm", args=[up.pk]))
+    slamet = batch.rows.get(name="SLAMET")
+    assert slamet.desa.name == "Sindurjan" and slamet.notes[0]["column"] == "desa"
+
+
+def test_the_combined_list_routes_a_misspelt_village_to_its_unit(login, users, units):
+    rows = [family(1, "PARJO", desa="DS. HARDJOBINANGOEN", kecamatan="GRABAK")]
+    text = io.StringIO()
+    csv.writer(text).writerows([HEADER, *rows])
+    client = login(users["staff"])
+    client.post(
+        reverse("programs:combined"),
+        {"file": SimpleUploadedFile("gabungan.csv", text.getvalue().encode())},
+    )
+    client.post(reverse("programs:upload_confirm", args=[Upload.objects.get().pk]))
+    assert ProposalRow.objects.get().batch.unit == units["village_b"]

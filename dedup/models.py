@@ -191,7 +191,13 @@ class Result(models.Model):
 
     @property
     def match_labels(self) -> list[str]:
-        return self.split(self.matches)
+        """Where else the family is, as people read it: "PKH:77", "proposal row 12"."""
+        return [
+            _("proposal row %(row)s") % {"row": ref.partition(":")[2]}
+            if ref.startswith("USULAN:")
+            else ref
+            for ref in self.split(self.matches)
+        ]
 
     @staticmethod
     def split(joined: str) -> list[str]:

@@ -6,8 +6,8 @@ import csv
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_journey import window  # noqa: F401 (a fixture)
 from programs.models import RosterRow, RosterVersion
+from tests.browser.test_journey import window  # noqa: F401 (a fixture)
 from tests.conftest import make_nik, make_no_kk, program
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -433,7 +433,11 @@ def compare(a: _Family, b: _Family) -> tuple[int, str] | None:
     """(score 0-100, reason) for two families, or None when the evidence says they differ."""
     nik = _identifier(a.nik, b.nik)
     kk = _identifier(a.kk, b.kk)
-    if "different" in (nik, kk) and "same" not in (nik, kk) and "slip" not in (nik, kk):
+    if nik == "different" and a.nik[:12] == b.nik[:12]:
+        # The same region and birth date, another serial: on rosters, a NIK never matched to
+        # the civil registry. Not proof of another person; only a name and home can vouch.
+        nik = "serial"
+    if "different" in (nik, kk) and not {"same", "slip", "serial"} & {nik, kk}:
         return None  # another valid number: another family, however alike the names
     names = folded_similarity(a.name, b.name)
     name_words = _name_words(names)
@@ -458,7 +462,15 @@ def compare(a: _Family, b: _Family) -> tuple[int, str] | None:
             support = [part for part in support if part]
             score = 92 if support else 80
             return score, _join(f"{which} beda 1 digit", name_words, *support)
-    if nik == "different" or kk == "different":
+    if nik == "slip" and kk == "different" and names >= 90 and place and born:
+        # A family card re-issued (a split, a new member) keeps the head and the home: the
+        # roster's older No. KK does not outweigh the NIK, the name, the birth date and the
+        # house together. Without the same birth date it may be a father and his son of one
+        # name and house, whose NIKs differ in a digit of the year.
+        return 90, _join("NIK beda 1 digit", name_words, place, "No. KK berbeda (KK lama?)")
+    if nik == "serial" and names >= 90 and place and born:
+        return 90, _join("NIK beda nomor urut, tanggal lahir sama", name_words, place)
+    if nik == "different" or kk == "different" or nik == "serial":
         return None  # a slip in one number, but the other is someone else's
     # Neither side can vouch by its numbers (a roster without No. KK, a damaged NIK).
     mother = _mother(a, b)
@@ -473,9 +485,13 @@ def compare(a: _Family, b: _Family) -> tuple[int, str] | None:
 
 
 def _identifier(a: str, b: str) -> str:
-    """same, slip (one wrong digit or one neighbour swap), different, or "" when either side
+    """same, slip (one wrong digit, or two digits swapped), different, or "" when either side
     lacks a number. Records hold clean 16-digit numbers or "" (see Record), so no check here:
-    this runs for every pair compared."""
+    this runs for every pair compared.
+
+    Only the slips next to each other are searched for in the number tables (`Slipped`); a
+    swap of two digits far apart is recognised here, in a pair another block found (the same
+    desa and RT, the same birth date)."""
     if not a or not b:
         return ""
     if a == b:
@@ -483,7 +499,8 @@ def _identifier(a: str, b: str) -> str:
     i = next(i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y)
     if a[i + 1 :] == b[i + 1 :]:
         return "slip"
-    swapped = a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
+    j = next(j for j in range(i + 1, 16) if a[j] != b[j])
+    swapped = a[i] == b[j] and a[j] == b[i] and a[j + 1 :] == b[j + 1 :]
     return "slip" if swapped else "different"
 
 

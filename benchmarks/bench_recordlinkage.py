@@ -17,7 +17,7 @@ the project, only the standalone `benchmarks/dedup_data.py` for its scorer (unti
 (pip resolved recordlinkage 0.16 with pandas 2.3.3 and numpy 2.4.6 on Python 3.11; openpyxl is
 only needed for an `.xlsx` proposal file.) --data DIR reads `usulan.csv` (or `usulan.xlsx`) and
 every other `*.csv` of DIR as the roster of the programme its name gives (`DTSEN.csv` is DTSEN);
-`labels.csv`, and any file without a NIK column, is not a roster. --proposals FILE and
+`labels.csv`, `truth.csv` and any file without a NIK column are not rosters. --proposals FILE and
 --roster CODE=FILE name the files one by one (and add to or override what --data found).
 Printed: the seconds of each step and in total (reading to writing), the peak RSS of this
 process (`ru_maxrss`), and with --json one JSON object on the last line: "bench", "seconds",
@@ -111,7 +111,7 @@ PROPOSALS = "USULAN"
 PROGRAM_ORDER = {
     code: i for i, code in enumerate(("DTSEN", "DTKS", "PKH", "BPNT", "BLTDESA", "BST"))
 }
-NOT_ROSTERS = {"usulan.csv", "labels.csv"}
+NOT_ROSTERS = {"usulan.csv", "labels.csv", "truth.csv"}
 
 # The contract's header variants (sections 1 and 2; NAMA KPM as the PKH file has it), matched
 # folded: upper case, without blanks . / _ -

@@ -429,6 +429,26 @@ def test_the_same_family_card_under_another_head_is_already_in_the_proposal(logi
     client.post(reverse("programs:upload_confirm", args=[first.pk]))
     second = upload(client, batch, csv_file([family(1, "SRI WAHYUNI", kk=kk)], name="istri.csv"))
     assert (second.rows_known, second.rows_valid) == (1, 0)
+    assert second.problems == [
+        {"row": 1, "line": 4, "column": None,
+         "message": "No. KK sama dengan baris 1 yang sudah ada dalam usulan: tidak ditambahkan "
+                    "dua kali."}
+    ]  # fmt: skip
+
+
+def test_a_head_whose_nik_is_the_no_kk_of_a_family_already_in_the_proposal_is_added(
+    login, users, batch
+):
+    # A card issued on 1 January 2020 and a man born that day in the same kecamatan: both
+    # numbers are region + date + serial, and can share all 16 digits.
+    kk = make_no_kk()
+    client = login(users["village"])
+    first = upload(client, batch, csv_file([family(1, "SLAMET", kk=kk)]))
+    client.post(reverse("programs:upload_confirm", args=[first.pk]))
+    second = upload(client, batch, csv_file([family(1, "TUGIMAN", nik=kk)], name="b.csv"))
+    assert (second.rows_known, second.rows_valid) == (0, 1)
+    client.post(reverse("programs:upload_confirm", args=[second.pk]))
+    assert sorted(batch.rows.values_list("name", "row_number")) == [("SLAMET", 1), ("TUGIMAN", 2)]
 
 
 def test_an_agencys_template_carries_its_sector(login, users, units):

@@ -185,8 +185,19 @@ class Command(BaseCommand):
         if upload.status == Upload.Status.REFUSED:
             raise CommandError(upload.error)
         self.stderr.write(
-            _("Proposals: %(read)s rows, %(invalid)s with problems, ready after %(seconds).1f s")
-            % {"read": upload.rows_read, "invalid": upload.rows_invalid, **self.elapsed()}
+            _(
+                "Proposals: %(read)s rows read = %(valid)s valid + %(invalid)s with problems + "
+                "%(known)s already in the proposal + %(headers)s repeated header rows; ready "
+                "after %(seconds).1f s"
+            )
+            % {
+                "read": upload.rows_read,
+                "valid": upload.rows_valid,
+                "invalid": upload.rows_invalid,
+                "known": upload.rows_known,
+                "headers": len(upload.summary.get("repeated_headers", [])),
+                **self.elapsed(),
+            }
         )
         return upload.batch
 

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import operator
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 
 from django.db import transaction
 from django.db.models import F
@@ -179,16 +180,18 @@ class _Sources:
         slipped = Slipped(keys)  # for the rosters and the proposals
         desas = list(Region.objects.filter(parent=kecamatan).values_list("pk", flat=True))
         versions = {v.pk: v.program.code for v in run.roster_versions.select_related("program")}
-        self.roster_found: dict[str, dict] = {}  # ref -> the roster row's values
+        # ref -> the roster row's _ROSTER_COLUMNS: tuples, a dict only for the few compared
+        # (a kecamatan has 100,000 roster rows; a dict each cost a second a run).
+        self.roster_found: dict[str, tuple] = {}
         roster: dict[int, Record] = {}
         base = RosterRow.objects.filter(version__in=versions)
         table = _numbers(run, "roster", base)
         slips = _Slips(table, keys, slipped)
         ids = table.holding(numbers) | slips.ids
-        for found in _queries(base, desas, ("row_number", "version_id"), ids):
-            ref = f"{versions[found['version_id']]}:{found['row_number']}"
+        for found in _queries(base, desas, _ROSTER_COLUMNS, ids):
+            ref = f"{versions[found[-1]]}:{found[-2]}"  # the roster's code and data row
             self.roster_found[ref] = found
-            roster[found["id"]] = _record(ref, found)
+            roster[found[0]] = _record(ref, found)
         self.roster = Index(roster.values(), near=slips.near(lambda pk: roster[pk].ref))
         # Other proposals of the run: the valid ones, and rows refused only for repeating an
         # earlier row's number (the intake's own duplicate check), which are families too.
@@ -196,11 +199,11 @@ class _Sources:
         table = _numbers(run, "proposals", others)
         slips = _Slips(table, keys, slipped)
         ids = table.holding(numbers) | slips.ids
-        extra = ("row_number", "batch_id", "status")
+        columns = (*FIELDS, "row_number", "batch_id", "status")
         # The run's proposals of this kecamatan are the chunk's own rows, loaded already.
         self.proposals = {row["id"]: row for row in rows}
-        for found in _queries(others, [], extra, ids, known=self.proposals):
-            self.proposals[found["id"]] = found
+        for found in _queries(others, [], columns, ids, known=self.proposals):
+            self.proposals[found[0]] = dict(zip(columns, found, strict=True))
         self.labels = {
             f"{PROPOSAL}:{r['id']}": run.proposal_label(r["batch_id"], r["row_number"])
             for r in self.proposals.values()
@@ -215,6 +218,12 @@ class _Sources:
     def usable(self, ref: str) -> bool:
         return _usable(self.proposals[int(ref.partition(":")[2])])
 
+    def row(self, ref: str) -> dict:
+        """The values of a candidate's row, roster row or proposal."""
+        if ref.startswith(f"{PROPOSAL}:"):
+            return self.proposals[int(ref.partition(":")[2])]
+        return dict(zip(_ROSTER_COLUMNS, self.roster_found[ref], strict=True))
+
 
 def _match(chunk: Chunk) -> tuple[list[Result], list[ReviewPair]]:
     run = chunk.run
@@ -227,7 +236,7 @@ def _match(chunk: Chunk) -> tuple[list[Result], list[ReviewPair]]:
     on_rosters = match(records, sources.roster, thresholds)
     earlier = match(records, sources.batch_index, thresholds, earlier_only=True)
     decided = _decisions(
-        fingerprint(row, _candidate_row(candidate, sources))
+        fingerprint(row, sources.row(candidate.ref))
         for row in rows
         for found in (on_rosters, earlier)
         for candidate in found.get(f"{PROPOSAL}:{row['id']}", [])
@@ -250,7 +259,7 @@ def _match(chunk: Chunk) -> tuple[list[Result], list[ReviewPair]]:
             continue
         results.append(
             Result(
-                run=run,
+                run_id=run.pk,  # not run=: setting a relation checks the instance, 71,000 times
                 proposal_row_id=row["id"],
                 status=outcome.status,
                 programs=";".join(outcome.programs),
@@ -267,25 +276,29 @@ def _match(chunk: Chunk) -> tuple[list[Result], list[ReviewPair]]:
 
 
 _COLUMNS = (*FIELDS, "row_number", "batch_id", "status", "problems")
+_ROSTER_COLUMNS = (*FIELDS, "row_number", "version_id")
 
 
 def _queries(
-    base, desas: list[int], extra: tuple[str, ...], ids: Iterable[int], known: Collection[int] = ()
-) -> Iterator[dict]:
-    """The rows of the chunk's desas, then those of `ids` elsewhere (sharing a number with the
-    chunk, or one slip from it); each once, none of the `known` ids. In slices: SQLite takes
-    32,766 parameters a statement."""
+    base,
+    desas: list[int],
+    columns: tuple[str, ...],
+    ids: Iterable[int],
+    known: Collection[int] = (),
+) -> Iterator[tuple]:
+    """The `columns` (the first is "id") of the rows of the chunk's desas, then of those of
+    `ids` elsewhere (sharing a number with the chunk, or one slip from it); each once, none of
+    the `known` ids. In slices: SQLite takes 32,766 parameters a statement."""
     seen: set[int] = set(known)
-    columns = (*FIELDS, *extra)
     base = base.order_by()  # the rows' order does not matter: no sort of a kecamatan's rows
     if desas:
-        for found in base.filter(desa__in=desas).values(*columns):
-            seen.add(found["id"])
-            if found["id"] not in known:
+        for found in base.filter(desa__in=desas).values_list(*columns):
+            seen.add(found[0])
+            if found[0] not in known:
                 yield found
     wanted = sorted(pk for pk in ids if pk not in seen)
     for start in range(0, len(wanted), IN_BATCH):
-        yield from base.filter(pk__in=wanted[start : start + IN_BATCH]).values(*columns)
+        yield from base.filter(pk__in=wanted[start : start + IN_BATCH]).values_list(*columns)
 
 
 # A run's numbers, per worker process: every chunk looks up mistyped numbers in them.
@@ -335,23 +348,28 @@ class _Slips:
 
 def _proposal(row: dict) -> Record:
     """A proposal row as the engine sees it; its order in the run is its batch's, then row."""
-    return _record(f"{PROPOSAL}:{row['id']}", row, row["batch_id"] * ORDER + row["row_number"])
+    order = row["batch_id"] * ORDER + row["row_number"]
+    return _record(f"{PROPOSAL}:{row['id']}", _FIELDS_OF(row), order)
 
 
-def _record(ref: str, row: dict, order: int = 0) -> Record:
-    nik, kk = row["nik"], row["no_kk"]
+_FIELDS_OF = operator.itemgetter(*FIELDS)
+
+
+def _record(ref: str, values: Sequence, order: int = 0) -> Record:
+    """values: a row's FIELDS in that order, as a query gives them (more may follow)."""
+    _pk, nik, kk, name, sex, birth_date, mother_name, address, rt, rw, desa = values[:11]
     return Record(
         ref,
         no_kk=kk if len(kk) == 16 and kk.isascii() and kk.isdigit() else "",
         nik=nik if len(nik) == 16 and nik.isascii() and nik.isdigit() else "",
-        name=row["name"],
-        sex=row["sex"],
-        birth_date=row["birth_date"],
-        mother_name=row["mother_name"],
-        address=row["address"],
-        rt=row["rt"],
-        rw=row["rw"],
-        desa=str(row["desa_id"] or ""),
+        name=name,
+        sex=sex,
+        birth_date=birth_date,
+        mother_name=mother_name,
+        address=address,
+        rt=rt,
+        rw=rw,
+        desa=str(desa or ""),
         order=order,
     )
 
@@ -374,7 +392,7 @@ def _invalid(run: Run, row: dict, outcome: Outcome, labels: list[str]) -> Result
     elif labels:  # only a refused earlier listing of the family
         reason = f"{reason} · diusulkan lebih dulu"
     return Result(
-        run=run,
+        run_id=run.pk,
         proposal_row_id=row["id"],
         status=Result.Status.INVALID,
         programs=";".join(outcome.programs) if sure else "",
@@ -397,6 +415,8 @@ def fingerprint(proposal: dict, candidate: dict) -> str:
 
 def _decisions(fingerprints: Iterable[str]) -> dict[str, bool]:
     """What staff decided about these pairs of records in earlier runs (the latest word)."""
+    if not ReviewPair.objects.filter(same_family__isnull=False).exists():
+        return {}  # nothing decided yet (a first run): no fingerprint made nor looked up
     wanted, decided = sorted(set(fingerprints)), {}
     for start in range(0, len(wanted), IN_BATCH):
         decided.update(
@@ -409,12 +429,6 @@ def _decisions(fingerprints: Iterable[str]) -> dict[str, bool]:
     return decided
 
 
-def _candidate_row(candidate: Candidate, sources: _Sources) -> dict:
-    if candidate.ref.startswith(f"{PROPOSAL}:"):
-        return sources.proposals[int(candidate.ref.partition(":")[2])]
-    return sources.roster_found[candidate.ref]
-
-
 def _apply(
     decided: dict[str, bool], row: dict, candidates: list[Candidate], sources: _Sources
 ) -> list[Candidate]:
@@ -424,7 +438,7 @@ def _apply(
         return candidates
     kept = []
     for candidate in candidates:
-        verdict = decided.get(fingerprint(row, _candidate_row(candidate, sources)))
+        verdict = decided.get(fingerprint(row, sources.row(candidate.ref)))
         if verdict is None:
             kept.append(candidate)
         elif verdict:
@@ -434,14 +448,14 @@ def _apply(
 
 def _pair(run: Run, row: dict, candidate: Candidate, sources: _Sources) -> ReviewPair:
     pair = ReviewPair(
-        run=run,
+        run_id=run.pk,
         proposal_row_id=row["id"],
         score=candidate.score,
         reason=candidate.reason[:255],
-        fingerprint=fingerprint(row, _candidate_row(candidate, sources)),
+        fingerprint=fingerprint(row, sources.row(candidate.ref)),
     )
     if candidate.ref.startswith(f"{PROPOSAL}:"):
         pair.other_proposal_id = int(candidate.ref.partition(":")[2])
     else:
-        pair.roster_row_id = sources.roster_found[candidate.ref]["id"]
+        pair.roster_row_id = sources.roster_found[candidate.ref][0]
     return pair

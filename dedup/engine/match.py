@@ -57,7 +57,9 @@ NAME_PREFILTER = 85  # names less alike inside a place block are not compared (r
 _POWERS = np.array([10 ** (15 - i) for i in range(16)], dtype=np.int64)
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a run makes a million Records, and a frozen one costs three times as much to
+# make (1.5 µs against 0.5). Nothing changes a Record once made.
+@dataclass(slots=True)
 class Record:
     """A family as one list describes it, by its head. `ref` names it in results:
     "DTSEN:1042" (the roster's code and data row) or "USULAN:5" (a proposal row).
@@ -241,17 +243,22 @@ class NumberTable:
     def __init__(self, entries: Iterable[tuple[int, str, str, str]]) -> None:
         """entries: (row id, kind, number, name), kind "nik" or "kk"; a row gives one entry
         per number it holds."""
-        ids, values, names, memo = [], [], [], {}
+        ids, values, names = [], [], []
         spellings: dict[str, int] = {}  # folded name -> its number in self.spellings
+        written: dict[str, int] = {}  # a name as written -> the same number
+        # Two million entries a run, loaded by every worker: `_number` and `_folded` inline.
         for pk, kind, number, name in entries:
-            value = _number(kind, number)
-            if value is not None:
+            if len(number) == 16 and number.isascii() and number.isdigit():
                 ids.append(pk)
-                values.append(value)
-                folded = _folded(name, memo)
-                names.append(spellings.setdefault(folded, len(spellings)))
-        order = np.argsort(np.array(values, dtype=np.int64), kind="stable")
-        self.values = np.array(values, dtype=np.int64)[order]
+                values.append(int(number) + _KIND[kind])
+                spelling = written.get(name)
+                if spelling is None:
+                    spelling = spellings.setdefault(fold_name(name), len(spellings))
+                    written[name] = spelling
+                names.append(spelling)
+        unsorted = np.array(values, dtype=np.int64)
+        order = np.argsort(unsorted, kind="stable")
+        self.values = unsorted[order]
         self.ids = np.array(ids, dtype=np.int64)[order]
         self.name_ids = np.array(names, dtype=np.int64)[order]
         self.spellings = list(spellings)
@@ -275,17 +282,25 @@ class NumberTable:
         if not len(slipped.flat) or not len(self.values):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         # In a table larger than the processor's cache, lookups in sorted order walk it once
-        # (8 times faster for a million numbers); in a small one sorting costs more than it saves.
+        # (8 times faster for a million numbers); in a small one sorting costs more than it
+        # saves, unless a big table had the numbers sorted already (twice as fast again).
         big = len(self.values) > SORTED_LOOKUPS_ABOVE
-        order, wanted = slipped.sorted() if big else (None, slipped.flat)
+        order, wanted = slipped.sorted() if big or slipped.is_sorted else (None, slipped.flat)
         left = np.searchsorted(self.values, wanted, side="left")
-        right = np.searchsorted(self.values, wanted, side="right")
-        hits = np.nonzero(right > left)[0]
-        # Every (given number, table row) pair of a hit: runs of equal numbers laid out flat.
-        counts = right[hits] - left[hits]
-        rows = np.repeat(left[hits] - (np.cumsum(counts) - counts), counts)
-        rows += np.arange(counts.sum())
+        # Few slips are anyone's number: the end of a run is searched only for those that are.
+        hits = np.nonzero(self.values[np.minimum(left, len(self.values) - 1)] == wanted)[0]
         found = hits if order is None else order[hits]
+        if order is not None and not big:
+            # A small table answers in the order of the given numbers, as without the sort: the
+            # order candidates are gathered in decides which sure one a doubtful one is vouched
+            # by (`_vouched`): an answer must not hang on which table was searched first.
+            keep = np.argsort(found, kind="stable")
+            hits, found = hits[keep], found[keep]
+        left = left[hits]
+        # Every (given number, table row) pair of a hit: runs of equal numbers laid out flat.
+        counts = np.searchsorted(self.values, wanted[hits], side="right") - left
+        rows = np.repeat(left - (np.cumsum(counts) - counts), counts)
+        rows += np.arange(counts.sum())
         at = np.repeat(found // slipped.width, counts)  # which given number
         # Names repeat (SLAMET against SUPARMAN, again and again): each pair of spellings is
         # compared once.
@@ -319,6 +334,10 @@ class Slipped:
         variants = np.where(variants < 0, -1, variants + kinds[:, None])
         self.width, self.flat = variants.shape[1], variants.ravel()
         self._sorted: tuple[np.ndarray, np.ndarray] | None = None
+
+    @property
+    def is_sorted(self) -> bool:
+        return self._sorted is not None
 
     def sorted(self) -> tuple[np.ndarray, np.ndarray]:
         """(order, the numbers in that order), made once."""

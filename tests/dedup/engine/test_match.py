@@ -308,6 +308,13 @@ def test_slip_lookups_find_what_a_pair_by_pair_search_finds(table, asked, sort):
     keys = [(kind, base + tail.zfill(2), fold_name(name)) for kind, tail, name in asked]
     with mock.patch.object(engine, "SORTED_LOOKUPS_ABOVE", 0 if sort else 10**9):
         given, found = engine.NumberTable(rows).slip_pairs(engine.Slipped(keys))
+    # A small table searched with numbers a big one had sorted answers alike, in the same order.
+    slipped = engine.Slipped(keys)
+    slipped.sorted()
+    with mock.patch.object(engine, "SORTED_LOOKUPS_ABOVE", 10**9):
+        again, again_found = engine.NumberTable(rows).slip_pairs(slipped)
+        plain, plain_found = engine.NumberTable(rows).slip_pairs(engine.Slipped(keys))
+    assert again.tolist() == plain.tolist() and again_found.tolist() == plain_found.tolist()
     expected = {
         (at, pk)
         for at, (kind, number, name) in enumerate(keys)

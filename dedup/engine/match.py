@@ -491,8 +491,11 @@ def compare(a: _Family, b: _Family) -> tuple[int, str] | None:
         return 90, _join("NIK beda nomor urut, tanggal lahir sama", name_words, place)
     if nik == "different" or kk == "different" or nik == "serial":
         return None  # a slip in one number, but the other is someone else's
-    # Neither side can vouch by its numbers (a roster without No. KK, a damaged NIK).
-    mother = _mother(a, b)
+    # Neither side can vouch by its numbers (a roster without No. KK, a damaged NIK). A
+    # mother's name is shared by namesakes of one village (SUPARMI is common); two birth dates
+    # that differ say two people, whatever the mothers are called.
+    born_differs = a.born is not None and b.born is not None and not born
+    mother = "" if born_differs else _mother(a, b)
     if names >= 90 and (born or mother) and a.desa and a.desa == b.desa:
         proof = "tanggal lahir sama" if born else mother
         return 90, _join(name_words, proof, place or "desa sama")

@@ -376,3 +376,16 @@ def test_a_roster_nik_never_matched_to_the_registry_is_the_family_when_name_home
     assert score == 90 and reason.startswith("NIK beda nomor urut, tanggal lahir sama")
     elsewhere = family("DTSEN:8", nik=nik(serial=8), no_kk=kk(serial=41), rt="009", address="")
     assert found(proposal, elsewhere) == {}  # a namesake born that day in another RT
+
+
+def test_one_name_and_mothers_name_but_another_birth_date_is_not_the_family_without_numbers():
+    # Both numbers of the proposal were damaged by Excel: only name, mother and place remain.
+    proposal = family("USULAN:9", nik="", no_kk="", mother_name="NGATIYEM", rt="006",
+                      birth_date=datetime.date(1967, 3, 22))  # fmt: skip
+    namesake = family("USULAN:2", mother_name="NGATIYEM", rt="012", address="DUSUN KULON",
+                      birth_date=datetime.date(2001, 12, 5))  # fmt: skip
+    assert found(proposal, namesake) == {}
+    same = family(
+        "USULAN:3", mother_name="NGATIYEM", rt="012", nik=nik(born=datetime.date(1967, 3, 22))
+    )
+    assert found(proposal, same)["USULAN:3"][0] == 90

@@ -391,8 +391,8 @@ class _Intake:
         f = checked.fields
         if checked.ok:
             for label, known, number in (
-                (_("NIK"), self.known_nik, f["nik"]),
-                (_("No. KK"), self.known_kk, f["no_kk"]),
+                (LABELS["nik"], self.known_nik, f["nik"]),
+                (LABELS["no_kk"], self.known_kk, f["no_kk"]),
             ):
                 if (unit, number) in known:
                     message = _(

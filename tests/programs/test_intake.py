@@ -431,7 +431,7 @@ def test_the_same_family_card_under_another_head_is_already_in_the_proposal(logi
     assert (second.rows_known, second.rows_valid) == (1, 0)
     assert second.problems == [
         {"row": 1, "line": 4, "column": None,
-         "message": "No. KK sama dengan baris 1 yang sudah ada dalam usulan: tidak ditambahkan "
+         "message": "NO KK sama dengan baris 1 yang sudah ada dalam usulan: tidak ditambahkan "
                     "dua kali."}
     ]  # fmt: skip
 

@@ -4,7 +4,7 @@ the result staff pay or refuse families from (`manage.py dedup_files`, data cont
 import datetime
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -168,3 +168,20 @@ def test_any_file_gives_one_result_row_per_data_row_in_its_order(
     found = check(tmp_path, rows, title="DAFTAR USULAN" if title else "")
     assert [int(r["row"]) for r in found] == list(range(1, data_rows + 1))
     assert all(r["status"] for r in found)
+
+
+def test_a_result_missing_a_row_of_the_file_is_refused_and_nothing_is_written(
+    tmp_path, users, regions, monkeypatch
+):
+    # Were a row ever lost between the file and the result, staff must not get the file.
+    monkeypatch.setattr(
+        "dedup.management.commands.dedup_files.Command.rows_not_stored", lambda self, up: {}
+    )
+    rows = [
+        family(make_no_kk(), make_nik(), "SLAMET"),
+        HEADER,
+        family(make_no_kk(), make_nik(), "PAINEM"),
+    ]
+    with pytest.raises(CommandError, match=r"3 baris dibaca, 2 hasil; hilang \[2\]"):
+        check(tmp_path, rows)
+    assert not (tmp_path / "hasil.csv").exists()

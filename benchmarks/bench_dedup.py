@@ -57,7 +57,6 @@ library's time divided by ours in the same run: compare those ratios across runs
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import shutil
@@ -69,6 +68,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+from contract_files import dedup_data
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 BENCHMARKS = BASE_DIR / "benchmarks"
@@ -78,14 +78,6 @@ LIBRARIES = {
     "recordlinkage": ("recordlinkage", "bench_recordlinkage.py"),
     "splink": ("Splink", "bench_linkage_library.py"),
 }
-
-
-def dedup_data():
-    spec = importlib.util.spec_from_file_location("dedup_data", BENCHMARKS / "dedup_data.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["dedup_data"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 # --- the files ----------------------------------------------------------------------------------

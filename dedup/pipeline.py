@@ -253,8 +253,12 @@ def _match(chunk: Chunk) -> tuple[list[Result], list[ReviewPair]]:
         found_earlier = [c for c in found_earlier if sources.usable(c.ref)]
         outcome = decide(found_rosters, found_earlier, thresholds)
         links = [c.ref for c in refused if c.score >= thresholds.same]
+        usable = _usable(row)
+        if not usable and outcome.status not in (Result.Status.IN_ROSTER, Result.Status.DUPLICATE):
+            # A doubtful match of a refused row is no one's to review until the row is fixed.
+            outcome = Outcome(Result.Status.NEW)
         labels = [sources.labels.get(m, m) for m in [*outcome.matches, *links]]
-        if not _usable(row):
+        if not usable:
             results.append(_invalid(run, row, outcome, labels))
             continue
         results.append(
@@ -383,21 +387,21 @@ def _usable(row: dict) -> bool:
 
 
 def _invalid(run: Run, row: dict, outcome: Outcome, labels: list[str]) -> Result:
-    """A refused row keeps its status and reason, and says where the family was found."""
+    """A refused row keeps its status and reason, and says where the family surely is: on a
+    roster (`outcome`), in an earlier row (`labels`)."""
     messages = [p.get("message", "") for p in row.get("problems", [])]
     reason = "; ".join(m for m in messages if m)
-    sure = outcome.status in (Result.Status.IN_ROSTER, Result.Status.DUPLICATE)
-    if sure:
+    if outcome.status != Result.Status.NEW:
         reason = f"{reason} · {outcome.reason}"
-    elif labels:  # only a refused earlier listing of the family
+    elif labels:  # only an earlier listing that was refused too
         reason = f"{reason} · diusulkan lebih dulu"
     return Result(
         run_id=run.pk,
         proposal_row_id=row["id"],
         status=Result.Status.INVALID,
-        programs=";".join(outcome.programs) if sure else "",
+        programs=";".join(outcome.programs),
         matches=";".join(labels),
-        score=outcome.score if sure else None,
+        score=outcome.score,
         reason=reason[:255],
     )
 

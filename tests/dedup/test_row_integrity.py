@@ -185,3 +185,13 @@ def test_a_result_missing_a_row_of_the_file_is_refused_and_nothing_is_written(
     with pytest.raises(CommandError, match=r"3 baris dibaca, 2 hasil; hilang \[2\]"):
         check(tmp_path, rows)
     assert not (tmp_path / "hasil.csv").exists()
+
+
+def test_a_refused_row_names_no_doubtful_match(tmp_path, users, regions):
+    # Its NIK lost a digit in Excel; PKH lists a SLAMET of the same RT without any number: a
+    # person could decide, but not before the row is fixed.
+    pkh = roster(tmp_path, "PKH", [["", "", "SLAMET", "L", "", "2", "5", "SINDURJAN", "PURWOREJO"]])
+    found = check(tmp_path, [family(make_no_kk(), make_nik()[:15], "SLAMET")], rosters=[pkh])
+    assert (found[0]["status"], found[0]["matches"], found[0]["score"]) == ("invalid", "", "")
+    assert found[0]["reason"].startswith("NIK berisi 15 digit")
+    assert found[0]["reason"].endswith("oleh Excel; periksa kartunya.")  # the reason alone

@@ -219,6 +219,7 @@ is 0 whenever both files could be read.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -1426,7 +1427,18 @@ class Generator:
         for code in ROSTERS:
             for vidx, rec in self.special[code]:
                 special_by_vil[code][vidx].append(rec)
-        writers = {c: RosterWriter(self, c, os.path.join(out_dir, f"{c}.csv")) for c in ROSTERS}
+        with contextlib.ExitStack() as files:
+            writers = {
+                c: RosterWriter(self, c, files.enter_context(_open_csv(out_dir, c)))
+                for c in ROSTERS
+            }
+            self._write_rosters(writers, dt_count, desil, member, extra_count, special_by_vil)
+        return {
+            code: {"rows": w.n, "proposal_families": special_n[code]} for code, w in writers.items()
+        }
+
+    def _write_rosters(self, writers, dt_count, desil, member, extra_count, special_by_vil):
+        rng = self.rng
         idx = 0
         others = ROSTERS[1:]
         for v in self.villages:
@@ -1446,11 +1458,6 @@ class Generator:
                 recs.extend(special_by_vil[code].get(v.idx, ()))
                 rng.shuffle(recs)
                 writers[code].write(recs)
-        counts = {}
-        for code, w in writers.items():
-            w.close()
-            counts[code] = {"rows": w.n, "proposal_families": special_n[code]}
-        return counts
 
     def bg_record(self, v: Village, desil: int | None) -> list:
         """A roster-only family: never proposed, so nothing about it is kept."""
@@ -1497,6 +1504,10 @@ class Generator:
         ]
 
 
+def _open_csv(out_dir: str, code: str):
+    return open(os.path.join(out_dir, f"{code}.csv"), "w", encoding="utf-8", newline="")
+
+
 def _q(field: str, delim: str) -> str:
     if delim in field or '"' in field:
         return '"' + field.replace('"', '""') + '"'
@@ -1506,10 +1517,11 @@ def _q(field: str, delim: str) -> str:
 class RosterWriter:
     """One roster file, with the habits of whoever exports it."""
 
-    def __init__(self, gen: Generator, code: str, path: str):
+    def __init__(self, gen: Generator, code: str, fh):
+        """fh: the open file, closed by the caller (six rosters are written side by side)."""
         self.gen, self.code, self.n = gen, code, 0
         rng = gen.rng
-        self.fh = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        self.fh = fh
         self.delim = {"BPNT": "|", "BLTDESA": ";"}.get(code, ",")
         title = None
         if code == "DTSEN":
@@ -1577,9 +1589,6 @@ class RosterWriter:
         if title:
             self.fh.write(_q(title, self.delim) + self.delim * (len(self.header) - 1) + "\r\n")
         self.fh.write(self.delim.join(self.header) + "\r\n")
-
-    def close(self) -> None:
-        self.fh.close()
 
     def desa(self, rec: list, p_old: float, p_prefix: float) -> str:
         if rec[8] is not None:

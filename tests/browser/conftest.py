@@ -9,6 +9,8 @@ import shutil
 
 import pytest
 
+from tests.browser.test_roles import log_in
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -46,3 +48,19 @@ def plain_static_storage(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture
+def window(browser, live_server):
+    """A browser window of its own for each person, logged in: each stays logged in."""
+    contexts = []
+
+    def logged_in(user):
+        contexts.append(browser.new_context(base_url=live_server.url))
+        page = contexts[-1].new_page()
+        log_in(page, live_server, user.username)
+        return page
+
+    yield logged_in
+    for context in contexts:
+        context.close()

@@ -7,7 +7,6 @@ import pytest
 from playwright.sync_api import expect
 
 from programs.models import RosterRow, RosterVersion
-from tests.browser.test_journey import window  # noqa: F401 (a fixture)
 from tests.conftest import make_nik, make_no_kk, program
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -16,7 +15,7 @@ HEADER = ["NO KK", "NIK", "NAMA", "ALAMAT", "RT", "RW", "DESA", "KECAMATAN"]
 
 
 def test_a_misspelt_village_and_a_repeat_are_explained_and_the_repeat_is_linked(
-    window,  # noqa: F811
+    window,
     users,
     tmp_path,
 ):

@@ -7,11 +7,10 @@ import datetime
 
 import openpyxl
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from households.identity import mask_id
 from programs.models import Program, RosterRow, RosterVersion
-from tests.browser.test_roles import log_in
 from tests.conftest import make_nik, make_no_kk
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -55,22 +54,6 @@ def programmes(regions):
         version=pkh, row_number=1, nik=make_nik(born=datetime.date(1960, 1, 1)), name="SUGENG"
     )
     pkh.activate()
-
-
-@pytest.fixture
-def window(browser: Browser, live_server):
-    """A browser window of its own for each person, logged in: each stays logged in."""
-    contexts = []
-
-    def logged_in(user) -> Page:
-        contexts.append(browser.new_context(base_url=live_server.url))
-        page = contexts[-1].new_page()
-        log_in(page, live_server, user.username)
-        return page
-
-    yield logged_in
-    for context in contexts:
-        context.close()
 
 
 def rows_of(table: Locator) -> dict[str, list[str]]:

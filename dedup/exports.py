@@ -1,6 +1,7 @@
 """A run's result as the data contract's CSV (section 3): one row per proposal data row."""
 
 import csv
+import heapq
 import io
 from collections.abc import Iterable
 
@@ -18,32 +19,25 @@ RESULT_COLUMNS = ["row", "status", "programs", "matches", "score", "reason"]
 
 def write_result_csv(
     stream, results: QuerySet[Result], refused: dict[int, str] | None = None
-) -> int:
+) -> None:
     """`results` in the file's order. Plain UTF-8 without a byte order mark: this file is read
     by programs; formulas are neutralised all the same. Read as plain values: a province's
     result has hundreds of thousands of rows.
 
     `refused` holds the file's rows that never became proposal rows (a header repeated in the
     data, a family already in the proposal) by their row number, with the reason: they are
-    written in their place as `invalid`. Returns the number of rows written."""
+    written in their place as `invalid`."""
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(RESULT_COLUMNS)
-    refused = dict(sorted((refused or {}).items()))
     columns = ("proposal_row__row_number", "status", "programs", "matches", "score", "reason")
-    written = 0
-
-    def write_refused_before(row: int | None) -> int:
-        count = 0
-        while refused and (row is None or next(iter(refused)) < row):
-            number, reason = _pop_first(refused)
-            writer.writerow([number, Result.Status.INVALID, "", "", "", safe_cell(reason)])
-            count += 1
-        return count
-
-    for row, status, programs, matches, score, reason in results.values_list(*columns).iterator(
-        chunk_size=5_000
+    stored = results.values_list(*columns).iterator(chunk_size=5_000)
+    others = (
+        (row, Result.Status.INVALID, "", "", None, why)
+        for row, why in sorted((refused or {}).items())
+    )
+    for row, status, programs, matches, score, reason in heapq.merge(
+        stored, others, key=lambda values: values[0]
     ):
-        written += write_refused_before(row)
         writer.writerow(
             [
                 row,
@@ -54,13 +48,6 @@ def write_result_csv(
                 safe_cell(reason),
             ]
         )
-        written += 1
-    return written + write_refused_before(None)
-
-
-def _pop_first(items: dict[int, str]) -> tuple[int, str]:
-    key = next(iter(items))
-    return key, items.pop(key)
 
 
 def write_result_xlsx(stream, results: Iterable[Result]) -> None:

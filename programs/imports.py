@@ -11,7 +11,6 @@ twice, so uploading the same file again changes nothing.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from collections import Counter
 from collections.abc import Iterator
@@ -19,12 +18,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files import File
-from django.db import connection, models, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from bansos.bulk import insert_rows
 from bansos.memory import without_cycle_collection
 from households.address import fold_place
 from households.models import Region, Unit, User
@@ -71,23 +71,14 @@ def check_upload(upload_id: int) -> Upload:
     if upload.status not in (Upload.Status.QUEUED, Upload.Status.CHECKING):
         return upload
     _set(upload, status=Upload.Status.CHECKING, rows_read=0)
-    counts: Counter[str] = Counter()
-    problems: list[dict] = []
-    notes: list[dict] = []
-    kinds: Counter[str] = Counter()
+    tally = _Tally()
     try:
         with _open(upload) as sheet:
             for row in _Intake(upload).rows(sheet):
-                counts["read"] += 1
-                counts[row.outcome] += 1
-                problems += row.problem_dicts()
-                notes += row.note_dicts()
-                if row.outcome == INVALID:
-                    kinds.update(column for column, _message in row.checked.problems)
-                if counts["read"] % PROGRESS_EVERY == 0:
-                    _set(upload, rows_read=counts["read"])
-            summary = sheet_summary(sheet, kinds)
-            summary["notes"] = notes
+                tally.add(row)
+                if tally.counts["read"] % PROGRESS_EVERY == 0:
+                    _set(upload, rows_read=tally.counts["read"])
+            checked = tally.fields(sheet)
     except ReadError as refused:
         return _refuse(upload, str(refused))
     except Exception:
@@ -95,13 +86,7 @@ def check_upload(upload_id: int) -> Upload:
         return _refuse(upload, _failed(upload))
     # Only if nobody cancelled meanwhile: the operator's "cancel" wins over a late result.
     Upload.objects.filter(pk=upload.pk, status=Upload.Status.CHECKING).update(
-        status=Upload.Status.CHECKED,
-        rows_read=counts["read"],
-        rows_valid=counts[VALID],
-        rows_invalid=counts[INVALID],
-        rows_known=counts[KNOWN],
-        summary=summary,
-        problems=problems,
+        status=Upload.Status.CHECKED, **checked
     )
     upload.refresh_from_db()
     return upload
@@ -117,15 +102,25 @@ def confirm_upload(upload: Upload) -> bool:
     )
 
 
-@without_cycle_collection()
 def save_upload(upload_id: int) -> Upload:
     """Add the checked rows to their batches: valid rows as proposed families, rows with
     problems as rows to fix. The upload stays locked while it saves, so a second run (a
     retried task) waits and then finds it done."""
+    return _save(upload_id, Upload.Status.SAVING)
+
+
+def check_and_save(upload_id: int) -> Upload:
+    """Check and save in one pass, with no preview between: for a file nobody previews
+    (`manage.py dedup_files`). It records what `check_upload` then `save_upload` would."""
+    return _save(upload_id, Upload.Status.QUEUED, _Tally())
+
+
+@without_cycle_collection()
+def _save(upload_id: int, starts_from: str, tally: _Tally | None = None) -> Upload:
     try:
         with transaction.atomic():
             upload = Upload.objects.select_for_update().get(pk=upload_id)
-            if upload.status != Upload.Status.SAVING:
+            if upload.status != starts_from:
                 return upload
             if upload.batch_id and upload.batch.status != ProposalBatch.Status.DRAFT:
                 raise ReadError(
@@ -136,10 +131,17 @@ def save_upload(upload_id: int) -> Upload:
                     ),
                 )
             with _open(upload) as sheet:
-                saved = _save_rows(upload, sheet)
-            upload.status, upload.rows_saved = Upload.Status.DONE, saved
-            upload.finished_at = timezone.now()
-            upload.save(update_fields=["status", "rows_saved", "finished_at"])
+                saved = _save_rows(upload, sheet, tally)
+                checked = tally.fields(sheet) if tally else {}
+            fields = {
+                "status": Upload.Status.DONE,
+                "rows_saved": saved,
+                "finished_at": timezone.now(),
+                **checked,
+            }
+            for name, value in fields.items():
+                setattr(upload, name, value)
+            upload.save(update_fields=list(fields))
     except ReadError as refused:  # submitted meanwhile, or the stored file changed or vanished
         return _refuse(Upload.objects.get(pk=upload_id), str(refused))
     except Exception:
@@ -323,6 +325,37 @@ class _Row:
         ]
 
 
+class _Tally:
+    """How a file's rows came out, as the preview shows them: counts, problems and notes."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self.problems: list[dict] = []
+        self.notes: list[dict] = []
+        self.kinds: Counter[str] = Counter()  # problems by column, for the summary
+
+    def add(self, row: _Row) -> None:
+        self.counts["read"] += 1
+        self.counts[row.outcome] += 1
+        self.problems += row.problem_dicts()
+        self.notes += row.note_dicts()
+        if row.outcome == INVALID:
+            self.kinds.update(column for column, _message in row.checked.problems)
+
+    def fields(self, sheet: Sheet) -> dict:
+        """The upload's fields that hold the tally."""
+        summary = sheet_summary(sheet, self.kinds)
+        summary["notes"] = self.notes
+        return {
+            "rows_read": self.counts["read"],
+            "rows_valid": self.counts[VALID],
+            "rows_invalid": self.counts[INVALID],
+            "rows_known": self.counts[KNOWN],
+            "summary": summary,
+            "problems": self.problems,
+        }
+
+
 class _Intake:
     """What the batches an upload writes to hold already, and each row of the file measured
     against it. The check and the save each make one and read the file through it, so the
@@ -424,7 +457,7 @@ def _fingerprint(checked: Checked) -> str:
     return hashlib.sha1("\x1f".join(checked.row.cells).encode()).hexdigest()
 
 
-def _save_rows(upload: Upload, sheet: Sheet) -> int:
+def _save_rows(upload: Upload, sheet: Sheet, tally: _Tally | None = None) -> int:
     """Store the rows; returns how many valid families joined (or were corrected into) a
     batch. A new row's number is its data row in the file after the batch's last row before
     this file, so a batch filled from one file numbers its families as that file does."""
@@ -434,6 +467,8 @@ def _save_rows(upload: Upload, sheet: Sheet) -> int:
     sectors = {fold_place(s.name): s for s in Sector.objects.all()}
     saved, new_rows = 0, []
     for row in intake.rows(sheet):
+        if tally is not None:
+            tally.add(row)
         if not row.stored:
             continue
         checked, unit = row.checked, row.unit
@@ -447,60 +482,38 @@ def _save_rows(upload: Upload, sheet: Sheet) -> int:
             )
             base[batches[unit].pk] = 0
         batch = batches[unit]
-        stored = row.earlier or ProposalRow(
-            batch=batch, row_number=base[batch.pk] + checked.row.number
-        )
-        _fill(stored, checked, upload, _fingerprint(checked))
+        values = _values(checked, upload, _fingerprint(checked))
         if row.earlier is not None:
-            stored._history_user = upload.uploaded_by
-            stored.save()
+            for name, value in values.items():
+                setattr(row.earlier, name, value)
+            row.earlier._history_user = upload.uploaded_by
+            row.earlier.save()
         else:
-            new_rows.append(stored)
+            values["batch_id"], values["row_number"] = batch.pk, base[batch.pk] + checked.row.number
+            new_rows.append(values)
             if len(new_rows) >= SAVE_CHUNK:  # memory stays flat however long the file
-                _insert(new_rows)
+                insert_rows(ProposalRow, new_rows)
                 new_rows.clear()
         saved += checked.ok
-    _insert(new_rows)
+    insert_rows(ProposalRow, new_rows)
     return saved
 
 
-def _insert(rows: list[ProposalRow]) -> None:
-    """New rows into the table. On PostgreSQL by COPY: bulk_create spends most of a 70,000-row
-    save building its statements' parameters. Like bulk_create, no signals and no history
-    (the upload itself records who added the rows)."""
-    if connection.vendor != "postgresql":
-        ProposalRow.objects.bulk_create(rows)
-        return
-    fields = [f for f in ProposalRow._meta.concrete_fields if not f.primary_key]
-    encoders = {f.attname: f.encoder for f in fields if isinstance(f, models.JSONField)}
-    names = [f.attname for f in fields]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    table = connection.ops.quote_name(ProposalRow._meta.db_table)
-    sql = f"COPY {table} ({columns}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for row in rows:
-            copy.write_row(
-                [
-                    json.dumps(getattr(row, name), cls=encoders[name])
-                    if name in encoders
-                    else getattr(row, name)
-                    for name in names
-                ]
-            )
-
-
-def _fill(row: ProposalRow, checked: Checked, upload: Upload, fingerprint: str) -> None:
+def _values(checked: Checked, upload: Upload, fingerprint: str) -> dict:
+    """A proposal row's fields as the file gives them (all but its batch and number)."""
     f = checked.fields
-    row.no_kk, row.nik, row.name = f["no_kk"], f["nik"], f["name"]
-    row.sex, row.birth_date, row.mother_name = f["sex"], f["birth_date"], f["mother_name"]
-    row.address, row.rt, row.rw, row.desa_id = f["address"], f["rt"], f["rw"], f["desa_id"]
-    row.phone, row.remarks = f["phone"], f["remarks"]
-    row.raw = {"cells": checked.row.cells, "line": checked.row.line, "row": checked.row.number}
-    row.problems = [{"column": c, "message": m} for c, m in checked.problems]
-    row.notes = [{"column": c, "message": m} for c, m in checked.notes]
-    row.status = ProposalRow.Status.VALID if checked.ok else ProposalRow.Status.INVALID
-    row.upload = upload
-    row.fingerprint = fingerprint
+    return {
+        **{name: f[name] for name in ("no_kk", "nik", "name", "sex", "birth_date")},
+        **{name: f[name] for name in ("mother_name", "address", "rt", "rw", "desa_id")},
+        "phone": f["phone"],
+        "remarks": f["remarks"],
+        "raw": {"cells": checked.row.cells, "line": checked.row.line, "row": checked.row.number},
+        "problems": [{"column": c, "message": m} for c, m in checked.problems],
+        "notes": [{"column": c, "message": m} for c, m in checked.notes],
+        "status": ProposalRow.Status.VALID if checked.ok else ProposalRow.Status.INVALID,
+        "upload_id": upload.pk,
+        "fingerprint": fingerprint,
+    }
 
 
 def sheet_summary(sheet: Sheet, kinds: Counter[str]) -> dict:

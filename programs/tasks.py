@@ -17,6 +17,11 @@ def save_upload(upload_id: int) -> None:
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
+def check_and_save(upload_id: int) -> None:
+    imports.check_and_save(upload_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def import_roster(upload_id: int) -> None:
     rosters.run_import(upload_id)
 

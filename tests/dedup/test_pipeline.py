@@ -162,3 +162,36 @@ def test_resuming_a_stalled_run_twice_queues_its_chunks_once(doubtful_run, setti
     assert not run.stalled  # queued again a moment ago: a second click waits
     assert pipeline.resume_run(run) == 0
     assert len(queued) == 1
+
+
+def test_a_run_reads_every_number_and_name_of_its_rosters_as_the_engine_would(users):
+    """The run's number table comes from the database in bulk (on PostgreSQL four long texts):
+    every clean NIK and No. KK with its row and name, damaged ones left out, names intact
+    whatever they hold."""
+    from dedup.engine.match import NumberTable
+
+    version = RosterVersion.objects.create(program=program("PKH"), period="2026")
+    values = [
+        (make_nik(), make_no_kk(), "SLAMET"),
+        ("3.30601E+15", make_no_kk(), "Siti\x1eAminah, S.Pd"),  # Excel's NIK; a stray control
+        (make_nik()[:15], "", "NGATIMAN"),  # fifteen digits, no No. KK: nothing to look up
+        (make_nik()[:15] + "é", make_no_kk(), "Ñoman, Ä"),
+        ("", "", ""),
+    ]
+    for n, (nik, no_kk, name) in enumerate(values, start=1):
+        RosterRow.objects.create(version=version, row_number=n, nik=nik, no_kk=no_kk, name=name)
+    rows = RosterRow.objects.filter(version=version)
+
+    table = pipeline._numbers(Run.objects.create(created_by=users["staff"]), "roster", rows)
+
+    def content(t: NumberTable) -> list[tuple]:
+        names = [t.spellings[i] for i in t.name_ids.tolist()]
+        return sorted(zip(t.values.tolist(), t.ids.tolist(), names, strict=True))
+
+    expected = NumberTable(
+        (pk, kind, number, name)
+        for pk, nik, no_kk, name in rows.values_list("pk", "nik", "no_kk", "name")
+        for kind, number in (("nik", nik), ("kk", no_kk))
+    )
+    assert len(table.values) == 4  # SLAMET's NIK and No. KK, the No. KKs of rows 2 and 4
+    assert content(table) == content(expected)

@@ -617,3 +617,40 @@ def test_the_combined_list_routes_a_misspelt_village_to_its_unit(login, users, u
     )
     client.post(reverse("programs:upload_confirm", args=[Upload.objects.get().pk]))
     assert ProposalRow.objects.get().batch.unit == units["village_b"]
+
+
+def test_a_file_checked_and_saved_in_one_pass_records_what_preview_and_save_record(
+    login, users, units, batch, mixed_rows
+):
+    """`dedup_files` checks and saves a file nobody previews in one pass: the counts, the
+    problems and the stored rows are those of a check, a preview and a save."""
+    from programs import imports
+
+    client = login(users["village"])
+    previewed = upload(client, batch, csv_file(mixed_rows))
+    client.post(reverse("programs:upload_confirm", args=[previewed.pk]))
+    previewed.refresh_from_db()
+    other = ProposalBatch.objects.create(
+        unit=units["village_a"], title="Usulan JPS Juni", created_by=users["village"]
+    )
+    at_once = imports.start_upload(
+        kind=Upload.Kind.PROPOSAL,
+        file=csv_file(mixed_rows),
+        filename="usulan.csv",
+        user=users["village"],
+        batch=other,
+    )
+
+    imports.check_and_save(at_once.pk)
+
+    at_once.refresh_from_db()
+    fields = ("status", "rows_read", "rows_valid", "rows_invalid", "rows_known", "rows_saved")
+    assert [getattr(at_once, f) for f in fields] == [getattr(previewed, f) for f in fields]
+    assert (at_once.status, at_once.rows_read, at_once.rows_saved) == ("done", 6, 3)
+    assert at_once.problems == previewed.problems and at_once.summary == previewed.summary
+    stored = ("row_number", "name", "nik", "status", "problems", "notes", "raw", "desa_id")
+    assert list(other.rows.order_by("row_number").values_list(*stored)) == list(
+        batch.rows.order_by("row_number").values_list(*stored)
+    )
+    imports.check_and_save(at_once.pk)  # a task delivered twice adds nothing
+    assert other.rows.count() == batch.rows.count() == 6

@@ -64,14 +64,12 @@ class Command(BaseCommand):
             )
         importer = self.importer(user)
 
-        # With several workers the files are read side by side, the longest first: the largest
-        # roster beside the proposals' check, then the proposals' save, then the other rosters
-        # from the largest down, so the workers finish close together.
+        # With several workers the files are read side by side, the longest first, so the
+        # workers finish close together. No one previews the proposals: they are checked and
+        # saved in one pass.
         by_size = sorted(rosters_given, key=lambda given: -given[1].stat().st_size)
-        checking = self.start_proposals(proposal_path, importer)
-        queued = [self.start_roster(*given, importer) for given in by_size[:1]]
-        proposal_upload = self.save_when_checked(checking)
-        queued += [self.start_roster(*given, importer) for given in by_size[1:]]
+        proposal_upload = self.start_proposals(proposal_path, importer)
+        queued = [self.start_roster(*given, importer) for given in by_size]
         versions = [
             self.roster_version(program, upload)
             for (program, _path), upload in zip(by_size, queued, strict=True)
@@ -174,15 +172,7 @@ class Command(BaseCommand):
                 user=user,
                 batch=batch,
             )
-        intake.check_upload.delay(upload.pk)
-        return upload
-
-    def save_when_checked(self, upload: Upload) -> Upload:
-        upload = self.wait(upload, "upload", done={Upload.Status.CHECKED, Upload.Status.REFUSED})
-        if upload.status == Upload.Status.REFUSED:
-            raise CommandError(upload.error)
-        imports.confirm_upload(upload)
-        intake.save_upload.delay(upload.pk)
+        intake.check_and_save.delay(upload.pk)
         return upload
 
     def proposal_batch(self, upload: Upload) -> ProposalBatch:

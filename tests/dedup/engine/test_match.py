@@ -285,6 +285,62 @@ def test_number_table_finds_a_slip_only_under_a_name_alike_and_of_the_same_kind(
     assert table.holding([("nik", right), ("kk", right), ("nik", "3.30601E+15")]) == {1}
 
 
+def test_numbers_end_to_end_are_read_sixteen_characters_each():
+    from dedup.engine.match import digits16
+
+    text = "".join(
+        [
+            "3306011203800001",  # a clean number
+            "3306011203800 01",  # a space inside
+            "330601120380001 ",  # fifteen digits, padded
+            "33060112038000é1",  # a letter beyond ASCII keeps the rest in place
+            "3.30601E+15     ",  # what Excel made of one
+            "0000000000000007",
+        ]
+    )
+    assert digits16(text).tolist() == [3306011203800001, -1, -1, -1, -1, 7]
+    assert digits16("").tolist() == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["3306011203800001", "3306011203800002", "33060112038000", "x" * 16]),
+            st.sampled_from(["3306011203800001", "3306010101200003", ""]),
+            st.sampled_from(["SLAMET", "Slamet ", "SITI AMINAH", "Hj. Siti Aminah", ""]),
+        ),
+        max_size=12,
+    )
+)
+def test_a_table_given_column_by_column_is_the_table_given_number_by_number(rows):
+    """What the pipeline loads in bulk for a million roster rows is the table the engine makes
+    from the same rows one number at a time: the same numbers, rows and names."""
+    import numpy as np
+
+    from dedup.engine.match import NumberTable, digits16
+
+    entries = [
+        (pk, kind, number, name)
+        for pk, (nik, kk, name) in enumerate(rows, start=1)
+        for kind, number in (("nik", nik), ("kk", kk))
+    ]
+    written = list(dict.fromkeys(name for _nik, _kk, name in rows))
+    table = NumberTable.from_columns(
+        np.arange(1, len(rows) + 1, dtype=np.int64),
+        digits16("".join(f"{nik:<16}" for nik, _kk, _name in rows)),
+        digits16("".join(f"{kk:<16}" for _nik, kk, _name in rows)),
+        np.array([written.index(name) for *_, name in rows], dtype=np.int64),
+        written,
+    )
+
+    def content(t):
+        names = [t.spellings[i] for i in t.name_ids.tolist()]
+        return sorted(zip(t.values.tolist(), t.ids.tolist(), names, strict=True))
+
+    assert content(table) == content(NumberTable(entries))
+
+
 digits = st.text(alphabet="0123456789", min_size=1, max_size=2)
 spelled = st.sampled_from(["SLAMET", "SLAMET RIYADI", "SITI AMINAH", "AMINAH SITI", "PAINEM", ""])
 

@@ -3,6 +3,8 @@ through the intake, the Celery tasks (in-process here) and the same pipeline as 
 
 import csv
 import datetime
+import json
+from collections import Counter
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -73,6 +75,7 @@ def test_each_kind_of_family_gets_its_status_programmes_and_reason(tmp_path, use
         proposals=str(proposals),
         roster=[f"PKH={pkh}", f"BST={bst}"],
         output=str(output),
+        summary=str(tmp_path / "summary.json"),
     )
 
     found = {int(r["row"]): r for r in results(output)}
@@ -101,6 +104,16 @@ def test_each_kind_of_family_gets_its_status_programmes_and_reason(tmp_path, use
         "100",
     )
     assert found[7]["status"] == "invalid" and "15 digit" in found[7]["reason"]
+
+    # The summary a script reads: the result's counts, and how long each step took.
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["rows"] == 7
+    assert summary["statuses"] == Counter(r["status"] for r in found.values())
+    assert summary["statuses"] == {
+        "new": 2, "in_roster": 2, "duplicate_in_batch": 1, "review": 1, "invalid": 1
+    }  # fmt: skip
+    steps = summary["seconds"]
+    assert 0 < steps["files_ready"] <= steps["cross_checked"] <= steps["written"]
 
     run = Run.objects.get()
     assert run.status == Run.Status.DONE and run.rows_done == run.rows_total == 7

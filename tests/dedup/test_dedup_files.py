@@ -155,3 +155,10 @@ def test_unknown_programme_and_missing_file_are_refused_before_anything_is_read(
             "dedup_files", proposals=str(tmp_path / "nothing.csv"), output=str(tmp_path / "r")
         )
     assert not Run.objects.exists()
+
+
+def test_a_proposal_file_the_intake_refuses_stops_the_command_with_its_reason(tmp_path, regions):
+    proposals = write(tmp_path / "u.csv", ["NOMOR", "KETERANGAN"], [["1", "x"]])
+    with pytest.raises(CommandError, match="tidak memiliki baris judul kolom yang dikenali"):
+        call_command("dedup_files", proposals=str(proposals), output=str(tmp_path / "r.csv"))
+    assert not (tmp_path / "r.csv").exists() and not Run.objects.exists()

@@ -344,9 +344,10 @@ def _number_columns(rows) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarra
             names=StringAgg(Replace("name", Value(NAMES_APART), Value(" ")), NAMES_APART),
         )
         if found["ids"] is None:  # no rows
-            found = {"ids": "", "nik": "", "kk": "", "names": ""}
+            found = {"ids": "", "nik": "", "kk": "", "names": None}
         ids = np.fromstring(found["ids"], dtype=np.int64, sep=",")
-        nik, kk, names = found["nik"], found["kk"], found["names"].split(NAMES_APART)
+        nik, kk = found["nik"], found["kk"]
+        names = found["names"].split(NAMES_APART) if found["names"] is not None else []
     else:  # SQLite: a district's demo, not a province
         values = list(rows.values_list("pk", "nik", "no_kk", "name"))
         ids = np.array([pk for pk, *_ in values], dtype=np.int64)
@@ -354,7 +355,7 @@ def _number_columns(rows) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarra
         kk = "".join(f"{number[:16]:<16}" for _pk, _nik, number, _name in values)
         names = [name for *_, name in values]
     written: dict[str, int] = {}
-    positions = [written.setdefault(name, len(written)) for name in names[: len(ids)]]
+    positions = [written.setdefault(name, len(written)) for name in names]
     return ids, digits16(nik), digits16(kk), np.array(positions, dtype=np.int64), list(written)
 
 

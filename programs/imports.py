@@ -132,7 +132,7 @@ def _save(upload_id: int, starts_from: str, tally: _Tally | None = None) -> Uplo
                 )
             with _open(upload) as sheet:
                 saved = _save_rows(upload, sheet, tally)
-                checked = tally.fields(sheet) if tally else {}
+                checked = tally.fields(sheet) if tally is not None else {}
             fields = {
                 "status": Upload.Status.DONE,
                 "rows_saved": saved,

@@ -27,7 +27,7 @@ import numpy as np
 from django.contrib.postgres.aggregates import StringAgg
 from django.db import connection, transaction
 from django.db.models import F, TextField, Value
-from django.db.models.functions import Cast, Left, Replace, RPad
+from django.db.models.functions import Cast, Replace, RPad
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,6 +35,7 @@ from bansos.bulk import insert_rows
 from bansos.memory import without_cycle_collection
 from dedup.engine.match import (
     DECIDED_SAME,
+    NUMBER_WIDTH,
     Candidate,
     Index,
     NumberTable,
@@ -335,12 +336,14 @@ NAMES_APART = "\x1e"  # between names in one text (the record separator: no one'
 def _number_columns(rows) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]:
     """The rows' ids, NIKs, No. KKs and names, as `NumberTable.from_columns` takes them. On
     PostgreSQL a million rows come as four long texts of one query (a second, where a million
-    tuples cost three): the numbers end to end, 16 characters each, and the names apart."""
+    tuples cost three): the numbers end to end, NUMBER_WIDTH characters each, and the names
+    apart."""
     if connection.vendor == "postgresql":
         found = rows.aggregate(
             ids=StringAgg(Cast("pk", TextField()), ","),
-            nik=StringAgg(RPad(Left("nik", 16), 16, Value(" ")), ""),
-            kk=StringAgg(RPad(Left("no_kk", 16), 16, Value(" ")), ""),
+            # rpad pads a shorter number and cuts a longer one: NUMBER_WIDTH characters each.
+            nik=StringAgg(RPad("nik", NUMBER_WIDTH, Value(" ")), ""),
+            kk=StringAgg(RPad("no_kk", NUMBER_WIDTH, Value(" ")), ""),
             names=StringAgg(Replace("name", Value(NAMES_APART), Value(" ")), NAMES_APART),
         )
         if found["ids"] is None:  # no rows
@@ -351,12 +354,17 @@ def _number_columns(rows) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarra
     else:  # SQLite: a district's demo, not a province
         values = list(rows.values_list("pk", "nik", "no_kk", "name"))
         ids = np.array([pk for pk, *_ in values], dtype=np.int64)
-        nik = "".join(f"{number[:16]:<16}" for _pk, number, _kk, _name in values)
-        kk = "".join(f"{number[:16]:<16}" for _pk, _nik, number, _name in values)
+        nik = "".join(_padded(number) for _pk, number, _kk, _name in values)
+        kk = "".join(_padded(number) for _pk, _nik, number, _name in values)
         names = [name for *_, name in values]
     written: dict[str, int] = {}
     positions = [written.setdefault(name, len(written)) for name in names]
     return ids, digits16(nik), digits16(kk), np.array(positions, dtype=np.int64), list(written)
+
+
+def _padded(number: str) -> str:
+    """As PostgreSQL's rpad: padded with spaces, or cut, to NUMBER_WIDTH characters."""
+    return number[:NUMBER_WIDTH].ljust(NUMBER_WIDTH)
 
 
 class _Slips:
@@ -393,19 +401,20 @@ _FIELDS_OF = operator.itemgetter(*FIELDS)
 def _record(ref: str, values: Sequence, order: int = 0) -> Record:
     """values: a row's FIELDS in that order, as a query gives them (more may follow)."""
     _pk, nik, kk, name, sex, birth_date, mother_name, address, rt, rw, desa = values[:11]
+    # Positional, in Record's order: a million calls a run, keywords cost a third more.
     return Record(
         ref,
-        no_kk=kk if len(kk) == 16 and kk.isascii() and kk.isdigit() else "",
-        nik=nik if len(nik) == 16 and nik.isascii() and nik.isdigit() else "",
-        name=name,
-        sex=sex,
-        birth_date=birth_date,
-        mother_name=mother_name,
-        address=address,
-        rt=rt,
-        rw=rw,
-        desa=str(desa or ""),
-        order=order,
+        kk if len(kk) == 16 and kk.isascii() and kk.isdigit() else "",
+        nik if len(nik) == 16 and nik.isascii() and nik.isdigit() else "",
+        name,
+        sex,
+        birth_date,
+        mother_name,
+        address,
+        rt,
+        rw,
+        str(desa or ""),
+        order,
     )
 
 

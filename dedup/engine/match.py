@@ -46,7 +46,7 @@ from dedup.engine.normalize import (
 
 __all__ = [
     *("Candidate", "Index", "Outcome", "Record", "Thresholds"),
-    *("NumberTable", "Slipped", "compare", "decide", "digits16", "match"),
+    *("NUMBER_WIDTH", "NumberTable", "Slipped", "compare", "decide", "digits16", "match"),
 ]
 
 _TODAY = datetime.date.today()  # NIK dates: which century (a worker lives for days, not years)
@@ -234,18 +234,23 @@ def _number(kind: str, number: str) -> int | None:
     return None
 
 
+NUMBER_WIDTH = 17  # a number's place in the text `digits16` reads: 16 digits and a space
+
+
 def digits16(text: str) -> np.ndarray:
-    """Numbers laid end to end, 16 characters each (shorter ones padded with a non-digit), as
-    int64: -1 for any that is not 16 ASCII digits. A million in about a tenth of a second,
-    where a loop over them takes a second."""
-    # Any other character becomes "?", one byte like the rest: every number stays 16 wide.
-    codes = np.frombuffer(text.encode("ascii", "replace"), dtype=np.uint8).reshape(-1, 16)
-    digits = codes - np.uint8(ord("0"))  # anything but a digit wraps to above 9
+    """Numbers laid end to end, NUMBER_WIDTH characters each (padded with spaces, cut when
+    longer), as int64: -1 for any that is not 16 ASCII digits and a space, so a 17-digit
+    number is none, not its first 16. A million in about a tenth of a second, where a loop
+    over them takes a second."""
+    # Any other character becomes "?", one byte like the rest: every number keeps its width.
+    codes = np.frombuffer(text.encode("ascii", "replace"), dtype=np.uint8)
+    codes = codes.reshape(-1, NUMBER_WIDTH)
+    digits = codes[:, :16] - np.uint8(ord("0"))  # anything but a digit wraps to above 9
     values = np.zeros(len(digits), dtype=np.int64)
     for column in range(16):
         values *= 10
         values += digits[:, column]
-    values[(digits > 9).any(axis=1)] = -1
+    values[(digits > 9).any(axis=1) | (codes[:, 16] != ord(" "))] = -1
     return values
 
 

@@ -164,7 +164,7 @@ def test_resuming_a_stalled_run_twice_queues_its_chunks_once(doubtful_run, setti
     assert len(queued) == 1
 
 
-def test_a_run_reads_every_number_and_name_of_its_rosters_as_the_engine_would(users):
+def test_a_run_reads_every_number_and_name_of_its_rosters_as_the_engine_would(users, units):
     """The run's number table comes from the database in bulk (on PostgreSQL four long texts):
     every clean NIK and No. KK with its row and name, damaged ones left out, names intact
     whatever they hold."""
@@ -181,6 +181,15 @@ def test_a_run_reads_every_number_and_name_of_its_rosters_as_the_engine_would(us
     for n, (nik, no_kk, name) in enumerate(values, start=1):
         RosterRow.objects.create(version=version, row_number=n, nik=nik, no_kk=no_kk, name=name)
     rows = RosterRow.objects.filter(version=version)
+    batch = ProposalBatch.objects.create(
+        unit=units["village_a"], title="Usulan", created_by=users["village"]
+    )
+    seventeen = make_nik() + "7"  # one digit too many: no NIK, not its first 16 digits
+    ProposalRow.objects.create(batch=batch, row_number=1, nik=seventeen, name="X", status="invalid")
+    proposals = pipeline._numbers(
+        Run.objects.create(created_by=users["staff"]), "proposals", batch.rows.all()
+    )
+    assert len(proposals.values) == 0
 
     table = pipeline._numbers(Run.objects.create(created_by=users["staff"]), "roster", rows)
 

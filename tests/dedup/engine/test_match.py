@@ -285,20 +285,20 @@ def test_number_table_finds_a_slip_only_under_a_name_alike_and_of_the_same_kind(
     assert table.holding([("nik", right), ("kk", right), ("nik", "3.30601E+15")]) == {1}
 
 
-def test_numbers_end_to_end_are_read_sixteen_characters_each():
-    from dedup.engine.match import digits16
+def test_numbers_end_to_end_are_read_as_sixteen_digits_each():
+    from dedup.engine.match import NUMBER_WIDTH, digits16
 
-    text = "".join(
-        [
-            "3306011203800001",  # a clean number
-            "3306011203800 01",  # a space inside
-            "330601120380001 ",  # fifteen digits, padded
-            "33060112038000é1",  # a letter beyond ASCII keeps the rest in place
-            "3.30601E+15     ",  # what Excel made of one
-            "0000000000000007",
-        ]
-    )
-    assert digits16(text).tolist() == [3306011203800001, -1, -1, -1, -1, 7]
+    numbers = [
+        "3306011203800001",  # a clean number
+        "3306011203800 01",  # a space inside
+        "330601120380001",  # fifteen digits
+        "33060112038000é1",  # a letter beyond ASCII keeps the rest in place
+        "3.30601E+15",  # what Excel made of one
+        "33060112038000017",  # seventeen digits: no number, not its first sixteen
+        "0000000000000007",
+    ]
+    text = "".join(number[:NUMBER_WIDTH].ljust(NUMBER_WIDTH) for number in numbers)
+    assert digits16(text).tolist() == [3306011203800001, -1, -1, -1, -1, -1, 7]
     assert digits16("").tolist() == []
 
 
@@ -306,7 +306,15 @@ def test_numbers_end_to_end_are_read_sixteen_characters_each():
 @given(
     rows=st.lists(
         st.tuples(
-            st.sampled_from(["3306011203800001", "3306011203800002", "33060112038000", "x" * 16]),
+            st.sampled_from(
+                [
+                    "3306011203800001",
+                    "3306011203800002",
+                    "33060112038000",
+                    "x" * 16,
+                    "33060112038000011",
+                ]
+            ),
             st.sampled_from(["3306011203800001", "3306010101200003", ""]),
             st.sampled_from(["SLAMET", "Slamet ", "SITI AMINAH", "Hj. Siti Aminah", ""]),
         ),
@@ -318,7 +326,7 @@ def test_a_table_given_column_by_column_is_the_table_given_number_by_number(rows
     from the same rows one number at a time: the same numbers, rows and names."""
     import numpy as np
 
-    from dedup.engine.match import NumberTable, digits16
+    from dedup.engine.match import NUMBER_WIDTH, NumberTable, digits16
 
     entries = [
         (pk, kind, number, name)
@@ -328,8 +336,8 @@ def test_a_table_given_column_by_column_is_the_table_given_number_by_number(rows
     written = list(dict.fromkeys(name for _nik, _kk, name in rows))
     table = NumberTable.from_columns(
         np.arange(1, len(rows) + 1, dtype=np.int64),
-        digits16("".join(f"{nik:<16}" for nik, _kk, _name in rows)),
-        digits16("".join(f"{kk:<16}" for _nik, kk, _name in rows)),
+        digits16("".join(nik.ljust(NUMBER_WIDTH) for nik, _kk, _name in rows)),
+        digits16("".join(kk.ljust(NUMBER_WIDTH) for _nik, kk, _name in rows)),
         np.array([written.index(name) for *_, name in rows], dtype=np.int64),
         written,
     )

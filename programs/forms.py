@@ -6,6 +6,7 @@ from households.forms import DateInput
 from households.models import Unit
 
 from .models import ListExport, Program, ProposalBatch
+from .readers import megabytes
 from .rounds import Rules
 
 
@@ -43,7 +44,7 @@ class SpreadsheetField(forms.FileField):
                     "The file is %(size)s MB; the limit is %(limit)s MB. Split it and upload "
                     "the parts one by one."
                 )
-                % {"size": round(file.size / 2**20, 1), "limit": limit // 2**20}
+                % {"size": megabytes(file.size), "limit": megabytes(limit)}
             )
         return file
 

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
 
@@ -174,7 +175,7 @@ def open_sheet(
                 "%(name)s is %(size)s MB; the limit is %(limit)s MB. Split it into smaller "
                 "files and upload them one by one."
             )
-            % {"name": name, "size": _megabytes(size), "limit": _megabytes(max_bytes)},
+            % {"name": name, "size": megabytes(size), "limit": megabytes(max_bytes)},
         )
     with path.open("rb") as file:
         start = file.read(4096)
@@ -326,12 +327,121 @@ def _open_xlsx(
                 "%(name)s holds %(size)s MB of sheet data, more than %(limit)s MB. Split it "
                 "into smaller files, or save it as CSV, and upload again."
             )
-            % {"name": name, "size": _megabytes(unpacked), "limit": _megabytes(max_unpacked)},
+            % {"name": name, "size": megabytes(unpacked), "limit": megabytes(max_unpacked)},
         )
     names = {entry.filename for entry in entries}
     if not {"[Content_Types].xml", "xl/workbook.xml"} <= names:
         raise _wrong_type(name)  # a .docx, .ods, .xlsb or any other zip
-    return _calamine_rows(path, name)
+    return _calamine_rows(path, name, check=_xlsx_grid_check(path, name))
+
+
+# calamine holds a sheet as a grid from A1 to its last cell with a value, about 32 bytes a
+# cell, empty or not: one value typed at XFD1048576 asks for 549 GB and aborts the process.
+# A table of a million rows and 20 columns fits.
+MAX_GRID_CELLS = 20_000_000
+_WIDE = re.compile(rb'r="[A-Z]{2,3}[0-9]')  # a cell past column Z (a row's r= has no letters)
+_LAST_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="([0-9]+)"')
+_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(/?)>')
+_ATTRIBUTE = re.compile(r'([\w:]+)="([^"]*)"')
+_CHUNK = 1024 * 1024
+
+
+def _xlsx_grid_check(path: Path, name: str) -> Callable[[str], None]:
+    """A check of a sheet (by name) before calamine loads it: the grid its cells with a value
+    span, from the sheet's own cells (its declared dimension may lie; formatting alone does
+    not count). A quick look first: a sheet with no cell past column Z and not many rows is
+    small whatever it holds (a twentieth of a second for 70,000 rows); only others are read
+    cell by cell."""
+
+    def check(sheet: str) -> None:
+        with zipfile.ZipFile(path) as archive:
+            part = _sheet_parts(archive).get(sheet)
+            if part is None or _narrow_and_short(archive, part):
+                return
+            rows, columns, far = _grid(archive, part)
+        if rows * columns > MAX_GRID_CELLS:
+            raise ReadError(
+                "far_cell",
+                _(
+                    "%(name)s: sheet %(sheet)s has something typed in cell %(cell)s, far "
+                    "outside the table, so the sheet would span %(rows)s rows and %(columns)s "
+                    "columns. Delete what is in that cell (or delete the empty rows and columns "
+                    "around the table), save and upload again."
+                )
+                % {
+                    "name": name,
+                    "sheet": sheet,
+                    "cell": far,
+                    "rows": number_format(rows, force_grouping=True),
+                    "columns": number_format(columns, force_grouping=True),
+                },
+            )
+
+    return check
+
+
+def _narrow_and_short(archive: zipfile.ZipFile, part: str) -> bool:
+    """No cell past column Z, and a last row low enough that 26 columns stay in bounds."""
+    last_row, tail = 0, b""
+    with archive.open(part) as stream:
+        while chunk := stream.read(_CHUNK):
+            text = tail + chunk
+            if _WIDE.search(text):
+                return False
+            rows = _LAST_ROW.findall(text[-_CHUNK // 4 :])  # rows come in order
+            last_row = int(rows[-1]) if rows else last_row
+            tail = text[-64:]
+    return last_row * 26 <= MAX_GRID_CELLS
+
+
+def _grid(archive: zipfile.ZipFile, part: str) -> tuple[int, int, str]:
+    """(last row, last column, the cell farthest out) of the sheet's cells with a value."""
+    rows = columns = 0
+    far, tail = "", b""
+    with archive.open(part) as stream:
+        while chunk := stream.read(_CHUNK):
+            text = tail + chunk
+            end = text.rfind(b"<")  # a cell cut by the chunk's end is read with the next one
+            for found in _CELL.finditer(text, 0, end):
+                if found[3]:  # <c r="..." s="1"/>: formatting, no value
+                    continue
+                row, column = int(found[2]), _column_number(found[1])
+                if row * column > rows * columns:
+                    far = (found[1] + found[2]).decode()
+                rows, columns = max(rows, row), max(columns, column)
+            tail = text[end:] if end >= 0 else b""
+    return rows, columns, far
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> the archive's path of its XML, from the workbook and its relations."""
+    import html
+
+    workbook = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+    try:
+        relations = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    except KeyError:
+        return {}
+    targets = {}
+    for found in re.finditer(r"<(?:\w+:)?Relationship\b([^>]*)>", relations):
+        attributes = dict(_ATTRIBUTE.findall(found[1]))
+        target = attributes.get("Target", "")
+        target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        targets[attributes.get("Id")] = target
+    parts = {}
+    for found in re.finditer(r"<(?:\w+:)?sheet\b([^>]*)>", workbook):
+        attributes = dict(_ATTRIBUTE.findall(found[1]))
+        relation = next((v for k, v in attributes.items() if k.endswith(":id")), None)
+        if relation in targets:
+            parts[html.unescape(attributes.get("name", ""))] = targets[relation]
+    return parts
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
 
 
 def _open_xls(path: Path, name: str) -> tuple[Iterator[RawRow], Callable[[], None]]:
@@ -347,11 +457,23 @@ def _open_xls(path: Path, name: str) -> tuple[Iterator[RawRow], Callable[[], Non
     return _calamine_rows(path, name)
 
 
-def _calamine_rows(path: Path, name: str) -> tuple[Iterator[RawRow], Callable[[], None]]:
+def _calamine_rows(
+    path: Path, name: str, check: Callable[[str], None] | None = None
+) -> tuple[Iterator[RawRow], Callable[[], None]]:
+    """The rows of the first visible sheet; `check` (its name) may refuse it before loading."""
     try:
         workbook = CalamineWorkbook.from_path(str(path))
+    except PasswordError as exc:  # an .xls with a password to open
+        raise _encrypted(name) from exc
+    except BaseException as exc:
+        _reraise_interrupt(exc)
+        raise _corrupt(name) from exc
+    index = _first_visible(workbook)
+    if check is not None and workbook.sheets_metadata:
+        check(workbook.sheets_metadata[index].name)
+    try:
         with workbook:
-            sheet = workbook.get_sheet_by_index(_first_visible(workbook))
+            sheet = workbook.get_sheet_by_index(index)
         start = sheet.start
         rows = sheet.iter_rows()
     except PasswordError as exc:  # an .xls with a password to open
@@ -568,8 +690,10 @@ def cell_text(value: object) -> str:
     return _cell_text(value, False)
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f}".removesuffix(".0")
+def megabytes(size: int) -> str:
+    """77,4 (the office's decimal comma); a whole number without its decimals."""
+    megabytes = round(size / (1024 * 1024), 1)
+    return number_format(megabytes, 0 if megabytes.is_integer() else 1)
 
 
 def _empty(name: str) -> ReadError:

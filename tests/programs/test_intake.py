@@ -160,12 +160,12 @@ def test_a_file_that_cannot_be_used_is_refused_whole_with_the_reason(
 
 def test_a_file_over_the_limit_is_refused_naming_the_limit(login, users, batch, settings):
     settings.UPLOAD_MAX_BYTES = 1024 * 1024
-    big = SimpleUploadedFile("besar.csv", b"x" * (1024 * 1024 + 1))
+    big = SimpleUploadedFile("besar.csv", b"x" * (1024 * 1024 * 3 // 2))
     response = login(users["village"]).post(
         reverse("programs:batch_upload", args=[batch.pk]), {"file": big}
     )
     assert response.status_code == 400
-    assert "batasnya 1 MB" in response.content.decode()
+    assert "berukuran 1,5 MB; batasnya 1 MB" in response.content.decode()
     assert not Upload.objects.exists()
 
 

@@ -440,7 +440,7 @@ def test_a_file_over_the_size_limit_is_refused_naming_the_limit_in_mb(tmp_path):
     error = refused(path, max_bytes=1024 * 1024)
     assert error.code == "too_big"
     assert "1 MB" in str(error)
-    assert "1.5 MB" in str(error)
+    assert "1,5 MB" in str(error)  # the office's decimal comma, in English too
 
 
 def test_an_xlsx_that_unpacks_to_hundreds_of_megabytes_is_refused_before_unpacking(tmp_path):
@@ -730,3 +730,71 @@ def test_a_large_csv_is_streamed_not_loaded(tmp_path):
         tracemalloc.stop()
     assert count == 200_000
     assert peak < 50 * 1024 * 1024
+
+
+# --- a cell far from the table -------------------------------------------------------------
+
+
+def _read_in_a_child(path, queue):
+    """open_sheet in a process of its own with 2 GB of address space: a reader that tries to
+    load the sheet's whole grid dies there, not in the test run."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (2 * 1024**3, 2 * 1024**3))
+    try:
+        with translation.override("en"):
+            queue.put(("rows", len(read(path)[1])))
+    except ReadError as error:
+        queue.put((error.code, str(error)))
+
+
+def _outcome(path):
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_read_in_a_child, args=(path, queue))
+    child.start()
+    child.join(120)
+    assert child.exitcode == 0, f"the reader died (exit code {child.exitcode})"
+    return queue.get(timeout=5)
+
+
+@pytest.mark.parametrize(
+    ("cell", "rows", "columns"),
+    [
+        ("XFD1048576", "1.048.576", "16.384"),
+        ("Z1048576", "1.048.576", "26"),  # no column past Z, but a million rows
+        ("AAA30000", "30.000", "703"),
+    ],
+)
+def test_a_value_typed_far_from_the_table_is_refused_naming_its_cell(tmp_path, cell, rows, columns):
+    """One stray value at XFD1048576 makes the sheet's grid 17 billion cells: loading it aborts
+    the process (and a Celery worker would take the task up again and again)."""
+    path = write_xlsx(tmp_path / "usulan.xlsx", [HEADER, *(family(n) for n in range(1, 7))])
+    workbook = openpyxl.load_workbook(path)
+    workbook.active[cell] = "x"
+    workbook.save(path)
+
+    code, message = _outcome(path)
+
+    assert code == "far_cell"
+    assert f"cell {cell}" in message and "sheet Usulan" in message
+    assert f"span {rows} rows and {columns} columns" in message
+    assert "Delete what is in that cell" in message
+
+
+def test_a_table_past_column_z_is_read(tmp_path):
+    """Thirty columns of a real table: read cell by cell, and within bounds."""
+    wide = [*HEADER, *(f"KOLOM {n}" for n in range(23))]
+    path = write_xlsx(tmp_path / "usulan.xlsx", [wide, *(family(n) + [""] * 23 for n in (1, 2))])
+    assert _outcome(path) == ("rows", 2)
+
+
+def test_formatting_far_from_the_table_is_no_reason_to_refuse(tmp_path):
+    path = write_xlsx(tmp_path / "usulan.xlsx", [HEADER, *(family(n) for n in range(1, 7))])
+    workbook = openpyxl.load_workbook(path)
+    workbook.active["XFD1048576"].font = openpyxl.styles.Font(bold=True)
+    workbook.save(path)
+
+    assert _outcome(path) == ("rows", 6)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -43,6 +43,7 @@ MAX_PROPOSAL_ROWS = 200_000
 # than 200,000 families and keeps a worker well under 1 GB.
 MAX_PROPOSAL_UNPACKED = 256 * 1024 * 1024
 SAVE_CHUNK = 2_000
+MAX_ATTEMPTS = 3  # workers lost on one step of an upload before it is given up
 
 
 def start_upload(*, kind: str, file: File, filename: str, user: User, batch=None) -> Upload:
@@ -70,6 +71,8 @@ def check_upload(upload_id: int) -> Upload:
     upload = Upload.objects.get(pk=upload_id)
     if upload.status not in (Upload.Status.QUEUED, Upload.Status.CHECKING):
         return upload
+    if reason := given_up(upload):
+        return _refuse(upload, reason)
     _set(upload, status=Upload.Status.CHECKING, rows_read=0)
     tally = _Tally()
     try:
@@ -86,7 +89,7 @@ def check_upload(upload_id: int) -> Upload:
         return _refuse(upload, _failed(upload))
     # Only if nobody cancelled meanwhile: the operator's "cancel" wins over a late result.
     Upload.objects.filter(pk=upload.pk, status=Upload.Status.CHECKING).update(
-        status=Upload.Status.CHECKED, **checked
+        status=Upload.Status.CHECKED, attempts=0, **checked
     )
     upload.refresh_from_db()
     return upload
@@ -117,6 +120,11 @@ def check_and_save(upload_id: int) -> Upload:
 
 @without_cycle_collection()
 def _save(upload_id: int, starts_from: str, tally: _Tally | None = None) -> Upload:
+    waiting = Upload.objects.get(pk=upload_id)
+    if waiting.status != starts_from:
+        return waiting
+    if reason := given_up(waiting):  # counted outside the save's transaction: it must stay
+        return _refuse(waiting, reason)
     try:
         with transaction.atomic():
             upload = Upload.objects.select_for_update().get(pk=upload_id)
@@ -137,6 +145,7 @@ def _save(upload_id: int, starts_from: str, tally: _Tally | None = None) -> Uplo
                 "status": Upload.Status.DONE,
                 "rows_saved": saved,
                 "finished_at": timezone.now(),
+                "attempts": 0,
                 **checked,
             }
             for name, value in fields.items():
@@ -550,6 +559,22 @@ def _problem_label(kind: str) -> str:
     column, _sep, code = kind.partition(":")
     label = LABELS.get(column, column.upper())
     return f"{label}: {_KINDS[code]}" if code in _KINDS else label
+
+
+def given_up(upload: Upload) -> str | None:
+    """Count a worker taking up the upload's current step (a check, a save, an import). Once
+    workers were lost on that step MAX_ATTEMPTS times, why it is given up: a file that kills
+    every worker reading it (out of memory) is not taken up again and again for ever. The
+    step's caller refuses the upload with this message; a finished step counts from 0."""
+    Upload.objects.filter(pk=upload.pk).update(attempts=F("attempts") + 1)
+    upload.refresh_from_db(fields=["attempts"])
+    if upload.attempts <= MAX_ATTEMPTS:
+        return None
+    return _(
+        "Reading %(name)s stopped the server's worker %(n)s times (the file may be damaged or "
+        "far too large), so it was given up. Open it in Excel, save it again (or split it) and "
+        "upload the new file."
+    ) % {"name": upload.filename, "n": MAX_ATTEMPTS}
 
 
 def _refuse(upload: Upload, message: str) -> Upload:

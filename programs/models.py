@@ -377,6 +377,9 @@ class Upload(models.Model):
     summary = models.JSONField(_("summary"), default=dict, blank=True)
     problems = models.JSONField(_("problems"), default=list, blank=True)
     error = models.TextField(_("why the file was refused"), blank=True)
+    # Workers that took up the upload's current step and were lost before finishing it (out
+    # of memory, killed): the step is given up after a few, not taken up again for ever.
+    attempts = models.PositiveSmallIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     objects = UploadQuerySet.as_manager()

@@ -39,7 +39,7 @@ from django.utils.translation import gettext as _
 
 from bansos.memory import without_cycle_collection
 from programs import bulk
-from programs.imports import sheet_summary
+from programs.imports import given_up, sheet_summary
 from programs.models import Program, RosterRow, RosterVersion, Upload, column_letter
 from programs.readers import ReadError, Sheet, SourceRow, open_sheet
 from programs.roster_values import LENGTHS, Counts, Values
@@ -102,6 +102,9 @@ def run_import(upload_id: int, *, progress: Progress | None = None) -> Upload:
     if version.status not in (RosterVersion.Status.IMPORTING, RosterVersion.Status.FAILED):
         # The version went live without the upload being marked: never touch a live list.
         logger.error("roster upload %s: version %s is %s", upload.pk, version.pk, version.status)
+        return upload
+    if reason := given_up(upload):
+        _discard(upload, version, reason)
         return upload
     _restart(upload, version)
     started = time.monotonic()
@@ -244,9 +247,9 @@ def _finish(
         version.problem_count = counts.damaged
         version.save(update_fields=["row_count", "problem_count"])
         version.activate()
-        upload.status = Upload.Status.DONE
+        upload.status, upload.attempts = Upload.Status.DONE, 0
         upload.finished_at = timezone.now()
-        upload.save(update_fields=["status", "finished_at", "summary"])
+        upload.save(update_fields=["status", "finished_at", "summary", "attempts"])
 
 
 def _discard(upload: Upload, version: RosterVersion, message: str) -> None:

@@ -295,8 +295,13 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
         upload = Upload.objects.defer("problems", "summary").get(pk=upload.pk)
         if not upload.running:
             return HttpResponseClientRefresh()  # the preview or the result replaces the bar
-        return render(request, "programs/upload_detail.html#progress", {"upload": upload})
-    context = {"upload": upload, "problems": upload.problems[:200]}
+        context = {"upload": upload, "may_change": _may_change(request.user, upload)}
+        return render(request, "programs/upload_detail.html#progress", context)
+    context = {
+        "upload": upload,
+        "problems": upload.problems[:200],
+        "may_change": _may_change(request.user, upload),
+    }
     return render(request, "programs/upload_detail.html", context)
 
 

@@ -654,3 +654,59 @@ def test_a_file_checked_and_saved_in_one_pass_records_what_preview_and_save_reco
     )
     imports.check_and_save(at_once.pk)  # a task delivered twice adds nothing
     assert other.rows.count() == batch.rows.count() == 6
+
+
+def test_a_file_that_stopped_three_workers_is_given_up_with_the_reason(
+    login, users, batch, mixed_rows, monkeypatch
+):
+    """A file that kills each worker reading it (its task comes back each time) is not read a
+    fourth time: the operator sees why, and the next file is read as usual."""
+    from programs import imports
+
+    monkeypatch.setattr("programs.tasks.check_upload.delay", lambda pk: None)  # no worker yet
+    client = login(users["village"])
+    up = upload(client, batch, csv_file(mixed_rows))
+    Upload.objects.filter(pk=up.pk).update(attempts=imports.MAX_ATTEMPTS)  # three lost workers
+    monkeypatch.setattr(imports, "_open", lambda upload: pytest.fail("read a fourth time"))
+
+    up = imports.check_upload(up.pk)
+
+    assert up.status == "refused"
+    assert up.error == (
+        "Membaca usulan.csv menghentikan proses server 3 kali (berkas mungkin rusak atau "
+        "terlalu besar), sehingga berkas ini tidak dibaca lagi. Buka di Excel, simpan lagi "
+        "(atau pecah), lalu unggah berkas yang baru."
+    )
+    html = client.get(reverse("programs:upload", args=[up.pk])).content.decode()
+    assert "menghentikan proses server 3 kali" in html
+
+
+def test_a_step_that_finishes_counts_its_workers_from_nothing(login, users, batch, mixed_rows):
+    from programs import imports
+
+    client = login(users["village"])
+    up = upload(client, batch, csv_file(mixed_rows))  # checked at once (on commit, in-process)
+    assert (up.status, up.attempts) == ("checked", 0)
+    Upload.objects.filter(pk=up.pk).update(attempts=imports.MAX_ATTEMPTS - 1)  # lost twice
+    client.post(reverse("programs:upload_confirm", args=[up.pk]))
+    up.refresh_from_db()
+    assert (up.status, up.attempts, up.rows_saved) == ("done", 0, 3)
+
+
+def test_the_operator_can_cancel_an_upload_still_waiting_for_its_check(
+    login, users, batch, mixed_rows, monkeypatch
+):
+    from programs import imports
+
+    monkeypatch.setattr("programs.tasks.check_upload.delay", lambda pk: None)  # workers busy
+    client = login(users["village"])
+    up = upload(client, batch, csv_file(mixed_rows))
+    page = client.get(reverse("programs:upload", args=[up.pk])).content.decode()
+    assert "Menunggu proses yang luang" in page and "Batal: jangan simpan apa pun" in page
+    staff = login(users["staff"]).get(reverse("programs:upload", args=[up.pk])).content.decode()
+    assert "Batal: jangan simpan apa pun" in staff  # staff may cancel too
+
+    client.post(reverse("programs:upload_cancel", args=[up.pk]))
+
+    assert imports.check_upload(up.pk).status == "cancelled"  # the check, when it comes, stops
+    assert not batch.rows.exists()

@@ -282,6 +282,22 @@ def test_file_without_header_is_refused_and_the_old_list_stays(tmp_path, users, 
     assert_still_active(roster)
 
 
+def test_an_import_that_stopped_three_workers_is_given_up_and_the_old_list_stays(
+    tmp_path, users, roster
+):
+    from programs.imports import MAX_ATTEMPTS
+
+    upload = start(ministry_file(tmp_path), users)
+    Upload.objects.filter(pk=upload.pk).update(attempts=MAX_ATTEMPTS)  # three workers lost
+
+    upload = rosters.run_import(upload.pk)
+
+    assert upload.status == Upload.Status.REFUSED
+    assert "menghentikan proses server 3 kali" in upload.error
+    assert upload.version.status == RosterVersion.Status.FAILED
+    assert_still_active(roster)
+
+
 def test_header_without_rows_is_refused_instead_of_emptying_the_list(tmp_path, users, roster):
     with translation.override("en"):
         upload = load(write_csv(tmp_path / "kosong.csv", [MINISTRY]), users)

@@ -145,7 +145,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 REDIS_URL = env("REDIS_URL", default="")
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# memory://localhost: the in-process broker, named so kombu does not warn it found no host.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 # No Redis: run every task in-process, so a newcomer's machine still does the whole job.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
@@ -213,6 +214,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     # django-axes logs every login at INFO, with the username masked; failures still show.
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # Tasks run in-process (no Redis) inside a command or a request: "Task ... succeeded"
+        # is a worker's log line, noise in a command's output.
+        **({} if REDIS_URL else {"celery.app.trace": {"level": "WARNING"}}),
+    },
 }
 AXES_VERBOSE = False

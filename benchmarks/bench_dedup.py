@@ -190,6 +190,7 @@ def bansos(folder: Path, rosters: dict[str, Path], work: Path, env: dict, worker
                 f"--summary={work / 'summary.json'}",
             ],
             env=env,
+            stdout=sys.stderr,  # its progress: stdout is the report (and --json's last line)
         )
         command_peak = wait_rss(command)
         seconds = time.monotonic() - started

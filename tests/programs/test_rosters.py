@@ -443,7 +443,30 @@ def test_command_imports_and_prints_the_summary(tmp_path, users, roster):
     assert "Rows with damaged identifiers: 1" in out
     assert "NIK: turned into scientific notation by Excel: 1" in out
     assert "NOMOR NIK -> NIK" in out and "Columns ignored: NO, KODE BANK" in out
-    assert "2 rows read, 2 stored, 1 with problems" in err
+    assert "2 rows read, 2 stored, 1 with problems" in out  # progress: stdout, as the result
+    assert err == ""
+
+
+def test_from_a_shell_a_refused_file_is_one_line_on_stderr_and_exit_code_1(
+    tmp_path, users, roster, capfd
+):
+    """What a script or a person at a terminal sees: the reason alone, in Indonesian, on
+    stderr (no "CommandError:", no log lines), and a non-zero exit."""
+    from programs.management.commands.import_roster import Command
+
+    path = write_csv(tmp_path / "rekap.csv", [["a", "b"], ["1", "2"]])
+    argv = ["manage.py", "import_roster", "--program", "PKH", "--period", "Maret 2027", str(path)]
+    with pytest.raises(SystemExit) as exited:
+        Command().run_from_argv(argv)
+
+    out, err = capfd.readouterr()
+    assert exited.value.code == 1
+    assert err.splitlines() == [
+        "rekap.csv tidak memiliki baris judul kolom yang dikenali dalam 30 baris pertamanya. "
+        "Letakkan satu baris nama kolom di atas data, misalnya NIK, NO KK, NAMA, ALAMAT, DESA, "
+        "KECAMATAN, lalu unggah lagi."
+    ]
+    assert "Mengimpor rekap.csv" in out
 
 
 def test_command_can_load_the_same_file_twice(tmp_path, users):

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from bansos.commands import OneLineRefusal
 from dedup import pipeline
 from dedup.exports import write_result_csv
 from dedup.models import Result, Run
@@ -22,7 +23,7 @@ POLL_SECONDS = 0.1  # a look at one row: cheap, and a worker waits on it
 UNIT = "Pemeriksaan berkas (dedup_files)"
 
 
-class Command(BaseCommand):
+class Command(OneLineRefusal, BaseCommand):
     help = (
         "Cross-check a proposal file against roster files offline, through the same intake, "
         "Celery pipeline and settings as the browser, and write the result CSV of the data "
@@ -87,7 +88,7 @@ class Command(BaseCommand):
         run = pipeline.start_run(batches=[batch], user=importer, versions=versions or None)
         run = self.wait(run, "run")
         checked = self.elapsed()["seconds"]
-        self.stderr.write(_("Cross-check done after %(seconds).1f s") % self.elapsed())
+        self.stdout.write(_("Cross-check done after %(seconds).1f s") % self.elapsed())
         if run.status != Run.Status.DONE:
             raise CommandError(_("The cross-check failed: %(error)s") % {"error": run.error})
         results = run.results.order_by("proposal_row__row_number")
@@ -101,7 +102,7 @@ class Command(BaseCommand):
         }
         counts[Result.Status.INVALID] += len(refused)
         written = self.elapsed()["seconds"]
-        self.stderr.write(
+        self.stdout.write(
             _("%(rows)s rows cross-checked in %(seconds).1f s: %(summary)s. Written to %(path)s.")
             % {
                 "rows": proposal_upload.rows_read,
@@ -173,7 +174,7 @@ class Command(BaseCommand):
         upload = self.wait(upload, "upload", done={Upload.Status.DONE, Upload.Status.REFUSED})
         if upload.status == Upload.Status.REFUSED:
             raise CommandError(f"{program.code}: {upload.error}")
-        self.stderr.write(
+        self.stdout.write(
             _("%(code)s: %(rows)s rows, ready after %(seconds).1f s")
             % {"code": program.code, "rows": f"{upload.rows_saved:,}", **self.elapsed()}
         )
@@ -197,7 +198,7 @@ class Command(BaseCommand):
         upload = self.wait(upload, "upload", done={Upload.Status.DONE, Upload.Status.REFUSED})
         if upload.status == Upload.Status.REFUSED:
             raise CommandError(upload.error)
-        self.stderr.write(
+        self.stdout.write(
             _(
                 "Proposals: %(read)s rows read = %(valid)s valid + %(invalid)s with problems + "
                 "%(known)s already in the proposal + %(headers)s repeated header rows; ready "

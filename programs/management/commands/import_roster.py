@@ -6,12 +6,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from bansos.commands import OneLineRefusal
 from households.models import User
 from programs import rosters
 from programs.models import Program, Upload
 
 
-class Command(BaseCommand):
+class Command(OneLineRefusal, BaseCommand):
     help = (
         "Import a programme roster file (.xlsx, .xls or .csv) as a new version of the "
         "programme's list for a period, the same way as the roster page does. The new version "
@@ -48,12 +49,12 @@ class Command(BaseCommand):
                 filename=path.name,
                 user=importer,
             )
-        self.stderr.write(
+        self.stdout.write(
             _("Importing %(name)s as %(code)s %(period)s...")
             % {"name": path.name, "code": found.code, "period": period}
         )
         upload = rosters.run_import(upload.pk, progress=self.show_progress)
-        self.stderr.write("")
+        self.stdout.write("")
         if upload.status == Upload.Status.REFUSED:
             raise CommandError(upload.error)
         self.show_summary(upload, time.monotonic() - started)
@@ -76,9 +77,9 @@ class Command(BaseCommand):
             "invalid": _number(upload.rows_invalid),
         }
         # One line that rewrites itself on a terminal; a log file gets one line per chunk.
-        ending = "\r" if self.stderr.isatty() else "\n"
-        self.stderr.write(line.ljust(70), ending=ending)
-        self.stderr.flush()
+        ending = "\r" if self.stdout.isatty() else "\n"
+        self.stdout.write(line.ljust(70), ending=ending)
+        self.stdout.flush()
 
     def show_summary(self, upload: Upload, seconds: float) -> None:
         version, summary = upload.version, upload.summary

@@ -537,6 +537,7 @@ def sheet_summary(sheet: Sheet, kinds: Counter[str]) -> dict:
         "ignored": [*sheet.ignored, *sheet.duplicates],
         "repeated_headers": sheet.repeated_headers,
         "header_line": sheet.header_line,
+        "sheet": sheet.sheet_name,  # "" unless the workbook had more than one sheet
         "problem_kinds": [(_problem_label(kind), n) for kind, n in kinds.most_common()],
     }
 

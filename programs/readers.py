@@ -48,6 +48,7 @@ SNIFF_CHARS = 256 * 1024
 _SEP_LINE = re.compile(r"\Asep=(.)\r?\n")  # Excel's own hint on the first line of a CSV
 
 RawRow = tuple[int, list[object]]  # (line the operator sees in Excel, cell values)
+Sheets = Iterator[tuple[str, Iterator[RawRow]]]  # a workbook's (sheet name, its rows), in turn
 
 
 class ReadError(Exception):
@@ -88,6 +89,8 @@ class Sheet:
     columns: dict[int, str]  # column index (0 = A) -> canonical name, first occurrence wins
     ignored: list[str]  # header texts not recognised
     duplicates: list[str] = field(default_factory=list)  # headers of a column already mapped
+    # The sheet read, when a workbook has more than one (a cover sheet, then the table).
+    sheet_name: str = ""
     repeated_headers: list[int] = field(default_factory=list)  # filled while rows() runs
     # A CSV file: its encoding and delimiter (a bulk loader may read its bytes directly).
     text: "CsvText | None" = None
@@ -179,20 +182,24 @@ def open_sheet(
         )
     with path.open("rb") as file:
         start = file.read(4096)
-    text = None
-    if start.startswith(OLE_MAGIC):
-        source, close = _open_xls(path, name)
-    elif start.startswith(ZIP_MAGIC):
-        source, close = _open_xlsx(path, name, max_unpacked)
+    text, sheet_name = None, ""
+    if start.startswith(OLE_MAGIC) or start.startswith(ZIP_MAGIC):
+        if start.startswith(OLE_MAGIC):
+            sheets = _open_xls(path, name)
+        else:
+            sheets = _open_xlsx(path, name, max_unpacked)
+        sheet_name, source, header = _find_table(sheets, required_any, name)
+        close = _nothing_to_close  # calamine frees a sheet's memory with the sheet
     else:
         source, close, text = _open_csv(path, name, start, required_any)
-    try:
-        header = _find_header(source, required_any, name)
-    except BaseException:
-        close()
-        raise
+        try:
+            header = _find_header(source, required_any, name)
+        except BaseException:
+            close()
+            raise
     return Sheet(
         filename=name,
+        sheet_name=sheet_name,
         header_line=header.line,
         headers=header.cells,
         columns=header.columns,
@@ -252,6 +259,41 @@ def _find_header(source: Iterator[RawRow], required_any: tuple[str, ...], name: 
     )
 
 
+def _nothing_to_close() -> None:
+    pass
+
+
+def _find_table(
+    sheets: Sheets, required_any: tuple[str, ...], name: str
+) -> tuple[str, Iterator[RawRow], _Header]:
+    """The one sheet of a workbook with a header row: a cover sheet (letterhead, notes) may
+    come first. Two sheets with a table are refused: which one to read is the sender's call."""
+    found: list[tuple[str, Iterator[RawRow], _Header]] = []
+    refused: list[ReadError] = []
+    for sheet_name, source in sheets:
+        try:
+            found.append((sheet_name, source, _find_header(source, required_any, name)))
+        except ReadError as error:
+            if error.code not in ("no_header", "empty"):
+                raise
+            refused.append(error)
+        if len(found) > 1:
+            raise ReadError(
+                "two_tables",
+                _(
+                    "%(name)s has a table on sheet %(first)s and another on sheet %(second)s. "
+                    "Keep only the sheet to upload (delete or move the other), save and upload "
+                    "again."
+                )
+                % {"name": name, "first": found[0][0], "second": found[1][0]},
+            )
+    if found:
+        sheet_name, source, header = found[0]
+        return (sheet_name if len(refused) + len(found) > 1 else ""), source, header
+    no_header = [error for error in refused if error.code == "no_header"]
+    raise (no_header or refused or [_empty(name)])[0]
+
+
 def row_key(cells: list[str]) -> tuple[str, ...]:
     """A row folded as headers are, trailing blanks dropped: how a repeated header is known."""
     key = [fold_header(cell) for cell in cells]
@@ -295,9 +337,7 @@ def _cell_text(value: object, identifier: bool) -> str:
 # Excel ------------------------------------------------------------------------------------
 
 
-def _open_xlsx(
-    path: Path, name: str, max_unpacked: int = ZIP_MAX_TOTAL
-) -> tuple[Iterator[RawRow], Callable[[], None]]:
+def _open_xlsx(path: Path, name: str, max_unpacked: int = ZIP_MAX_TOTAL) -> Sheets:
     try:
         with zipfile.ZipFile(path) as archive:
             entries = archive.infolist()
@@ -332,7 +372,7 @@ def _open_xlsx(
     names = {entry.filename for entry in entries}
     if not {"[Content_Types].xml", "xl/workbook.xml"} <= names:
         raise _wrong_type(name)  # a .docx, .ods, .xlsb or any other zip
-    return _calamine_rows(path, name, check=_xlsx_grid_check(path, name))
+    return _calamine_sheets(path, name, check=_xlsx_grid_check(path, name))
 
 
 # calamine holds a sheet as a grid from A1 to its last cell with a value, about 32 bytes a
@@ -444,7 +484,7 @@ def _column_number(letters: bytes) -> int:
     return number
 
 
-def _open_xls(path: Path, name: str) -> tuple[Iterator[RawRow], Callable[[], None]]:
+def _open_xls(path: Path, name: str) -> Sheets:
     try:
         streams = _ole_stream_names(path)
     except (OSError, ValueError, struct.error) as exc:
@@ -454,13 +494,12 @@ def _open_xls(path: Path, name: str) -> tuple[Iterator[RawRow], Callable[[], Non
         raise _encrypted(name)
     if not streams & {"workbook", "book"}:
         raise _wrong_type(name)  # a .doc, .ppt, .msg or other OLE2 file
-    return _calamine_rows(path, name)
+    return _calamine_sheets(path, name)
 
 
-def _calamine_rows(
-    path: Path, name: str, check: Callable[[str], None] | None = None
-) -> tuple[Iterator[RawRow], Callable[[], None]]:
-    """The rows of the first visible sheet; `check` (its name) may refuse it before loading."""
+def _calamine_sheets(path: Path, name: str, check: Callable[[str], None] | None = None) -> Sheets:
+    """Each visible worksheet, in the workbook's order, loaded when its turn comes; `check`
+    (the sheet's name) may refuse a sheet before it is loaded."""
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except PasswordError as exc:  # an .xls with a password to open
@@ -468,44 +507,46 @@ def _calamine_rows(
     except BaseException as exc:
         _reraise_interrupt(exc)
         raise _corrupt(name) from exc
-    index = _first_visible(workbook)
-    if check is not None and workbook.sheets_metadata:
-        check(workbook.sheets_metadata[index].name)
+    for index, sheet_name in _visible_worksheets(workbook):
+        if check is not None:
+            check(sheet_name)
+        yield sheet_name, _calamine_rows(workbook, index, name)
+
+
+def _calamine_rows(workbook: CalamineWorkbook, index: int, name: str) -> Iterator[RawRow]:
     try:
-        with workbook:
-            sheet = workbook.get_sheet_by_index(index)
+        sheet = workbook.get_sheet_by_index(index)
         start = sheet.start
         rows = sheet.iter_rows()
-    except PasswordError as exc:  # an .xls with a password to open
+    except PasswordError as exc:
         raise _encrypted(name) from exc
     except BaseException as exc:
         _reraise_interrupt(exc)
         raise _corrupt(name) from exc
     # iter_rows() starts at row 1 but at the first used column: pad so indexes are Excel's.
     pad: list[object] = [""] * (start[1] if start else 0)
-
-    def read() -> Iterator[RawRow]:
-        line = 0
-        while True:
-            try:
-                row = next(rows)
-            except StopIteration:
-                return
-            except BaseException as exc:
-                _reraise_interrupt(exc)
-                raise _corrupt(name) from exc
-            line += 1
-            yield line, pad + row
-
-    return read(), lambda: None
+    line = 0
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except BaseException as exc:
+            _reraise_interrupt(exc)
+            raise _corrupt(name) from exc
+        line += 1
+        yield line, pad + row
 
 
-def _first_visible(workbook: CalamineWorkbook) -> int:
+def _visible_worksheets(workbook: CalamineWorkbook) -> list[tuple[int, str]]:
+    """(index, name) of the visible worksheets; the first sheet if none is."""
     sheets = workbook.sheets_metadata
-    for i, sheet in enumerate(sheets):
-        if sheet.visible == SheetVisibleEnum.Visible and sheet.typ == SheetTypeEnum.WorkSheet:
-            return i
-    return 0
+    visible = [
+        (i, sheet.name)
+        for i, sheet in enumerate(sheets)
+        if sheet.visible == SheetVisibleEnum.Visible and sheet.typ == SheetTypeEnum.WorkSheet
+    ]
+    return visible or [(0, sheets[0].name if sheets else "")]
 
 
 def _reraise_interrupt(exc: BaseException) -> None:

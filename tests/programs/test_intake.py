@@ -710,3 +710,21 @@ def test_the_operator_can_cancel_an_upload_still_waiting_for_its_check(
 
     assert imports.check_upload(up.pk).status == "cancelled"  # the check, when it comes, stops
     assert not batch.rows.exists()
+
+
+def test_the_preview_says_which_sheet_of_a_workbook_was_read(login, users, batch, tmp_path):
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Sampul"
+    workbook.active.append(["USULAN JPS KELURAHAN SINDURJAN"])
+    data = workbook.create_sheet("Data")
+    data.append(HEADER)
+    data.append(family(1, "SLAMET"))
+    stream = io.BytesIO()
+    workbook.save(stream)
+    file = SimpleUploadedFile("usulan.xlsx", stream.getvalue())
+
+    up = upload(login(users["village"]), batch, file)
+
+    assert (up.status, up.rows_valid) == ("checked", 1)
+    html = login(users["village"]).get(reverse("programs:upload", args=[up.pk])).content.decode()
+    assert "Dibaca dari lembar “Data”" in html

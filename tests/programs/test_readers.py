@@ -417,6 +417,42 @@ def test_an_xlsx_without_data_is_empty(tmp_path):
     assert refused(write_xlsx(tmp_path / "kosong.xlsx", [])).code == "empty"
 
 
+def test_a_table_behind_a_cover_sheet_is_found_and_its_sheet_named(tmp_path):
+    workbook = openpyxl.Workbook()
+    cover = workbook.active
+    cover.title = "Sampul"
+    cover.append(["DINAS SOSIAL KABUPATEN PURWOREJO"])
+    cover.append(["Petunjuk: isi lembar Data, satu keluarga satu baris."])
+    data = workbook.create_sheet("Data")
+    data.append(HEADER)
+    data.append(family(1))
+    workbook.save(tmp_path / "usulan.xlsx")
+
+    sheet, rows = read(tmp_path / "usulan.xlsx")
+
+    assert sheet.sheet_name == "Data" and sheet.header_line == 1
+    assert [row.values["nama"] for row in rows] == ["SITI AMINAH"]
+
+
+def test_a_workbook_with_a_table_on_two_sheets_is_refused_naming_both(tmp_path):
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Mei"
+    for sheet in (workbook.active, workbook.create_sheet("Juni")):
+        sheet.append(HEADER)
+        sheet.append(family(1))
+    workbook.save(tmp_path / "usulan.xlsx")
+
+    error = refused(tmp_path / "usulan.xlsx")
+
+    assert error.code == "two_tables"
+    assert "sheet Mei and another on sheet Juni" in str(error)
+
+
+def test_a_workbook_of_one_sheet_names_no_sheet(tmp_path):
+    sheet, _rows = read(write_xlsx(tmp_path / "usulan.xlsx", [HEADER, family(1)]))
+    assert sheet.sheet_name == ""
+
+
 def test_the_first_visible_sheet_is_read(tmp_path):
     workbook = openpyxl.Workbook()
     hidden = workbook.active

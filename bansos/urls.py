@@ -1,18 +1,17 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from health_check.views import HealthCheckView
 
 from households import views as household_views
 
-from .health import CHECKS
+from .health import HealthView
 
 urlpatterns = [
     path("", household_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("health/", HealthCheckView.as_view(checks=CHECKS), name="health"),
+    path("health/", HealthView.as_view(), name="health"),
     path("households/", include("households.urls")),
     path("users/", include("households.urls_users")),
     path("units/", include("households.urls_units")),

@@ -100,17 +100,44 @@ def test_production_refuses_to_start_without_a_secret():
     assert "SECRET_KEY must be set" in result.stderr
 
 
-def health(client) -> tuple[int, dict[str, str]]:
-    """The health page as monitoring reads it: check name -> status."""
-    response = client.get(reverse("health"), HTTP_ACCEPT="application/json")
-    return response.status_code, {k.split("(")[0]: v for k, v in response.json().items()}
+MONITORING_TOKEN = "token-of-the-office-monitoring"
 
 
-def test_health_endpoint_reports_the_database(client):
-    status, checks = health(client)
+def health(client, settings) -> tuple[int, dict[str, str]]:
+    """The health page as the office's monitoring reads it: check name -> status."""
+    settings.HEALTH_TOKEN = MONITORING_TOKEN
+    response = client.get(reverse("health"), HTTP_AUTHORIZATION=f"Bearer {MONITORING_TOKEN}")
+    return response.status_code, response.json()
+
+
+def test_health_endpoint_reports_the_database(client, settings):
+    status, checks = health(client, settings)
     assert checks["Database"] == "OK"
     # Without Redis there is no worker to ask about; with it, a missing worker is an error.
     assert status == (200 if not settings.REDIS_URL else 500)
+
+
+@pytest.mark.parametrize("accept", ["text/html", "*/*", "application/json", "text/plain", None])
+def test_anyone_gets_a_plain_status_from_the_health_page_whatever_they_ask(
+    client, settings, accept
+):
+    """A browser, curl or a probe: one word, no 500 for a missing template, and nothing of the
+    services behind (Redis's address, the Celery app)."""
+    settings.HEALTH_TOKEN = MONITORING_TOKEN
+    headers = {"HTTP_ACCEPT": accept} if accept else {}
+    wrong = client.get(reverse("health"), HTTP_AUTHORIZATION="Bearer guessed", **headers)
+    for response in (client.get(reverse("health"), **headers), wrong):
+        assert response["Content-Type"] == "text/plain; charset=utf-8"
+        expected = ("OK\n", 200) if not settings.REDIS_URL else ("ERROR\n", 500)
+        assert (response.content.decode(), response.status_code) == expected
+        assert "no-cache" in response["Cache-Control"]
+
+
+def test_an_administrator_sees_each_check_but_staff_do_not(client, settings, users):
+    client.force_login(users["admin"])
+    assert client.get(reverse("health")).json()["Database"] == "OK"
+    client.force_login(users["staff"])
+    assert client.get(reverse("health")).content.decode() in ("OK\n", "ERROR\n")
 
 
 def test_pages_are_in_indonesian_with_english_on_offer(client):

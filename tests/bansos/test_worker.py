@@ -38,10 +38,10 @@ def test_worker_loads_a_district_requested_in_the_browser(worker, client, users)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_health_endpoint_sees_redis_and_a_worker(worker, client):
+def test_health_endpoint_sees_redis_and_a_worker(worker, client, settings):
     from tests.bansos.test_security import health
 
-    status, checks = health(client)
+    status, checks = health(client, settings)
     assert (status, checks["Database"], checks["Redis"], checks["Ping"]) == (200, "OK", "OK", "OK")
 
 

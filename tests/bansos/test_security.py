@@ -163,3 +163,14 @@ def test_pages_forbid_inline_scripts(client):
 def test_an_english_browser_still_gets_indonesian_until_the_user_switches(client):
     html = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert "Masuk ke Bansos" in html
+
+
+@pytest.mark.parametrize(
+    "page", ["home", "households:list", "programs:batches", "programs:template"]
+)
+def test_signed_in_pages_and_downloads_are_never_stored_by_a_browser_or_proxy(client, users, page):
+    client.force_login(users["staff"])
+    response = client.get(reverse(page))
+    assert response.status_code == 200
+    directives = {d.strip() for d in response["Cache-Control"].split(",")}
+    assert {"private", "no-store"} <= directives

@@ -29,6 +29,18 @@ def fold_name(name: str) -> str:
     return " ".join(str(name).upper().replace(".", ". ").split()).replace(" .", ".")
 
 
+# Names an operator types when the name is unknown: "-", "XXX", "NN", "TIDAK ADA", "0".
+_PLACEHOLDERS = {"NN", "TIDAK ADA", "TIDAK DIKETAHUI", "BELUM ADA", "NAMA", "KOSONG", "TANPA NAMA"}
+
+
+def placeholder_name(name: str) -> bool:
+    """No one's name: fewer than two letters, one letter over and over ("XXX"), or a word
+    that stands in for a name ("NN", "TIDAK ADA"). Empty counts too."""
+    text = " ".join(name.upper().split())
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) < 2 or len(set(letters)) == 1 or text in _PLACEHOLDERS
+
+
 # What operators put before a place name. A prefix is removed only as a whole word, so
 # "Kecila" keeps its "Kec"; "Desa/Kel." and "Pemerintah Desa" come from letterheads.
 _PLACE_PREFIX = re.compile(

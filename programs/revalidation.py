@@ -8,18 +8,15 @@ phase 1; the others go back to the village or agency that proposed them, with ev
 from __future__ import annotations
 
 import datetime
-import re
 from typing import Protocol
 
 from django.utils.translation import gettext as _
 
+from households.address import placeholder_name
 from households.identity import check_nik, check_no_kk
 
 __all__ = ["revalidate"]
 
-# Names an operator types when the name is unknown: "-", "XXX", "NN", "TIDAK ADA", "0".
-_PLACEHOLDERS = {"NN", "TIDAK ADA", "TIDAK DIKETAHUI", "BELUM ADA", "NAMA", "KOSONG", "TANPA NAMA"}
-_NOT_A_LETTER = re.compile(r"[^A-Z]")
 OLDEST = 120  # years: a head of household born before this is a typing slip
 YOUNGEST = 15  # years: younger heads of household are not plausible
 
@@ -42,7 +39,7 @@ def revalidate(row: Row, *, today: datetime.date | None = None) -> list[tuple[st
     nik = check_nik(row.nik, today=today)
     problems += [("nik", p.message) for p in nik.errors]
     problems += [("no_kk", p.message) for p in check_no_kk(row.no_kk).errors]
-    if _placeholder(row.name):
+    if placeholder_name(row.name):
         problems.append(
             ("name", _("The name is missing or a placeholder (%(name)s).") % {"name": row.name})
         )
@@ -78,11 +75,3 @@ def revalidate(row: Row, *, today: datetime.date | None = None) -> list[tuple[st
         if not value:
             problems.append((column, _("The address lacks: %(missing)s.") % {"missing": label}))
     return problems
-
-
-def _placeholder(name: str) -> bool:
-    text = " ".join(name.upper().split())
-    letters = _NOT_A_LETTER.sub("", text)
-    return (
-        len(letters) < 2 or text in _PLACEHOLDERS or len(set(letters)) == 1  # "XXX", "AAAA"
-    )

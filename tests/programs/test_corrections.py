@@ -48,10 +48,11 @@ def test_a_correction_still_wrong_stays_returned_with_the_new_reasons(returned, 
     problems = corrections.correct(
         returned, typed(returned, nama="XXX", rt="3", nik="3306061"), by=users["village"]
     )
-    assert {column for column, _message in problems} == {"nik"}  # the intake's checks first
+    # The intake's checks: the NIK, and "XXX" is no one's name.
+    assert [column for column, _message in problems] == ["nik", "nama"]
     returned.refresh_from_db()
     assert returned.status == "returned"
-    assert [p["column"] for p in returned.return_reasons] == ["nik"]
+    assert [p["column"] for p in returned.return_reasons] == ["nik", "nama"]
     row = returned.proposal_row
     row.refresh_from_db()
     assert (row.name, row.rt, row.nik) == ("XXX", "003", "3306061")  # nothing typed is lost
@@ -59,7 +60,7 @@ def test_a_correction_still_wrong_stays_returned_with_the_new_reasons(returned, 
 
     values = typed(returned, nama="XXX", nik=nik)
     problems = corrections.correct(returned, values, by=users["village"])
-    assert [column for column, _message in problems] == ["nama"]  # then the JPS re-check's
+    assert [column for column, _message in problems] == ["nama"]  # the name alone now
 
 
 def test_a_valid_correction_is_cross_checked_again_then_goes_to_phase_2(returned, users):

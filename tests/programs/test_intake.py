@@ -728,3 +728,18 @@ def test_the_preview_says_which_sheet_of_a_workbook_was_read(login, users, batch
     assert (up.status, up.rows_valid) == ("checked", 1)
     html = login(users["village"]).get(reverse("programs:upload", args=[up.pk])).content.decode()
     assert "Dibaca dari lembar “Data”" in html
+
+
+@pytest.mark.parametrize("name", ["-", "XXX", "NN", "tidak ada", "0", ".."])
+def test_a_placeholder_for_a_name_is_refused_at_intake(login, users, batch, name):
+    up = upload(login(users["village"]), batch, csv_file([family(1, name), family(2, "SLAMET")]))
+    assert (up.rows_valid, up.rows_invalid) == (1, 1)
+    problem = next(p for p in up.problems if p["row"] == 1)
+    assert problem["column"] == "nama"
+    assert problem["message"] == f"Nama kosong atau hanya pengisi ({name.upper()})."
+
+
+@pytest.mark.parametrize("name", ["AN", "Ñoman", "SITI AMINAH", "O'NEIL"])
+def test_short_or_unusual_real_names_are_accepted(login, users, batch, name):
+    up = upload(login(users["village"]), batch, csv_file([family(1, name)]))
+    assert (up.rows_valid, up.rows_invalid) == (1, 0)

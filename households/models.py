@@ -180,6 +180,14 @@ class User(AbstractUser):
         """Manage users, units and programmes."""
         return self.role in (self.Role.ADMIN, self.Role.STAFF)
 
+    def may_edit(self, account: User) -> bool:
+        """Staff manage operators and the desk; only an administrator touches district
+        accounts, so nobody can make themselves the head who approves the lists they
+        prepared."""
+        if self.role == self.Role.ADMIN:
+            return True
+        return self.can_manage and account.role in self.OPERATOR_ROLES
+
     @property
     def can_edit_households(self) -> bool:
         return self.role in (self.Role.ADMIN, self.Role.STAFF, self.Role.VILLAGE)

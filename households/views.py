@@ -191,7 +191,9 @@ def household_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @manager_required
 @require_GET
 def user_list(request: HttpRequest) -> HttpResponse:
-    users = User.objects.select_related("unit").order_by("role", "username")
+    users = list(User.objects.select_related("unit").order_by("role", "username"))
+    for account in users:  # a link only to the accounts this user may edit
+        account.editable = request.user.may_edit(account)
     return render(request, "households/user_list.html", {"users": users})
 
 
@@ -200,9 +202,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 def user_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     user = get_object_or_404(User, pk=pk) if pk else None
     is_admin = request.user.role == User.Role.ADMIN
-    # Staff manage operators and the desk; only an administrator touches district accounts,
-    # so nobody can make themselves the head who approves the lists they prepared.
-    if user and not is_admin and user.role not in User.OPERATOR_ROLES:
+    if user and not request.user.may_edit(user):
         raise PermissionDenied
     form = UserForm(request.POST or None, instance=user)
     if not is_admin:

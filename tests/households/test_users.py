@@ -75,6 +75,20 @@ def test_staff_cannot_touch_district_accounts(login, users, target):
     assert login(users["staff"]).get(url).status_code == 403
 
 
+def test_the_user_list_links_only_to_accounts_one_may_edit(login, users):
+    def linked(viewer):
+        html = login(users[viewer]).get(reverse("users:list")).content.decode()
+        return {
+            name
+            for name, account in users.items()
+            if reverse("users:edit", args=[account.pk]) in html
+        }
+
+    operators = {name for name, u in users.items() if u.role in User.OPERATOR_ROLES}
+    assert linked("staff") == operators  # no link that would answer 403
+    assert linked("admin") == set(users)
+
+
 def test_staff_can_only_grant_operator_and_desk_roles(login, users):
     form = login(users["staff"]).get(reverse("users:create")).context["form"]
     assert {value for value, _ in form.fields["role"].choices} - {""} == {

@@ -1,3 +1,4 @@
+import secrets
 from functools import wraps
 from itertools import pairwise
 
@@ -7,10 +8,12 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, ProtectedError, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import push_url
 
 from complaints.models import OPEN, Complaint
 from programs.corrections import returned_for
@@ -63,9 +66,42 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def household_list(request: HttpRequest) -> HttpResponse:
-    form = HouseholdSearchForm(request.GET)
+    """Families by NIK, No. KK or name. The search is posted and kept in the session: the
+    address holds only a token for it (`?s=...`), so a NIK is never in the browser's history,
+    a shared link or the server's access log; the village filter stays in the address."""
+    if request.method == "POST" or "q" in request.GET:  # a search (or an old link with ?q=)
+        params = request.POST if request.method == "POST" else request.GET
+        query = QueryDict(mutable=True)
+        if typed := params.get("q", "").strip()[:100]:
+            query["s"] = _remember_search(request, typed)
+        if params.get("desa"):
+            query["desa"] = params["desa"]
+        address = f"{reverse('households:list')}?{query.urlencode()}"
+        if not request.htmx:
+            return redirect(address)  # 302 after a POST: the browser asks with GET
+        response = _household_results(request, typed, params.get("desa", ""))
+        return push_url(response, address)
+    typed = request.session.get(SEARCHES, {}).get(request.GET.get("s", ""), "")
+    return _household_results(request, typed, request.GET.get("desa", ""))
+
+
+SEARCHES = "household_searches"  # session key: search token -> what was typed
+SEARCHES_KEPT = 20
+
+
+def _remember_search(request: HttpRequest, typed: str) -> str:
+    searches = request.session.get(SEARCHES, {})
+    token = next((t for t, q in searches.items() if q == typed), None) or secrets.token_urlsafe(6)
+    searches.pop(token, None)
+    searches[token] = typed  # the newest last; the oldest go first
+    request.session[SEARCHES] = dict(list(searches.items())[-SEARCHES_KEPT:])
+    return token
+
+
+def _household_results(request: HttpRequest, typed: str, desa: str) -> HttpResponse:
+    form = HouseholdSearchForm({"q": typed, "desa": desa})
     households = Household.objects.for_user(request.user).select_related("desa__parent")
     if not request.user.sees_district:
         form.fields["desa"].queryset = (
@@ -74,15 +110,15 @@ def household_list(request: HttpRequest) -> HttpResponse:
     form.is_valid()  # a stale village in the link must not drop the name typed beside it
     if query := form.cleaned_data.get("q", "").strip():
         households = households.search(query)
-    if desa := form.cleaned_data.get("desa"):
-        households = households.filter(desa=desa)
+    if village := form.cleaned_data.get("desa"):
+        households = households.filter(desa=village)
     page = Paginator(households, 25).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    pager = request.GET.copy()
+    pager.pop("page", None)
     template = "households/household_list.html"
     if request.htmx and not request.htmx.history_restore_request:
         template += "#results"
-    return render(request, template, {"form": form, "page": page, "query": query.urlencode()})
+    return render(request, template, {"form": form, "page": page, "query": pager.urlencode()})
 
 
 @login_required

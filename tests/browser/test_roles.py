@@ -62,6 +62,27 @@ def test_staff_reveals_a_nik_and_searches_by_name(page: Page, live_server, users
     expect(page.locator("#nik-value")).to_have_text(household.head_nik)
 
 
+def test_a_nik_searched_stays_out_of_the_address_bar_and_history(
+    page: Page, live_server, users, households
+):
+    household = households["a"]
+    log_in(page, live_server, "staf")
+    page.get_by_label("Cari keluarga berdasarkan NIK, No. KK atau nama").fill(household.head_nik)
+    page.get_by_role("button", name="Cari").click()
+    expect(page.get_by_role("link", name="SLAMET RIYADI")).to_be_visible()
+    assert household.head_nik not in page.url and "s=" in page.url
+    # Typing on the list page searches as you type; the address changes, the NIK stays out.
+    box = page.get_by_label("NIK, No. KK atau nama")
+    box.fill(households["b"].no_kk)
+    expect(page.get_by_role("link", name="SUPARMAN")).to_be_visible()
+    expect(page.get_by_role("link", name="SLAMET RIYADI")).to_have_count(0)
+    assert households["b"].no_kk not in page.url
+    page.go_back()
+    expect(page.get_by_role("link", name="SLAMET RIYADI")).to_be_visible()
+    history = page.evaluate("() => window.location.href")
+    assert household.head_nik not in history
+
+
 def test_village_operator_is_shown_a_404_for_another_village(
     page: Page, live_server, users, households
 ):

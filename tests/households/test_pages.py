@@ -8,6 +8,11 @@ from households.models import Household, IdReveal
 pytestmark = pytest.mark.django_db
 
 
+def search(client, typed, **params):
+    """A search as the page sends it: posted, then the results page it leads to."""
+    return client.post(reverse("households:list"), {"q": typed, **params}, follow=True)
+
+
 @pytest.mark.parametrize(
     ("role", "heading"),
     [
@@ -39,8 +44,24 @@ def test_household_list_masks_identity_numbers(login, users, households):
     assert household.head_nik[:4] + "********" + household.head_nik[-4:] in html
 
 
-def test_list_refuses_post(login, users):
-    assert login(users["staff"]).post(reverse("households:list")).status_code == 405
+def test_a_searched_nik_stays_out_of_the_address_history_and_logs(login, users, households):
+    client = login(users["staff"])
+    nik = households["a"].head_nik
+    response = client.post(reverse("households:list"), {"q": nik})
+    assert response.status_code == 302 and nik not in response.url
+    page = client.get(response.url)
+    assert list(page.context["page"]) == [households["a"]]
+    assert nik not in page.content.decode().replace(f'value="{nik}"', "")  # only in the box
+    again = client.get(response.url.replace("?", "?page=1&"))  # the pager keeps the search
+    assert list(again.context["page"]) == [households["a"]]
+    # Another user's copy of the link finds no search behind the token: all families.
+    other = login(users["admin"]).get(response.url)
+    assert other.context["form"]["q"].value() == ""
+
+
+def test_an_old_link_with_the_number_in_it_is_moved_out_of_the_address(login, users, households):
+    response = login(users["staff"]).get(reverse("households:list"), {"q": "slamet"})
+    assert response.status_code == 302 and "slamet" not in response.url.lower()
 
 
 @pytest.mark.parametrize(
@@ -53,18 +74,18 @@ def test_list_refuses_post(login, users):
     ],
 )
 def test_name_search_ignores_case_and_spacing(login, users, households, query, found):
-    html = login(users["staff"]).get(reverse("households:list"), {"q": query}).content.decode()
+    html = search(login(users["staff"]), query).content.decode()
     assert ("SLAMET RIYADI" in html) is found
 
 
 def test_search_by_full_nik_of_a_member_finds_the_family(login, users, households):
     wife = households["a"].members.get()
-    response = login(users["desk"]).get(reverse("households:list"), {"q": wife.nik})
+    response = search(login(users["desk"]), wife.nik)
     assert list(response.context["page"]) == [households["a"]]
 
 
 def test_search_by_no_kk(login, users, households):
-    response = login(users["staff"]).get(reverse("households:list"), {"q": households["b"].no_kk})
+    response = search(login(users["staff"]), households["b"].no_kk)
     assert list(response.context["page"]) == [households["b"]]
 
 
@@ -268,32 +289,29 @@ def test_operator_cannot_post_changes_to_household_of_other_desa(login, users, h
 
 @pytest.mark.parametrize("query", ["3306", "330606120380", "33060612038000"])
 def test_part_of_a_number_finds_nothing(login, users, households, query):
-    response = login(users["desk"]).get(reverse("households:list"), {"q": query})
+    response = search(login(users["desk"]), query)
     assert response.context["page"].paginator.count == 0
 
 
 def test_search_as_you_type_returns_only_the_results(login, users, households):
-    response = login(users["staff"]).get(
+    response = login(users["staff"]).post(
         reverse("households:list"), {"q": "slamet"}, HTTP_HX_REQUEST="true"
     )
     html = response.content.decode()
     assert html.lstrip().startswith('<div id="results">') and "SLAMET RIYADI" in html
+    assert "slamet" not in response["HX-Push-Url"].lower()  # the address the browser shows
+    assert "?s=" in response["HX-Push-Url"]
 
 
 def test_back_button_after_search_gets_the_whole_page(login, users, households):
-    response = login(users["staff"]).get(
-        reverse("households:list"),
-        {"q": "slamet"},
-        HTTP_HX_REQUEST="true",
-        HTTP_HX_HISTORY_RESTORE_REQUEST="true",
-    )
+    client = login(users["staff"])
+    address = client.post(reverse("households:list"), {"q": "slamet"}).url
+    response = client.get(address, HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
     assert "<html" in response.content.decode()
 
 
 def test_a_stale_village_in_the_link_keeps_the_name_search(login, users, households):
-    response = login(users["staff"]).get(
-        reverse("households:list"), {"q": "suparman", "desa": "999999"}
-    )
+    response = search(login(users["staff"]), "suparman", desa="999999")
     assert list(response.context["page"]) == [households["b"]]
 
 

@@ -165,12 +165,14 @@ def test_an_english_browser_still_gets_indonesian_until_the_user_switches(client
     assert "Masuk ke Bansos" in html
 
 
-@pytest.mark.parametrize(
-    "page", ["home", "households:list", "programs:batches", "programs:template"]
+@pytest.mark.parametrize(  # not "page": pytest-playwright's fixture of that name
+    "url_name", ["home", "households:list", "programs:batches", "programs:template"]
 )
-def test_signed_in_pages_and_downloads_are_never_stored_by_a_browser_or_proxy(client, users, page):
+def test_signed_in_pages_and_downloads_are_never_stored_by_a_browser_or_proxy(
+    client, users, url_name
+):
     client.force_login(users["staff"])
-    response = client.get(reverse(page))
+    response = client.get(reverse(url_name))
     assert response.status_code == 200
     directives = {d.strip() for d in response["Cache-Control"].split(",")}
     assert {"private", "no-store"} <= directives

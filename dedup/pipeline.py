@@ -122,10 +122,19 @@ def resume_run(run: Run) -> int:
         run.chunks.filter(done=False).update(attempts=0)
         transaction.on_commit(lambda: [tasks.match_chunk.delay(pk) for pk in chunks])
     else:  # it failed on a chunk another delivery had finished
-        Run.objects.filter(pk=run.pk).update(
-            status=Run.Status.DONE, error="", finished_at=timezone.now()
-        )
+        with transaction.atomic():
+            _finish(run)
     return len(chunks)
+
+
+def _finish(run: Run) -> None:
+    """The run is done (once, whoever gets here first): its submitted proposals are now
+    cross-checked, by the person who started it."""
+    finished = Run.objects.filter(pk=run.pk).exclude(status=Run.Status.DONE)
+    if not finished.update(status=Run.Status.DONE, finished_at=timezone.now(), error=""):
+        return
+    for batch in run.batches.filter(status=ProposalBatch.Status.SUBMITTED):
+        batch.move_to(ProposalBatch.Status.CHECKED, by=run.created_by)
 
 
 def run_chunk(chunk_id: int) -> None:
@@ -164,9 +173,7 @@ def run_chunk(chunk_id: int) -> None:
         chunk.save(update_fields=["done", "finished_at"])
         Run.objects.filter(pk=run.pk).update(rows_done=F("rows_done") + len(results))
         if not run.chunks.filter(done=False).exists():
-            Run.objects.filter(pk=run.pk).exclude(status=Run.Status.DONE).update(
-                status=Run.Status.DONE, finished_at=timezone.now(), error=""
-            )
+            _finish(run)
 
 
 # --- One chunk ------------------------------------------------------------------------------

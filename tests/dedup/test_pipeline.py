@@ -204,3 +204,25 @@ def test_a_run_reads_every_number_and_name_of_its_rosters_as_the_engine_would(us
     )
     assert len(table.values) == 4  # SLAMET's NIK and No. KK, the No. KKs of rows 2 and 4
     assert content(table) == content(expected)
+
+
+def test_a_finished_run_marks_its_submitted_proposals_cross_checked(users, units, regions):
+    submitted, draft = (
+        ProposalBatch.objects.create(unit=units[unit], title=unit, created_by=users["village"])
+        for unit in ("village_a", "agency")
+    )
+    for batch in (submitted, draft):
+        ProposalRow.objects.create(
+            batch=batch, row_number=1, nik=make_nik(), no_kk=make_no_kk(), name="SLAMET",
+            desa=regions["desa_a"],
+        )  # fmt: skip
+    submitted.move_to(ProposalBatch.Status.SUBMITTED, by=users["village"])
+
+    run = pipeline.start_run(batches=[submitted, draft], user=users["staff"])
+
+    run.refresh_from_db()
+    submitted.refresh_from_db()
+    draft.refresh_from_db()
+    assert run.status == Run.Status.DONE
+    assert (submitted.status, draft.status) == ("checked", "draft")
+    assert submitted.history.first().history_user == users["staff"]

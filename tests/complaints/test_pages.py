@@ -3,6 +3,7 @@ it, staff allocating aid read those about a family without who complained, and t
 status page shows no personal data."""
 
 import datetime
+import re
 
 import pytest
 from django.core.cache import cache
@@ -336,6 +337,29 @@ def test_the_monthly_report_counts_and_times_in_working_days_as_the_month_ended(
     book = openpyxl.load_workbook(io.BytesIO(sheet.content))
     assert [c.value for c in book.active[2]] == ["Diterima", 2]
     assert login(client, users["village"]).get(reverse("complaints:report")).status_code == 403
+
+
+def test_a_complaint_resolved_the_day_it_came_shows_zero_days_not_a_dash(client, users):
+    received = timezone.make_aware(datetime.datetime(2026, 10, 5, 9))  # a Monday
+    complaint = desk.log(
+        by=users["desk"],
+        channel=Complaint.Channel.WALK_IN,
+        category=Category.objects.get(name="Lainnya"),
+        complainant_name="Sumarni",
+        story="Belum menerima bantuan",
+        received_at=received,
+    )
+    desk.move(complaint, S.HANDLING, by=users["desk"], assign=users["desk"], at=received)
+    desk.move(
+        complaint, S.RESOLVED, by=users["desk"], resolution="Dijawab",
+        at=received + datetime.timedelta(hours=2),
+    )  # fmt: skip
+    login(client, users["head"])
+    page = client.get(reverse("complaints:report"), {"month": "2026-10"})
+    found = page.context["report"]
+    assert (found.average_days, found.worst_days) == (0, 0)
+    cards = re.findall(r'<div class="n">([^<]*)</div>', page.content.decode())
+    assert cards.count("0") >= 2 and "-" not in cards  # as the .xlsx says: 0
 
 
 def test_home_pages_count_the_open_complaints_each_one_handles(client, users, units, complaint):

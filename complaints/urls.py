@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.complaint_list, name="list"),
     path("new/", views.complaint_create, name="create"),
     path("<int:pk>/", views.complaint_detail, name="detail"),
+    path("<int:pk>/slip/", views.complaint_slip, name="slip"),
     path("<int:pk>/move/", views.complaint_move, name="move"),
     path("<int:pk>/answer/", views.complaint_answer, name="answer"),
     path("<int:pk>/propose/", views.complaint_propose, name="propose"),

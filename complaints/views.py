@@ -13,9 +13,10 @@ from django.db import transaction
 from django.db.models import Case, F, OuterRef, Q, Subquery, When
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from ipware import get_client_ip
 
 from households.identity import mask_id
@@ -100,8 +101,11 @@ def complaint_create(request: HttpRequest) -> HttpResponse:
             messages.warning(request, warning)
         messages.success(
             request,
-            _("Logged as ticket %(ticket)s: give it to the complainant to follow it.")
-            % {"ticket": complaint.ticket},
+            _(
+                "Logged as ticket %(ticket)s. Give the complainant the receipt: with the ticket "
+                "they follow it at %(address)s."
+            )
+            % {"ticket": complaint.ticket, "address": _status_address(request)},
         )
         return redirect("complaints:detail", pk=complaint.pk)
     if request.FILES.get("attachment") and "attachment" not in form.errors:
@@ -152,6 +156,23 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "attachment_form": AttachmentForm() if handles and is_open else None,
     }
     return render(request, "complaints/detail.html", context)
+
+
+@login_required
+@require_GET
+def complaint_slip(request: HttpRequest, pk: int) -> HttpResponse:
+    """The receipt the desk prints for the complainant: the ticket, when it is due and where
+    to follow it. Nothing personal: it may be lost on the way home."""
+    if not request.user.handles_complaints:
+        raise PermissionDenied
+    complaint = get_object_or_404(Complaint.objects.select_related("category"), pk=pk)
+    context = {"complaint": complaint, "status_address": _status_address(request)}
+    return render(request, "complaints/slip.html", context)
+
+
+def _status_address(request: HttpRequest) -> str:
+    """The public status page's full address, as the complainant types it."""
+    return request.build_absolute_uri(reverse("complaints:status"))
 
 
 @login_required

@@ -54,6 +54,27 @@ def test_the_desk_logs_a_complaint_and_gets_a_ticket(client, users, regions, hou
     text = page.content.decode()
     assert complaint.ticket in text
     assert "NIK berisi 4 digit, seharusnya 16." in text  # the warning: kept all the same
+    assert (
+        f"Dicatat dengan tiket {complaint.ticket}. Berikan tanda terimanya kepada pengadu: "
+        "dengan tiket itu pengaduan diikuti di http://testserver/complaints/status/." in text
+    )
+
+    slip = client.get(reverse("complaints:slip", args=[complaint.pk])).content.decode()
+    assert complaint.ticket in slip and "http://testserver/complaints/status/" in slip
+    assert complaint.due_on.strftime("%d-%m-%Y") in slip
+    assert "Pak Darmo" not in slip and households["a"].head_nik not in slip  # nothing personal
+    assert (
+        login(client, users["village"])
+        .get(reverse("complaints:slip", args=[complaint.pk]))
+        .status_code
+        == 403
+    )
+
+
+def test_the_public_finds_the_status_page_from_the_login_page(client, db):
+    html = client.get(reverse("login")).content.decode()
+    assert f'href="{reverse("complaints:status")}"' in html
+    assert "Sudah mengadu? Ikuti pengaduan Anda dengan nomor tiketnya" in html
 
 
 def test_an_empty_or_oversized_complaint_is_refused_with_the_reason(client, users):

@@ -8,8 +8,17 @@ import os
 import pytest
 
 from dedup import pipeline
+from dedup.models import Result
 from households.models import Household, Member, Region, Unit, User
-from programs.models import Program, ProposalBatch, ProposalRow, RosterRow, RosterVersion
+from programs import rounds
+from programs.models import (
+    AllocationRound,
+    Program,
+    ProposalBatch,
+    ProposalRow,
+    RosterRow,
+    RosterVersion,
+)
 
 PASSWORD = "sandi-uji-2026"
 
@@ -287,3 +296,19 @@ def worker(django_db_blocker):
     app.control.purge()  # nothing left over from an earlier run may reach this worker
     with django_db_blocker.unblock(), start_worker(app, pool="solo", perform_ping_check=False):
         yield
+
+
+@pytest.fixture
+def returned(users, doubtful_run):
+    """SLAMET, allocated to JPS over his PKH (an override), returned: no name, no RT."""
+    round_ = AllocationRound.objects.create(
+        name="JPS Mei", run=doubtful_run, order=["desil"], created_by=users["staff"]
+    )
+    round_.targets.create(program=program("JPSKAB"), budget=10**9, position=0)
+    row = Result.objects.get(proposal_row__name="SLAMET RIYADI").proposal_row
+    plan = rounds.plan_round(round_, overrides={row.pk: ("JPSKAB", "PKH dihentikan")})
+    (allocation,) = rounds.save_plan(round_, plan, by=users["staff"])
+    ProposalRow.objects.filter(pk=row.pk).update(name="-", rt="")
+    assert rounds.revalidate_jps(round_, by=users["staff"])["returned"] == 1
+    allocation.refresh_from_db()
+    return allocation

@@ -9,7 +9,6 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from dedup.models import Result
 from households.models import Household
 from programs import corrections, rounds
 from programs.models import Allocation, AllocationRound, Program, ProposalRow
@@ -19,22 +18,6 @@ from tests.conftest import make_nik
 pytestmark = pytest.mark.django_db
 
 BORN = datetime.date(1975, 8, 17)
-
-
-@pytest.fixture
-def returned(users, doubtful_run):
-    """SLAMET, allocated to JPS over his PKH (an override), returned: no name, no RT."""
-    round_ = AllocationRound.objects.create(
-        name="JPS Mei", run=doubtful_run, order=["desil"], created_by=users["staff"]
-    )
-    round_.targets.create(program=Program.objects.get(code="JPSKAB"), budget=10**9, position=0)
-    row = Result.objects.get(proposal_row__name="SLAMET RIYADI").proposal_row
-    plan = rounds.plan_round(round_, overrides={row.pk: ("JPSKAB", "PKH dihentikan")})
-    (allocation,) = rounds.save_plan(round_, plan, by=users["staff"])
-    ProposalRow.objects.filter(pk=row.pk).update(name="-", rt="")
-    assert rounds.revalidate_jps(round_, by=users["staff"])["returned"] == 1
-    allocation.refresh_from_db()
-    return allocation
 
 
 def typed(allocation, **changes) -> dict:

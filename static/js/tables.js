@@ -1,0 +1,16 @@
+// On a phone a table's rows become cards (static/css/app.css): each cell is labelled with its
+// column's heading, taken here from the table's own header row. Again after htmx swaps a part.
+function labelCells(root) {
+  for (const table of root.querySelectorAll(".table-wrap table")) {
+    const headings = [...table.querySelectorAll("thead th")].map((th) => th.innerText.trim());
+    if (!headings.length) continue;
+    for (const row of table.querySelectorAll("tbody tr")) {
+      [...row.children].forEach((cell, i) => {
+        if (headings[i] && !cell.hasAttribute("data-label")) cell.dataset.label = headings[i];
+      });
+    }
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => labelCells(document));
+document.addEventListener("htmx:afterSettle", (event) => labelCells(event.target));

@@ -14,7 +14,12 @@ export DEBUG ?= true
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+# A newcomer's settings: development on, everything else at its default. Production writes its
+# own .env (or environment); an existing .env is never overwritten.
+.env:
+	cp .env.example .env
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python .env
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@

@@ -237,6 +237,16 @@ def test_the_notice_page_shows_names_and_masked_nik_per_desa_to_staff_and_the_vi
     assert login(client, users["desk"]).get(url).status_code == 403
 
 
+def test_the_notice_board_prints_every_name_in_one_case(client, users, approved):
+    """Names come as the operators typed them ("sugeng", "DAFFA"): the board prints them alike."""
+    from programs.models import ListEntry
+
+    ListEntry.objects.filter(recipients=approved).update(name="sugeng riyadi")
+    page = login(client, users["staff"]).get(reverse("programs:list_notice", args=[approved.pk]))
+    html = page.content.decode()
+    assert "SUGENG RIYADI" in html and "sugeng riyadi" not in html
+
+
 def test_the_head_checks_but_does_not_make(client, users, approved):
     round_ = approved.round
     head = login(client, users["head"])

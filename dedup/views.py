@@ -180,8 +180,8 @@ def result_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 @require_GET
 def review(request: HttpRequest) -> HttpResponse:
     _staff(request)
-    pair = _next_pair(request)
-    return render(request, "dedup/review.html", {"pair": pair, "form": DecisionForm()})
+    context = {"pair": _next_pair(request), "form": DecisionForm(), "left": _left(request)}
+    return render(request, "dedup/review.html", context)
 
 
 @login_required
@@ -203,7 +203,12 @@ def pair_decide(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("dedup:review")
         pair, form = _next_pair(request), DecisionForm()
     template = "dedup/review.html#pair" if request.htmx else "dedup/review.html"
-    return render(request, template, {"pair": pair, "form": form})
+    return render(request, template, {"pair": pair, "form": form, "left": _left(request)})
+
+
+def _left(request: HttpRequest) -> int:
+    """How many pairs this person may still decide: the queue's length."""
+    return ReviewPair.objects.for_user(request.user).open().count()
 
 
 def _next_pair(request: HttpRequest) -> ReviewPair | None:

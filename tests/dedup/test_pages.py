@@ -89,7 +89,9 @@ def test_result_downloads_as_the_contract_csv(client, users, doubtful_run):
 def test_a_decision_settles_the_result_and_is_kept_with_who(client, users, doubtful_run):
     pair = ReviewPair.objects.get()
     login(client, users["staff"])
-    assert client.get(reverse("dedup:review")).context["pair"] == pair
+    queue = client.get(reverse("dedup:review"))
+    assert queue.context["pair"] == pair
+    assert "1 pasangan menunggu keputusan" in queue.content.decode()  # how long the queue is
     response = client.post(reverse("dedup:pair_decide", args=[pair.pk]), {"same_family": "1"})
     assert response.status_code == 302
 

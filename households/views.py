@@ -17,7 +17,14 @@ from django_htmx.http import push_url
 
 from complaints.models import OPEN, Complaint
 from programs.corrections import returned_for
-from programs.models import Allocation, ProposalBatch, ProposalRow, RosterRow, RosterVersion
+from programs.models import (
+    Allocation,
+    ProposalBatch,
+    ProposalRow,
+    RecipientList,
+    RosterRow,
+    RosterVersion,
+)
 
 from . import tasks
 from .forms import DistrictForm, HouseholdForm, HouseholdSearchForm, UnitForm, UserForm
@@ -62,6 +69,12 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         .order_by("-created_at", "pk")[:5],
     }
+    if user.role == User.Role.HEAD:  # what waits for the head's signature
+        context["lists_waiting"] = (
+            RecipientList.objects.filter(approved_at__isnull=True)
+            .select_related("round", "target", "prepared_by")
+            .order_by("round__name", "target__code", "phase")
+        )
     return render(request, f"households/home_{user.role}.html", context)
 
 

@@ -600,3 +600,27 @@ def test_a_list_approved_before_lists_were_frozen_gets_its_families_back(approve
     assert (
         list(approved.entries.values_list("household", "nik", "name").order_by("household")) == kept
     )
+
+
+def test_the_heads_home_page_lists_what_waits_for_approval(client, users, doubtful_run):
+    from programs import rounds
+    from programs.models import Program
+
+    round_ = AllocationRound.objects.create(
+        name="Bansos Desember 2026",
+        run=doubtful_run,
+        allowed_pairs=[["PKH", "BANSOSPROV"]],
+        created_by=users["staff"],
+    )
+    province = Program.objects.get(code="BANSOSPROV")
+    round_.targets.create(program=province, places=5)
+    rounds.save_plan(round_, rounds.plan_round(round_), by=users["staff"])
+    listed = rounds.prepare_list(round_, province, None, by=users["staff"])
+
+    home = login(client, users["head"]).get(reverse("home")).content.decode()
+    assert reverse("programs:list", args=[listed.pk]) in home
+    assert "Bansos Desember 2026 · BANSOSPROV · versi 1" in home
+
+    rounds.approve(listed, by=users["head"])
+    home = client.get(reverse("home")).content.decode()
+    assert reverse("programs:list", args=[listed.pk]) not in home

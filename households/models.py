@@ -152,6 +152,10 @@ class User(AbstractUser):
         if not kind and self.unit_id:
             raise ValidationError({"unit": _("District roles work for the whole district.")})
 
+    def __str__(self) -> str:
+        """A person by name, as the files and the decree's annex name them; else the login."""
+        return self.get_full_name() or self.username
+
     @property
     def sees_district(self) -> bool:
         return self.role in self.DISTRICT_ROLES

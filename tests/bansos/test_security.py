@@ -68,9 +68,10 @@ def test_logout_ends_the_session(client, users):
 
 
 def _manage(*args, **env):
+    """manage.py as production runs it: no DEBUG, no secret, and no developer's .env file."""
     unset = ("DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")
     environ = {k: v for k, v in os.environ.items() if k not in unset}
-    environ.update(env)
+    environ.update(ENV_FILE=os.devnull, **env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,

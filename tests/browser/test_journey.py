@@ -253,7 +253,7 @@ def test_a_proposal_goes_from_the_village_to_the_approved_annex(
     expect(staff.locator(".messages")).to_have_text(
         "Daftar JPSKAB versi 1 disiapkan untuk disetujui."
     )
-    expect(phase_2).to_contain_text("versi 1 · disiapkan oleh staf, menunggu kepala dinas")
+    expect(phase_2).to_contain_text("versi 1 · disiapkan oleh Staf, menunggu kepala dinas")
     expect(phase_2.locator("td.num")).to_have_text("1")
 
     # 9. The head opens the round and approves version 1 of that list.
@@ -263,7 +263,7 @@ def test_a_proposal_goes_from_the_village_to_the_approved_annex(
     head_phase_2 = head.locator("tbody tr", has_text="JPSKAB · tahap 2")
     head_phase_2.get_by_role("button", name="Setujui versi 1").click()
     expect(head.locator(".messages")).to_have_text("Daftar disetujui.")
-    expect(head_phase_2).to_contain_text("disetujui oleh kepala")
+    expect(head_phase_2).to_contain_text("disetujui oleh Kepala")
 
     # 10. The head downloads the annex, one sheet per kecamatan, and it holds exactly B.
     head_phase_2.get_by_role("link", name="Unduh lampiran").click()
@@ -299,7 +299,7 @@ def test_a_proposal_goes_from_the_village_to_the_approved_annex(
         750_000,
     )
     head.reload()
-    expect(head.locator("main")).to_contain_text(f"kepala · satu lembar per kecamatan · {PURPOSE}")
+    expect(head.locator("main")).to_contain_text(f"Kepala · satu lembar per kecamatan · {PURPOSE}")
 
     # 11. The operator opens the proposal again: its cross-check result still covers all four
     # families, not only the corrected one that was checked again.

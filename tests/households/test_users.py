@@ -163,3 +163,11 @@ def test_createsuperuser_makes_an_administrator(db):
 
     call_command("createsuperuser", username="it", email="", interactive=False, verbosity=0)
     assert User.objects.get(username="it").role == User.Role.ADMIN
+
+
+def test_pages_name_a_person_by_name_as_the_files_do_else_by_login(users):
+    staff = users["staff"]
+    staff.first_name, staff.last_name = "Sri", "Lestari"
+    assert str(staff) == "Sri Lestari"
+    staff.first_name = staff.last_name = ""
+    assert str(staff) == staff.username

@@ -316,7 +316,7 @@ def test_two_staff_editing_one_round_the_later_save_is_told_what_changed(client,
     text = page.content.decode()
     assert "Tidak disimpan" in text
     assert "JPSKAB anggaran (Rp): 7.500.000 → 9.000.000" in text  # what Rina changed
-    assert "staf mengubah putaran ini" in text  # and who
+    assert "Staf mengubah putaran ini" in text  # and who, by name
     open_round.refresh_from_db()
     assert [(t.program.code, t.places, t.budget) for t in open_round.targets.all()] == [
         ("BANSOSPROV", 10, None),  # Budi's change did not overwrite Rina's

@@ -10,6 +10,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_staff_decide_a_doubtful_pair_with_one_key(page: Page, live_server, users, doubtful_run):
+    refused = []  # what the Content-Security-Policy blocked, in the page's console
+    page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
     log_in(page, live_server, users["staff"].username)
     page.get_by_role("link", name="Tinjauan", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
@@ -31,6 +33,7 @@ def test_staff_decide_a_doubtful_pair_with_one_key(page: Page, live_server, user
     page.locator("main h1").click()  # leave the note field
     page.keyboard.press("s")
     expect(main).to_contain_text("Tidak ada yang menunggu keputusan.")
+    assert refused == []  # the swap that brought the next pair broke no rule
 
     pair = ReviewPair.objects.get()
     assert (pair.same_family, pair.decided_by, pair.note) == (

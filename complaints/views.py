@@ -197,6 +197,13 @@ def complaint_move(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as refused:
             messages.error(request, " ".join(refused.messages))
+        else:
+            complaint.refresh_from_db(fields=["status"])
+            messages.success(
+                request,
+                _("Step saved: %(ticket)s is now %(status)s.")
+                % {"ticket": complaint.ticket, "status": complaint.get_status_display()},
+            )
     else:
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
     return redirect("complaints:detail", pk=pk)

@@ -49,10 +49,17 @@ def test_a_complaint_from_the_desk_to_the_village_and_back_to_the_public(
     expect(desk.get_by_role("link", name=re.compile("SUMARNI WIDODO"))).to_be_visible()
     expect(desk.get_by_role("link", name="rumah.png")).to_be_visible()
 
+    # The step's form shows what the chosen status takes, nothing more.
+    resolution = desk.get_by_label("Penyelesaian dan apa yang berubah")
+    desk.get_by_label("Status baru").select_option(label="ditolak")
+    expect(desk.get_by_label("Atau teruskan ke")).to_be_hidden()
+    expect(resolution).to_be_hidden()
     desk.get_by_label("Status baru").select_option(label="sedang ditangani")
+    expect(resolution).to_be_hidden()
     desk.get_by_label("Atau teruskan ke").select_option(label="Kelurahan Sindurjan")
     desk.get_by_role("button", name="Simpan langkah").click()
     expect(desk.locator("h1 .badge")).to_have_text("sedang ditangani")
+    expect(desk.locator(".messages")).to_contain_text(f"Langkah disimpan: {ticket} kini")
 
     village = person(browser, live_server, users["village"].username)
     village.get_by_role("link", name="Pengaduan", exact=True).click()
@@ -65,6 +72,7 @@ def test_a_complaint_from_the_desk_to_the_village_and_back_to_the_public(
     desk.reload()
     expect(desk.locator(".steps")).to_contain_text("Sudah kami usulkan untuk JPS tahap 2.")
     desk.get_by_label("Status baru").select_option(label="selesai")
+    expect(desk.get_by_label("Atau teruskan ke")).to_be_hidden()
     desk.get_by_label("Penyelesaian dan apa yang berubah").fill("Diusulkan desa, tahap 2")
     desk.get_by_label("Jawaban untuk publik (tampil di halaman status)").fill(
         "Keluarga Anda diusulkan untuk JPS tahap 2."

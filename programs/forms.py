@@ -49,6 +49,36 @@ class SpreadsheetField(forms.FileField):
         return file
 
 
+class RupiahInput(forms.TextInput):
+    """An amount as the office writes it: 1.500.000.000, the thousands grouped, so a zero too
+    many or too few shows."""
+
+    input_type = "text"
+
+    def __init__(self, attrs=None):
+        super().__init__({"inputmode": "numeric", "autocomplete": "off", **(attrs or {})})
+
+    def format_value(self, value):
+        if isinstance(value, int):
+            return f"{value:,}".replace(",", ".")
+        return super().format_value(value)
+
+
+class RupiahField(forms.IntegerField):
+    """Whole rupiah, typed with or without grouping dots, spaces or "Rp"."""
+
+    widget = RupiahInput
+    default_error_messages = {
+        "invalid": _("Write a whole amount in rupiah, e.g. 1.500.000.000 (no cents)."),
+    }
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().removeprefix("Rp").removeprefix("rp").replace(".", "")
+            value = value.replace(" ", "").replace("\u00a0", "")
+        return super().to_python(value)
+
+
 class UploadForm(forms.Form):
     file = SpreadsheetField(
         label=_("Spreadsheet (.xlsx, .xls or .csv)"),
@@ -141,11 +171,13 @@ class RoundForm(forms.Form):
                 ("budget", _("%(code)s: budget (Rp)")),
             ):
                 label = label % {"code": program.code}
-                self.fields[f"{kind}_{program.code}"] = forms.IntegerField(
+                field = RupiahField if kind == "budget" else forms.IntegerField
+                widget = RupiahInput if kind == "budget" else forms.NumberInput
+                self.fields[f"{kind}_{program.code}"] = field(
                     label=label,
                     min_value=0,
                     required=False,
-                    widget=forms.NumberInput(attrs={"aria-label": label}),
+                    widget=widget(attrs={"aria-label": label}),
                 )
 
     @classmethod

@@ -52,6 +52,30 @@ def test_staff_set_a_round_see_the_proposal_and_save_it_once(client, users, doub
     assert client.get(response.url).context["saved"]
 
 
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("7.500.000", 7_500_000), ("Rp 7.500.000", 7_500_000), ("7500000", 7_500_000)],
+)
+def test_a_budget_is_typed_and_shown_with_its_thousands_grouped(
+    client, users, doubtful_run, typed, stored
+):
+    login(client, users["staff"])
+    data = {"name": "JPS", "run": doubtful_run.pk, "order": "desil", "budget_JPSKAB": typed}
+    response = client.post(reverse("programs:rounds"), data)
+    round_ = AllocationRound.objects.get()
+    assert round_.targets.get().budget == stored
+    form = client.get(reverse("programs:round_edit", args=[round_.pk])).content.decode()
+    assert 'value="7.500.000"' in form and 'inputmode="numeric"' in form
+    assert response.status_code == 302
+
+
+def test_a_budget_with_cents_is_refused_saying_how_to_write_it(client, users, doubtful_run):
+    data = {"name": "JPS", "run": doubtful_run.pk, "order": "desil", "budget_JPSKAB": "7.500,50"}
+    page = login(client, users["staff"]).post(reverse("programs:rounds"), data)
+    assert page.status_code == 200 and not AllocationRound.objects.exists()
+    assert "Tulis jumlah rupiah yang bulat, misalnya 1.500.000.000" in page.content.decode()
+
+
 def test_a_round_form_without_a_name_is_refused_with_the_reason(client, users, doubtful_run):
     page = login(client, users["staff"]).post(reverse("programs:rounds"), {"run": doubtful_run.pk})
     assert page.status_code == 200 and "name" in page.context["form"].errors

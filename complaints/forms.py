@@ -62,13 +62,7 @@ class ComplaintForm(forms.ModelForm):
         if len(self.matches) > 1:
             self.fields["pick"] = forms.TypedChoiceField(
                 label=_("Which family?"),
-                choices=[
-                    (
-                        h.pk,
-                        f"{h.head_name} · {mask_id(h.head_nik)} · {h.desa.name if h.desa else '-'}",
-                    )
-                    for h in self.matches
-                ],
+                choices=[(h.pk, _pick_label(h)) for h in self.matches],
                 coerce=int,
                 required=False,
                 widget=forms.RadioSelect,
@@ -233,3 +227,9 @@ class AttachmentForm(forms.Form):
 
     def clean_file(self):
         return checked_attachment(self.cleaned_data["file"])
+
+
+def _pick_label(household) -> str:
+    """A family to pick: its head, the head's NIK masked and named so, and its desa."""
+    desa = household.desa.name if household.desa else "-"
+    return f"{household.head_name} · NIK {mask_id(household.head_nik)} · {desa}"

@@ -264,7 +264,7 @@ class Household(models.Model):
         verbose_name_plural = _("households")
 
     def __str__(self) -> str:
-        return f"{self.head_name} ({identity.mask_id(self.no_kk)})"
+        return f"{self.head_name} (No. KK {identity.mask_id(self.no_kk)})"
 
     def save(self, *args, **kwargs) -> None:
         self.head_name_folded = fold_name(self.head_name)

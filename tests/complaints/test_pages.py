@@ -574,10 +574,15 @@ def test_when_several_families_match_the_desk_picks_one(client, users, make_hous
     choices = dict(page.context["form"].fields["pick"].choices)
     assert set(choices) == {first.pk, second.pk}
     assert first.head_nik not in page.content.decode()  # offered with the NIK masked
+    masked = first.head_nik[:4] + "********" + first.head_nik[-4:]
+    assert choices[first.pk].startswith(f"SLAMET RIYADI · NIK {masked} · ")  # and named so
     assert not Complaint.objects.exists()
 
     client.post(reverse("complaints:create"), {**data, "pick": second.pk})
     assert Complaint.objects.get().household == second
+    detail = client.get(reverse("complaints:detail", args=[Complaint.objects.get().pk]))
+    kk = second.no_kk[:4] + "********" + second.no_kk[-4:]
+    assert f"SLAMET RAHARJO (No. KK {kk})" in detail.content.decode()  # the link says which
 
 
 def test_a_photo_chosen_before_the_family_was_picked_is_asked_for_again(

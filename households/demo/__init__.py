@@ -86,6 +86,8 @@ PROPOSAL_DAMAGE = 0.05
 # Rows the intake accepts but the JPS re-check returns (May 2020: 7,318 of 22,870 families):
 # no RT or RW, or a placeholder for the name.
 JPS_GAPS = 0.2
+# Proposal rows of families already on a roster that the cross-check cannot settle alone.
+DOUBTFUL = 0.04
 DESIL_WEIGHTS = [16, 14, 12, 11, 10, 9, 8, 7, 7, 6]  # a poor district: more low deciles
 
 
@@ -267,6 +269,10 @@ class _Demo:
         taken = {int(n) for n in Household.objects.values_list("head_nik", flat=True)}
         taken |= {int(n) for n in Member.objects.exclude(nik="").values_list("nik", flat=True)}
         self.people = People(rng, kecamatan, taken)
+        # Doubtful rows draw from a sequence of their own too, their new cards among the rest.
+        self.doubts = random.Random(str(self.gaps.getstate()) + "doubts")
+        self.new_cards = People(self.doubts, kecamatan, taken)
+        self.new_cards.kks = self.people.kks
         self.dusun: dict[int, list[str]] = {}
         self.village_rows = min(max(households // 70, 8), 500)
         self.opd_rows = min(max(households // 50, 10), 1000)
@@ -633,9 +639,22 @@ class _Demo:
             elif self.gaps.random() < JPS_GAPS:
                 field, value = self.gaps.choice([("rt", ""), ("rt", ""), ("rw", ""), ("name", "-")])
                 setattr(row, field, value)
+            elif not wife and family.rosters and self.doubts.random() < DOUBTFUL:
+                self.doubtful(row, family)
             row.raw = self.proposal_raw(row, layout)
             rows.append(row)
         return rows
+
+    def doubtful(self, row: ProposalRow, family: Family) -> None:
+        """The head's NIK under the name of another of the family's people, on the new card of
+        a family that split: the rosters know that NIK under another name and card, so the
+        cross-check asks a person (a handful a district, as in the field)."""
+        others = [p for p in (family.spouse, *family.children) if p is not None]
+        if not others:
+            return
+        row.no_kk = self.new_cards.no_kk(family.no_kk[:6])
+        row.name = self.typed_name(self.doubts.choice(others).name)
+        row.household = None  # another card: which family it is, is the question
 
     def damage(self, row: ProposalRow, *, sector: bool) -> None:
         rng = self.rng

@@ -231,3 +231,17 @@ def test_the_desk_has_complaints_to_show_one_forwarded_to_the_demo_village(demo)
     village = User.objects.get(username="operator.desa").unit
     assert Complaint.objects.filter(forwarded_to=village).exists()
     assert Complaint.objects.filter(status="resolved").exclude(public_reply="").exists()
+
+
+def test_a_newcomers_first_cross_check_sends_a_handful_of_families_to_review(demo, run_on_commit):
+    """The review queue is part of the job: the demo's proposals hold a few families the
+    rosters know under the same NIK but another name and card, as the field does."""
+    from dedup import pipeline
+    from dedup.models import Result
+
+    submitted = ProposalBatch.objects.filter(status=ProposalBatch.Status.SUBMITTED)
+    run = pipeline.start_run(batches=submitted, user=User.objects.get(username="staf"))
+
+    doubtful = Result.objects.filter(run=run, status=Result.Status.REVIEW)
+    assert 1 <= doubtful.count() <= 0.02 * run.rows_total
+    assert all(r.reason.startswith("NIK sama, nama berbeda") for r in doubtful)

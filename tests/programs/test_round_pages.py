@@ -186,7 +186,8 @@ def test_staff_find_a_family_behind_a_count_and_move_it_with_a_reason(client, us
 
 
 @pytest.fixture
-def approved(users, doubtful_run):
+def prepared(users, doubtful_run):
+    """The province's list of a saved round, prepared by staff, waiting for the head."""
     from programs import rounds
     from programs.models import Program, ProposalRow
 
@@ -200,8 +201,14 @@ def approved(users, doubtful_run):
     province = Program.objects.get(code="BANSOSPROV")
     round_.targets.create(program=province, places=5)
     rounds.save_plan(round_, rounds.plan_round(round_), by=users["staff"])
-    listed = rounds.prepare_list(round_, province, None, by=users["staff"])
-    return rounds.approve(listed, by=users["head"])
+    return rounds.prepare_list(round_, province, None, by=users["staff"])
+
+
+@pytest.fixture
+def approved(users, prepared):
+    from programs import rounds
+
+    return rounds.approve(prepared, by=users["head"])
 
 
 def test_an_approved_list_downloads_as_the_annex_with_who_when_and_why(client, users, approved):
@@ -626,25 +633,13 @@ def test_a_list_approved_before_lists_were_frozen_gets_its_families_back(approve
     )
 
 
-def test_the_heads_home_page_lists_what_waits_for_approval(client, users, doubtful_run):
+def test_the_heads_home_page_lists_what_waits_for_approval(client, users, prepared):
     from programs import rounds
-    from programs.models import Program
-
-    round_ = AllocationRound.objects.create(
-        name="Bansos Desember 2026",
-        run=doubtful_run,
-        allowed_pairs=[["PKH", "BANSOSPROV"]],
-        created_by=users["staff"],
-    )
-    province = Program.objects.get(code="BANSOSPROV")
-    round_.targets.create(program=province, places=5)
-    rounds.save_plan(round_, rounds.plan_round(round_), by=users["staff"])
-    listed = rounds.prepare_list(round_, province, None, by=users["staff"])
 
     home = login(client, users["head"]).get(reverse("home")).content.decode()
-    assert reverse("programs:list", args=[listed.pk]) in home
+    assert reverse("programs:list", args=[prepared.pk]) in home
     assert "Bansos Desember 2026 · BANSOSPROV · versi 1" in home
 
-    rounds.approve(listed, by=users["head"])
+    rounds.approve(prepared, by=users["head"])
     home = client.get(reverse("home")).content.decode()
-    assert reverse("programs:list", args=[listed.pk]) not in home
+    assert reverse("programs:list", args=[prepared.pk]) not in home

@@ -494,6 +494,7 @@ def _open_xls(path: Path, name: str) -> Sheets:
         raise _encrypted(name)
     if not streams & {"workbook", "book"}:
         raise _wrong_type(name)  # a .doc, .ppt, .msg or other OLE2 file
+    # No grid check: an .xls sheet holds at most 65,536 rows of 256 columns, within bounds.
     return _calamine_sheets(path, name)
 
 

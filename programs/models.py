@@ -491,12 +491,14 @@ class AllocationRound(models.Model):
     # Saving the allocation runs in the background: when it started, and why it failed.
     saving_since = models.DateTimeField(null=True, blank=True, editable=False)
     save_error = models.TextField(blank=True, editable=False)
+    # Workers lost while saving it (out of memory, killed): given up after a few, with why.
+    save_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
     # Counts every change of the rules: a save based on an older revision is refused and told
     # what changed (two staff editing one round).
     revision = models.PositiveIntegerField(default=1, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords(excluded_fields=["saving_since", "save_error"])
+    history = HistoricalRecords(excluded_fields=["saving_since", "save_error", "save_attempts"])
 
     class Meta:
         ordering = ["-created_at"]

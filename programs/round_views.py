@@ -394,8 +394,8 @@ def round_save(request: HttpRequest, pk: int) -> HttpResponse:
         elif round_.saving:
             messages.info(request, _("This round's allocation is being saved."))
         else:  # in the background: a district's families take most of a minute
-            round_.saving_since, round_.save_error = timezone.now(), ""
-            round_.save(update_fields=["saving_since", "save_error"])
+            round_.saving_since, round_.save_error, round_.save_attempts = timezone.now(), "", 0
+            round_.save(update_fields=["saving_since", "save_error", "save_attempts"])
             user = request.user.pk
             transaction.on_commit(lambda: tasks.save_round.delay(round_.pk, user))
     return redirect("programs:round", pk=pk)

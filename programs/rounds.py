@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.deletion import ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -330,20 +330,37 @@ def save_plan(round_: AllocationRound, plan: Plan, *, by: User) -> list[Allocati
     )
 
 
+MAX_SAVE_ATTEMPTS = 3  # workers lost saving one round before it is given up
+
+
 def save_round(round_id: int, user_id: int) -> None:
     """The round's proposal saved as its allocations, in the background (a district's 46,000
     families take most of a minute). Safe to run twice: a round with allocations is left."""
     by = User.objects.get(pk=user_id)
+    rounds = AllocationRound.objects.filter(pk=round_id)
+    rounds.update(save_attempts=F("save_attempts") + 1)  # outside the save: it must stay
+    if rounds.get().save_attempts > MAX_SAVE_ATTEMPTS:
+        rounds.update(
+            saving_since=None,
+            save_attempts=0,
+            save_error=_(
+                "Saving stopped the server's worker %(n)s times (out of memory?), so it was given "
+                "up; nothing was saved. Try again once the workers have more memory."
+            )
+            % {"n": MAX_SAVE_ATTEMPTS},
+        )
+        return
     try:
         with transaction.atomic():
             round_ = AllocationRound.objects.select_for_update().get(pk=round_id)
             if not round_.allocations.exists():
                 save_plan(round_, plan_round(round_), by=by)
-            AllocationRound.objects.filter(pk=round_id).update(saving_since=None, save_error="")
+            rounds.update(saving_since=None, save_error="", save_attempts=0)
     except Exception:
         logger.exception("saving round %s failed", round_id)
-        AllocationRound.objects.filter(pk=round_id).update(
-            save_error=_("Saving stopped because of an error on the server; nothing was saved.")
+        rounds.update(
+            save_attempts=0,
+            save_error=_("Saving stopped because of an error on the server; nothing was saved."),
         )
         raise
 

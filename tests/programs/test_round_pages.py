@@ -584,6 +584,30 @@ def test_a_failed_save_says_so_and_can_be_tried_again(client, users, open_round,
     assert [a.target.code for a in open_round.allocations.all()] == ["BANSOSPROV"]
 
 
+def test_a_save_that_stopped_three_workers_is_given_up_with_the_reason(
+    client, users, open_round, monkeypatch
+):
+    from django.utils import timezone
+
+    from programs import rounds
+    from programs.models import AllocationRound
+
+    AllocationRound.objects.filter(pk=open_round.pk).update(
+        saving_since=timezone.now(),
+        save_attempts=rounds.MAX_SAVE_ATTEMPTS,  # three lost
+    )
+    monkeypatch.setattr(rounds, "save_plan", lambda *a, **k: pytest.fail("saved a fourth time"))
+
+    rounds.save_round(open_round.pk, users["staff"].pk)  # the task, delivered again
+
+    open_round.refresh_from_db()
+    assert not open_round.saving and not open_round.allocations.exists()
+    assert "menghentikan proses server 3 kali" in open_round.save_error
+    page = login(client, users["staff"]).get(reverse("programs:round", args=[open_round.pk]))
+    assert "menghentikan proses server 3 kali" in page.content.decode()
+    assert "Simpan alokasi ini" in page.content.decode()  # and it can be tried again
+
+
 def test_a_family_with_an_open_complaint_is_marked_where_staff_move_it(client, users, approved):
     from complaints import desk
     from complaints.models import Category, Complaint

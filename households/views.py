@@ -11,6 +11,7 @@ from django.db.models import Count, ProtectedError, Q
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject, new_method_proxy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import push_url
@@ -44,21 +45,35 @@ def manager_required(view):
     return wrapped
 
 
+class LazyCount(SimpleLazyObject):
+    """A count made when a page first shows it; an int to the filters (`intcomma`) too."""
+
+    __int__ = new_method_proxy(int)
+
+
 @login_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     batches = ProposalBatch.objects.for_user(user)
+    # Counted only if the role's page shows it (each role's home shows some of these): a
+    # district's counts over every proposal row and household are the page's main cost.
     context = {
-        "batch_counts": dict(batches.values_list("status").annotate(n=Count("pk")).order_by()),
-        "rows_to_fix": ProposalRow.objects.filter(
-            batch__in=batches, status=ProposalRow.Status.INVALID
-        ).count(),
-        "household_count": Household.objects.for_user(user).count(),
+        "batch_counts": SimpleLazyObject(
+            lambda: dict(batches.values_list("status").annotate(n=Count("pk")).order_by())
+        ),
+        "rows_to_fix": LazyCount(
+            ProposalRow.objects.filter(batch__in=batches, status=ProposalRow.Status.INVALID).count
+        ),
+        "household_count": LazyCount(Household.objects.for_user(user).count),
         # JPS families returned to the operator's unit, waiting for its correction.
-        "jps_returned": returned_for(user).filter(status=Allocation.Status.RETURNED).count(),
+        "jps_returned": LazyCount(
+            returned_for(user).filter(status=Allocation.Status.RETURNED).count
+        ),
         # Open complaints: all of them at the desk, those forwarded to an operator's unit.
-        "open_complaints": Complaint.objects.handled_by(user).filter(status__in=OPEN).count(),
+        "open_complaints": LazyCount(
+            Complaint.objects.handled_by(user).filter(status__in=OPEN).count
+        ),
         "active_versions": RosterVersion.objects.filter(
             status=RosterVersion.Status.ACTIVE
         ).select_related("program"),

@@ -330,3 +330,16 @@ def test_agency_sees_no_roster_rows_and_desk_sees_them_masked(login, users, rost
     assert list(login(users["agency"]).get(url).context["page"]) == []
     html = login(users["desk"]).get(url).content.decode()
     assert "SUPARMAN" in html and households["b"].head_nik not in html
+
+
+def test_the_home_page_shows_its_counts_in_the_office_format(login, users, make_household):
+    desa = make_household().desa
+    Household.objects.bulk_create(
+        Household(
+            head_name=f"WARGA {i}", head_nik=f"3306061203{i:06d}", no_kk=f"3306060101{i:06d}",
+            desa=desa,
+        )
+        for i in range(1233)
+    )  # fmt: skip
+    page = login(users["head"]).get(reverse("home")).content.decode()
+    assert '<div class="n">1.234</div>' in page  # 1,234 families, grouped as the office writes

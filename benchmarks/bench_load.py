@@ -10,8 +10,8 @@ households and a million roster rows, which takes minutes), then starts gunicorn
 (--workers sync workers) with DEBUG off. Each user logs in as one of the demo's roles, in turn,
 and asks for its pages one after the other, as fast as answers come; the clock starts when all
 are signed in (a login's password hash costs a third of a second of processor). Reported:
-requests per second, errors, and p50 / p95 / p99 of the response times, first for one user alone, then for
---users together; and the page that is slowest at p95 under load.
+requests per second, errors, and p50 / p95 / p99 of the response times, first for one user
+alone, then for --users together; and the page that is slowest at p95 under load.
 
 Issue 15's aim: 50 users at p95 under 300 ms on a 2-core machine. The machines here vary
 2-2.5x between sessions: compare the load figures with the single user's of the same run.

@@ -113,9 +113,7 @@ def run(users: int, seconds: float) -> dict:
     start = threading.Barrier(users, action=begin)
     names = list(ROLES)
     threads = [
-        threading.Thread(
-            target=replay, args=(names[i % len(names)], start, window, times, errors)
-        )
+        threading.Thread(target=replay, args=(names[i % len(names)], start, window, times, errors))
         for i in range(users)
     ]
     for thread in threads:

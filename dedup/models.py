@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from dedup.engine.families import Listing, repeats
 from dedup.engine.match import DECIDED_SAME, Thresholds
 from programs.models import ProposalBatch, ProposalRow, RosterRow, RosterVersion
 
@@ -75,6 +76,37 @@ class Run(models.Model):
         if not hasattr(self, "_single_batch"):
             self._single_batch = self.batches.count() == 1
         return f"USULAN:{'' if self._single_batch else f'{batch_id}-'}{row_number}"
+
+    def count_families(self) -> int:
+        """Mark the results that repeat a family an earlier row already brings to allocation
+        (`Result.repeat`, see dedup.engine.families) and return how many families go on.
+        Called when the run finishes and when a decision makes a family eligible; writes only
+        the rows whose mark changes."""
+        rows = (
+            self.results.filter(status__in=ELIGIBLE)
+            .order_by("proposal_row__batch_id", "proposal_row__row_number")
+            .values_list(
+                "pk",
+                "proposal_row__no_kk",
+                "proposal_row__nik",
+                "proposal_row__batch_id",
+                "proposal_row__row_number",
+                "matches",
+                "repeat",
+            )
+        )
+        marked, listings = set(), []
+        for pk, no_kk, nik, batch, number, matches, repeat in rows.iterator(chunk_size=10_000):
+            label = self.proposal_label(batch, number)
+            listings.append(Listing(pk, no_kk, nik, label, Result.split(matches)))
+            if repeat:
+                marked.add(pk)
+        found = repeats(listings)
+        for value, pks in ((True, found - marked), (False, marked - found)):
+            pks = sorted(pks)
+            for start in range(0, len(pks), 5_000):  # SQLite takes 32,766 parameters
+                Result.objects.filter(pk__in=pks[start : start + 5_000]).update(repeat=value)
+        return len(listings) - len(found)
 
 
 class MatchSettings(models.Model):
@@ -157,6 +189,35 @@ class Chunk(models.Model):
         return f"{self.run_id}/{self.pk}"
 
 
+class ResultQuerySet(models.QuerySet):
+    """Pages count results by outcome: the contract's status, except that a family proposed
+    twice is counted once, so "proposed twice" also holds the later listings of a family on a
+    roster (`in_roster` before `duplicate_in_batch` in the contract)."""
+
+    def going_on(self) -> "ResultQuerySet":
+        """The families that go on to allocation, each once (new, or already on a roster:
+        the round's rules decide which rosters exclude them)."""
+        return self.filter(status__in=ELIGIBLE, repeat=False)
+
+    def outcome(self, value: str) -> "ResultQuerySet":
+        if value == Result.Status.DUPLICATE:
+            return self.filter(models.Q(status=value) | models.Q(repeat=True))
+        return self.filter(status=value, repeat=False)
+
+    def outcome_counts(self, *by: str) -> list[dict]:
+        """Counts by outcome (and by the fields named), one dict a group with "outcome", "n"."""
+        outcome = models.Case(
+            models.When(repeat=True, then=models.Value(Result.Status.DUPLICATE)),
+            default=models.F("status"),
+        )
+        return list(
+            self.annotate(outcome=outcome)
+            .values(*by, "outcome")
+            .annotate(n=models.Count("pk"))
+            .order_by()
+        )
+
+
 class Result(models.Model):
     """What the run found for one proposed family (the contract's result row)."""
 
@@ -175,6 +236,10 @@ class Result(models.Model):
     matches = models.TextField(blank=True)
     score = models.PositiveSmallIntegerField(null=True, blank=True)
     reason = models.CharField(max_length=255, blank=True)
+    # New or on a roster, but the same family as an earlier row that goes on to allocation:
+    # the family is counted and placed once, there (Run.count_families).
+    repeat = models.BooleanField(default=False)
+    objects = ResultQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -183,6 +248,14 @@ class Result(models.Model):
 
     def __str__(self) -> str:
         return f"{self.proposal_row_id}: {self.status}"
+
+    @property
+    def outcome(self) -> str:
+        """The status as pages count it (ResultQuerySet): a repeated family is proposed twice."""
+        return self.Status.DUPLICATE if self.repeat else self.status
+
+    def get_outcome_display(self) -> str:
+        return self.Status(self.outcome).label
 
     @property
     def program_codes(self) -> list[str]:
@@ -203,6 +276,9 @@ class Result(models.Model):
     def split(joined: str) -> list[str]:
         """The contract's "A;B" (`programs`, `matches`) as a list, for values read raw too."""
         return [part for part in joined.split(";") if part]
+
+
+ELIGIBLE = (Result.Status.NEW, Result.Status.IN_ROSTER)  # may go on to allocation
 
 
 class ReviewPair(models.Model):
@@ -262,11 +338,19 @@ class ReviewPair(models.Model):
             twins = ReviewPair.objects.filter(
                 fingerprint=self.fingerprint, same_family__isnull=True
             )
-            for pair in twins.exclude(pk=self.pk) if self.fingerprint else ():
+            settled = [
                 pair._settle(same_family, note, by)
-            self._settle(same_family, note, by)
+                for pair in (twins.exclude(pk=self.pk) if self.fingerprint else ())
+            ]
+            settled.append(self._settle(same_family, note, by))
+            # A family that may now go on can repeat an earlier one, or be repeated by a later
+            # one. The runs last and in order: two decisions lock their results first.
+            eligible = [result.run_id for result in settled if result]
+            for run in Run.objects.filter(pk__in=eligible).order_by("pk").select_for_update():
+                run.count_families()
 
-    def _settle(self, same_family: bool, note: str, by) -> None:
+    def _settle(self, same_family: bool, note: str, by) -> "Result | None":
+        """Decide this pair and settle its result; the result if it may now go on."""
         result = Result.objects.select_for_update().get(
             run=self.run_id, proposal_row=self.proposal_row_id
         )
@@ -301,3 +385,4 @@ class ReviewPair(models.Model):
         else:
             result.status, result.matches, result.score, result.reason = "new", "", None, ""
         result.save(update_fields=["status", "programs", "matches", "score", "reason"])
+        return result if result.status in ELIGIBLE else None

@@ -128,11 +128,12 @@ def resume_run(run: Run) -> int:
 
 
 def _finish(run: Run) -> None:
-    """The run is done (once, whoever gets here first): its submitted proposals are now
-    cross-checked, by the person who started it."""
+    """The run is done (once, whoever gets here first): each family that goes on is counted
+    once, and its submitted proposals are now cross-checked, by the person who started it."""
     finished = Run.objects.filter(pk=run.pk).exclude(status=Run.Status.DONE)
     if not finished.update(status=Run.Status.DONE, finished_at=timezone.now(), error=""):
         return
+    run.count_families()
     for batch in run.batches.filter(status=ProposalBatch.Status.SUBMITTED):
         batch.move_to(ProposalBatch.Status.CHECKED, by=run.created_by)
 

@@ -1,3 +1,5 @@
+from collections import Counter
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -59,7 +61,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             return HttpResponseClientRefresh()
         return render(request, "dedup/run_detail.html#progress", {"run": run})
     results = run.results.all()
-    by_status = dict(results.values_list("status").annotate(n=Count("pk")).order_by())
+    by_outcome = Counter({group["outcome"]: group["n"] for group in results.outcome_counts()})
     by_program: dict[str, int] = {}
     for programs, n in (
         results.exclude(programs="").values_list("programs").annotate(n=Count("pk")).order_by()
@@ -74,21 +76,23 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         desa = _by_place(in_kecamatan, "proposal_row__desa")
         chosen = next((name for pk, name, _counts in kecamatan if pk == int(chosen)), None)
         desa = desa if chosen else None  # a kecamatan without families in this run
-    total = sum(by_status.values())
-    checked = total - by_status.get(Result.Status.INVALID, 0)
+    total = by_outcome.total()
+    new, on_roster = by_outcome[Result.Status.NEW], by_outcome[Result.Status.IN_ROSTER]
+    # Each row of the file once, each family once: the steps after the second add up to it.
     funnel = [
-        (_("proposed"), total, ""),
-        (_("usable, cross-checked"), checked, ""),
-        (_("already on a roster"), by_status.get(Result.Status.IN_ROSTER, 0), "in_roster"),
-        (_("proposed twice"), by_status.get(Result.Status.DUPLICATE, 0), "duplicate_in_batch"),
-        (_("waiting for a decision"), by_status.get(Result.Status.REVIEW, 0), "review"),
-        (_("go on to allocation"), by_status.get(Result.Status.NEW, 0), "new"),
+        (_("proposed"), total, "", False),
+        (_("usable, cross-checked"), total - by_outcome[Result.Status.INVALID], "", False),
+        (_("waiting for a decision"), by_outcome[Result.Status.REVIEW], "review", False),
+        (_("proposed twice"), by_outcome[Result.Status.DUPLICATE], "duplicate_in_batch", False),
+        (_("go on to allocation"), new + on_roster, "", False),
+        (_("new"), new, "new", True),
+        (_("already on a roster"), on_roster, "in_roster", True),
     ]
     context = {
         "run": run,
         "funnel": funnel,
         "total": total,
-        "statuses": [(s, label, by_status.get(s, 0)) for s, label in Result.Status.choices],
+        "statuses": [(s, label, by_outcome[s]) for s, label in Result.Status.choices],
         "by_program": sorted(by_program.items()),
         "kecamatan": kecamatan,
         "desa": desa,
@@ -99,17 +103,13 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _by_place(results, place: str) -> list[tuple[int | None, str, list[tuple[str, int]]]]:
-    """(region id, name, [(status, count) for each status]) of the results' rows, by the
+    """(region id, name, [(outcome, count) for each outcome]) of the results' rows, by the
     region `place` names (the desa, or its kecamatan), in name order."""
     counted: dict[tuple, dict] = {}
-    rows = (
-        results.values(f"{place}_id", f"{place}__name", "status")
-        .annotate(n=Count("pk"))
-        .order_by(f"{place}__name")
-    )
-    for row in rows:
+    rows = results.outcome_counts(f"{place}_id", f"{place}__name")
+    for row in sorted(rows, key=lambda row: row[f"{place}__name"] or ""):
         key = (row[f"{place}_id"], row[f"{place}__name"])
-        counted.setdefault(key, {})[row["status"]] = row["n"]
+        counted.setdefault(key, {})[row["outcome"]] = row["n"]
     return [
         (pk, name, [(s, counts.get(s, 0)) for s in Result.Status.values])
         for (pk, name), counts in counted.items()
@@ -132,8 +132,8 @@ def result_list(request: HttpRequest, pk: int) -> HttpResponse:
     results = run.results.select_related("proposal_row__batch__unit", "proposal_row__desa")
     status, program = request.GET.get("status"), request.GET.get("program")
     kecamatan = request.GET.get("kecamatan")
-    if status in Result.Status.values:
-        results = results.filter(status=status)
+    if status in Result.Status.values:  # as the run's page counts it
+        results = results.outcome(status)
     if program:
         results = results.filter(
             Q(programs=program)
@@ -146,7 +146,7 @@ def result_list(request: HttpRequest, pk: int) -> HttpResponse:
     desa = request.GET.get("desa")
     if desa and desa.isdigit():
         results = results.filter(proposal_row__desa_id=int(desa))
-    page = Paginator(results.order_by("proposal_row__batch", "proposal_row__row_number"), 50)
+    page = Paginator(results.order_by("proposal_row__batch_id", "proposal_row__row_number"), 50)
     query = request.GET.copy()  # the next page keeps the filters
     query.pop("page", None)
     context = {
@@ -165,7 +165,7 @@ def result_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     run = get_object_or_404(Run.objects.for_user(request.user), pk=pk)
     results = run.results.select_related(
         "proposal_row__batch__unit", "proposal_row__desa"
-    ).order_by("proposal_row__batch", "proposal_row__row_number")
+    ).order_by("proposal_row__batch_id", "proposal_row__row_number")
     if kind == "xlsx":
         response = HttpResponse(content_type=XLSX)
         write_result_xlsx(response, results.iterator(chunk_size=5_000))

@@ -51,7 +51,7 @@ def returned_for(user: User):
             status__in=(Allocation.Status.RETURNED, Allocation.Status.CORRECTED),
         )
         .select_related("proposal_row__desa__parent", "round")
-        .order_by("proposal_row__batch", "proposal_row__row_number")
+        .order_by("proposal_row__batch_id", "proposal_row__row_number")
     )
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
-from dedup.models import Result
+from dedup.models import ELIGIBLE, Result
 from households.models import Region
 from programs.models import (
     Allocation,
@@ -26,7 +26,7 @@ from programs.models import (
     ProposalRow,
     RoundTarget,
 )
-from programs.rounds import ELIGIBLE, JPS
+from programs.rounds import JPS
 
 RESULTS, FAMILIES = "results", "families"  # the run's results page, the round's families page
 # A JPS family in one of these statuses has its phase; any other status waits for one.
@@ -42,13 +42,14 @@ class Place:
     name: str = ""
     parent: int | None = None  # a desa's kecamatan
     collected: int = 0
-    results: Counter = field(default_factory=Counter)  # result status -> proposals
+    results: Counter = field(default_factory=Counter)  # result outcome -> proposals
     rosters: Counter = field(default_factory=Counter)  # roster code -> proposals found on it
     allocations: Counter = field(default_factory=Counter)  # (target id, phase, status) -> KK
 
     @property
     def eligible(self) -> int:
-        """New families and those already on a roster: the matrix decides which may add aid."""
+        """New families and those already on a roster, each once: the matrix decides which
+        may add aid."""
         return sum(self.results[status] for status in ELIGIBLE)
 
     def add(self, other: Place) -> None:
@@ -151,12 +152,11 @@ def _by_desa(round_: AllocationRound) -> dict[int | None, Place]:
 
     for desa, n in rows.values_list("desa").annotate(n=Count("pk")).order_by():
         at(desa).collected += n
-    grouped = results.values_list("proposal_row__desa", "status", "programs")
-    for desa, status, programs, n in grouped.annotate(n=Count("pk")).order_by():
-        place = at(desa)
-        place.results[status] += n
-        for code in Result.split(programs):
-            place.rosters[code] += n
+    for group in results.outcome_counts("proposal_row__desa", "programs"):
+        place = at(group["proposal_row__desa"])
+        place.results[group["outcome"]] += group["n"]
+        for code in Result.split(group["programs"]):
+            place.rosters[code] += group["n"]
     grouped = round_.allocations.values_list("proposal_row__desa", "target", "phase", "status")
     for desa, target, phase, status, n in grouped.annotate(n=Count("pk")).order_by():
         at(desa).allocations[(target, phase, status)] += n

@@ -80,6 +80,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             }
         )
         left_out: Counter = Counter()
+        going_on = None
     else:
         families = rounds.families_for(round_)
         plan = rounds.plan_round(round_, families=families)
@@ -88,6 +89,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             for (kecamatan, desa), n in places.items():
                 by_place[(code, kecamatan, desa)] += n
         left_out = Counter(rounds.why_left_out(plan).values())
+        going_on = len(families)
     # Per kecamatan; the chosen kecamatan (?kecamatan=name) opens into its desa.
     chosen = request.GET.get("kecamatan")
     per_kecamatan, per_desa = Counter(), Counter()
@@ -116,6 +118,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "desa_rows": desa_rows,
         "totals": totals,
         "left_out": sorted(left_out.items(), key=lambda item: -item[1]),
+        "going_on": going_on,  # placed and not placed, before saving
         "saved": saved,
         "phases": _phases(round_) if saved else [],
         # Cross-checks of corrected families the re-check has not taken in yet.

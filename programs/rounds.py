@@ -41,7 +41,6 @@ from programs.models import (
 from programs.revalidation import revalidate
 
 logger = logging.getLogger(__name__)
-ELIGIBLE = (Result.Status.NEW, Result.Status.IN_ROSTER)
 # bulk_update writes one CASE WHEN per row: its cost grows with the square of a batch's rows.
 UPDATE_BATCH = 500
 INSERT_BATCH = 5_000  # rows a statement: SQLite takes 32,766 parameters
@@ -192,44 +191,27 @@ def _shown(value) -> str:
 
 
 def families_for(round_: AllocationRound) -> list[Family]:
-    """The families of the round's run that may receive aid, in the order they were proposed:
-    new ones and those already on a roster (the matrix decides which rosters exclude them).
-    The desil comes from the roster that ranks families (DTSEN), where the family is on it.
-    Read as plain values: a district's 70,000 results as model objects take seconds."""
+    """The families of the round's run that go on to allocation, each once, in the order they
+    were proposed: new ones and those already on a roster (the matrix decides which rosters
+    exclude them). The desil comes from the roster that ranks families (DTSEN), where the
+    family is on it. Read as plain values: a district's 70,000 results as model objects take
+    seconds."""
     if round_.run is None:
         return []
     results = (
-        round_.run.results.filter(status__in=ELIGIBLE)
-        .order_by("proposal_row__batch", "proposal_row__row_number")
+        round_.run.results.going_on()
+        .order_by("proposal_row__batch_id", "proposal_row__row_number")
         .values_list(
             "pk",
             "proposal_row_id",
-            "proposal_row__no_kk",
-            "proposal_row__nik",
             "proposal_row__desa__parent__name",
             "proposal_row__desa__name",
             "proposal_row__batch__unit__kind",
             "programs",
             "matches",
-            "proposal_row__batch_id",
-            "proposal_row__row_number",
         )
     )
-    # One family, one place: a row the cross-check linked to an earlier eligible row (a
-    # family on a roster and proposed twice is in_roster, with USULAN:<row> among its
-    # matches), or sharing a No. KK or head's NIK with one, is that family again (the
-    # cross-check leaves such pairs when staff judged them apart). NIK and No. KK are kept
-    # apart: a head's NIK may equal another family's No. KK.
-    seen: set[tuple[str, str]] = set()
-    labels: set[str] = set()
-    kept = []
-    for *result, batch, number in results.iterator(chunk_size=10_000):
-        numbers = {(kind, n) for kind, n in zip(("kk", "nik"), result[2:4], strict=True) if n}
-        if numbers & seen or labels.intersection(Result.split(result[-1])):
-            continue
-        seen |= numbers
-        labels.add(round_.run.proposal_label(batch, number))
-        kept.append(result)
+    kept = list(results.iterator(chunk_size=10_000))
     desils = _desils(round_, [(pk, matches) for pk, *_rest, matches in kept])
     return [
         Family(
@@ -240,7 +222,7 @@ def families_for(round_: AllocationRound) -> list[Family]:
             desil=desils.get(pk),
             holds=frozenset(Result.split(programs)),
         )
-        for pk, row_id, _kk, _nik, kecamatan, desa, kind, programs, _matches in kept
+        for pk, row_id, kecamatan, desa, kind, programs, _matches in kept
     ]
 
 

@@ -398,7 +398,7 @@ def _batch_page(request, batch, upload_form=None, status=200) -> HttpResponse:
     if run is not None:
         page_rows = [row.pk for row in context["page"]]
         outcomes = run.results.filter(proposal_row__batch=batch)
-        counts = Counter(dict(outcomes.values_list("status").annotate(n=Count("pk")).order_by()))
+        counts = Counter({group["outcome"]: group["n"] for group in outcomes.outcome_counts()})
         later = {
             result.proposal_row_id: result
             for result in Result.objects.filter(
@@ -406,11 +406,10 @@ def _batch_page(request, batch, upload_form=None, status=200) -> HttpResponse:
                 proposal_row__batch=batch,
             ).order_by("run__finished_at")
         }  # the last word per row
-        for old in outcomes.filter(proposal_row__in=list(later)).values_list(
-            "proposal_row", "status"
-        ):
-            counts[old[1]] -= 1
-            counts[later[old[0]].status] += 1
+        for old in outcomes.filter(proposal_row__in=list(later)):
+            counts[old.outcome] -= 1
+            counts[later[old.proposal_row_id].outcome] += 1
+        counts["going_on"] = counts[Result.Status.NEW] + counts[Result.Status.IN_ROSTER]
         context["run"] = run
         context["outcomes"] = counts
         context["outcome_of"] = {

@@ -131,6 +131,7 @@ def test_two_eligible_rows_of_one_family_card_get_one_place(round_, users):
     suparno = Result.objects.get(proposal_row__name="SUPARNO")
     ProposalRow.objects.filter(pk=suparno.proposal_row_id).update(no_kk=slamet().no_kk)
     Result.objects.filter(pk=suparno.pk).update(status="new")
+    assert round_.run.count_families() == 1
     assert [f.ref for f in rounds.families_for(round_)] == [slamet().pk]  # the first listing
 
     round_.allowed_pairs = [["PKH", "BANSOSPROV"]]
@@ -147,6 +148,7 @@ def test_a_family_linked_to_its_earlier_listing_gets_one_place_though_both_are_o
     Result.objects.filter(pk=suparno.pk).update(
         status="in_roster", programs="DTSEN", matches="DTSEN:4;USULAN:1"
     )
+    round_.run.count_families()
     assert [f.ref for f in rounds.families_for(round_)] == [slamet().pk]
 
 
@@ -154,6 +156,7 @@ def test_a_head_whose_nik_is_another_familys_no_kk_still_gets_a_place(round_):
     suparno = Result.objects.get(proposal_row__name="SUPARNO")
     ProposalRow.objects.filter(pk=suparno.proposal_row_id).update(nik=slamet().no_kk)
     Result.objects.filter(pk=suparno.pk).update(status="new")
+    assert round_.run.count_families() == 2
     assert [f.ref for f in rounds.families_for(round_)] == [
         slamet().pk, suparno.proposal_row_id]  # fmt: skip
 

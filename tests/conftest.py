@@ -21,6 +21,7 @@ from programs.models import (
 )
 
 PASSWORD = "sandi-uji-2026"
+pytest_plugins = ["tests.workers"]  # start_worker: real worker processes
 
 
 @pytest.hookimpl(hookwrapper=True)

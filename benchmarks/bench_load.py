@@ -13,6 +13,10 @@ are signed in (a login's password hash costs a third of a second of processor). 
 requests per second, errors, and p50 / p95 / p99 of the response times, first for one user
 alone, then for --users together; and the page that is slowest at p95 under load.
 
+With --think S, the users then read each page for S seconds on average before the next click
+(exponential pauses), as an office's people do. --reuse keeps the demo database of an earlier
+run (`bansos_bench_load_<scale>`) instead of loading it again.
+
 Issue 15's aim: 50 users at p95 under 300 ms on a 2-core machine. The machines here vary
 2-2.5x between sessions: compare the load figures with the single user's of the same run.
 """
@@ -23,6 +27,7 @@ import argparse
 import http.client
 import json
 import os
+import random
 import re
 import statistics
 import subprocess
@@ -79,12 +84,17 @@ class User:
             raise SystemExit(f"{self.username} could not log in (HTTP {status})")
 
 
-def replay(username: str, start: threading.Barrier, run: dict, times: dict, errors: list) -> None:
+def replay(
+    username: str, start: threading.Barrier, run: dict, times: dict, errors: list, think: float
+) -> None:
     user = User(username)
     user.log_in()  # a password hash each (a third of a second): before the clock, not in it
+    pause = random.Random(f"{username}-{threading.get_ident()}")
     start.wait()
     pages = ROLES[username]
     n = 0
+    if think:  # people do not all click at the same moment
+        time.sleep(pause.uniform(0, think))
     while time.monotonic() < run["until"]:
         path = pages[n % len(pages)]
         n += 1
@@ -99,9 +109,11 @@ def replay(username: str, start: threading.Barrier, run: dict, times: dict, erro
         if status != 200:
             errors.append(f"{path}: HTTP {status}")
         times[path].append(elapsed)
+        if think:  # reading the page before the next click: on average `think` seconds
+            time.sleep(pause.expovariate(1 / think))
 
 
-def run(users: int, seconds: float) -> dict:
+def run(users: int, seconds: float, think: float = 0) -> dict:
     times: dict[str, list[float]] = defaultdict(list)
     errors: list[str] = []
     window: dict[str, float] = {}
@@ -113,7 +125,9 @@ def run(users: int, seconds: float) -> dict:
     start = threading.Barrier(users, action=begin)
     names = list(ROLES)
     threads = [
-        threading.Thread(target=replay, args=(names[i % len(names)], start, window, times, errors))
+        threading.Thread(
+            target=replay, args=(names[i % len(names)], start, window, times, errors, think)
+        )
         for i in range(users)
     ]
     for thread in threads:
@@ -142,21 +156,29 @@ def run(users: int, seconds: float) -> dict:
         "mean_ms": round(statistics.mean(every) * 1000),
         "slowest_page": slowest,
         "slowest_p95_ms": round(pct(times[slowest], 95)),
+        "pages_p95_ms": {page: round(pct(found, 95)) for page, found in sorted(times.items())},
     }
 
 
-def database(env: dict) -> str:
+def database(scale: str, reuse: bool) -> tuple[str, bool]:
+    """The database's URL, and whether it holds the demo already (--reuse: a district's demo
+    takes many minutes to load)."""
     server = os.environ.get("DATABASE_URL", "")
     if not server:
-        path = Path("/tmp/bansos-bench-load.sqlite3")
+        path = Path(f"/tmp/bansos-bench-load-{scale}.sqlite3")
+        if path.exists() and reuse:
+            return f"sqlite:///{path}", True
         path.unlink(missing_ok=True)
-        return f"sqlite:///{path}"
+        return f"sqlite:///{path}", False
     parts = urlsplit(server)
+    name = f"bansos_bench_load_{scale}"
     admin = urlunsplit(parts._replace(path="/postgres"))
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS bansos_bench_load WITH (FORCE)")
-        conn.execute("CREATE DATABASE bansos_bench_load")
-    return urlunsplit(parts._replace(path="/bansos_bench_load"))
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not (found and reuse):
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {name}")
+    return urlunsplit(parts._replace(path=f"/{name}")), bool(found and reuse)
 
 
 def main() -> None:
@@ -165,6 +187,12 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers")
+    parser.add_argument(
+        "--think", type=float, default=0, help="mean seconds a user reads a page (0: no pause)"
+    )
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the demo database of an earlier run"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -175,14 +203,15 @@ def main() -> None:
         ALLOWED_HOSTS="127.0.0.1",
         SECURE_HSTS_SECONDS="0",
     )
-    env["DATABASE_URL"] = database(env)
+    env["DATABASE_URL"], loaded = database(args.scale, args.reuse)
     manage = [sys.executable, str(BASE_DIR / "manage.py")]
     subprocess.run([*manage, "migrate", "-v", "0"], env=env, check=True)
-    started = time.monotonic()
-    demo = {**env, "DEBUG": "true"}  # the demo refuses a production set-up; the server runs one
-    subprocess.run([*manage, "load_demo", "--scale", args.scale], env=demo, check=True,
-                   stdout=subprocess.DEVNULL)  # fmt: skip
-    print(f"demo ({args.scale}) loaded in {time.monotonic() - started:.0f} s", file=sys.stderr)
+    if not loaded:
+        started = time.monotonic()
+        demo = {**env, "DEBUG": "true"}  # the demo refuses a production set-up
+        subprocess.run([*manage, "load_demo", "--scale", args.scale], env=demo, check=True,
+                       stdout=subprocess.DEVNULL)  # fmt: skip
+        print(f"demo ({args.scale}) loaded in {time.monotonic() - started:.0f} s", file=sys.stderr)
     subprocess.run([*manage, "collectstatic", "--no-input", "-v", "0"], env=env, check=True)
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "bansos.wsgi", f"--workers={args.workers}",
@@ -194,18 +223,22 @@ def main() -> None:
         run(1, 5)  # warm: every worker has loaded the app and opened its connection
         alone = run(1, min(args.seconds, 30))
         loaded = run(args.users, args.seconds)
+        paced = run(args.users, args.seconds, args.think) if args.think else None
     finally:
         server.terminate()
         server.wait()
     rows = [("one user", alone), (f"{args.users} users", loaded)]
+    if paced:
+        rows.append((f"{args.users}, {args.think:g} s", paced))
     print(f"{'':<12}{'req/s':>8}{'errors':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}  slowest p95")
     for label, r in rows:
         print(
             f"{label:<12}{r['per_second']:>8}{r['errors']:>8}{r['p50_ms']:>8}{r['p95_ms']:>8}"
             f"{r['p99_ms']:>8}  {r['slowest_page']} {r['slowest_p95_ms']} ms"
         )
+    print("p95 ms by page:", *(f"{label}: {r['pages_p95_ms']}" for label, r in rows), sep="\n")
     if args.json:
-        print(json.dumps({"scale": args.scale, "alone": alone, "loaded": loaded}))
+        print(json.dumps({"scale": args.scale, "alone": alone, "loaded": loaded, "paced": paced}))
 
 
 if __name__ == "__main__":

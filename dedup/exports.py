@@ -52,10 +52,11 @@ def write_result_csv(
 
 def write_result_xlsx(stream, results: Iterable[Result]) -> None:
     """The same rows for people: the contract's columns, then who proposed the family, its
-    name and desa (NIK and No. KK are not written: the list travels by e-mail and USB)."""
+    name and desa (NIK and No. KK are not written: the list travels by e-mail and USB), and
+    how the pages count it (a family's later listing is "proposed twice")."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Result"))
-    header = [*RESULT_COLUMNS, _("proposed by"), _("name"), _("desa")]
+    header = [*RESULT_COLUMNS, _("proposed by"), _("name"), _("desa"), _("counted as")]
     bold = Font(bold=True)
     sheet.append([_bold(WriteOnlyCell(sheet, value=name), bold) for name in header])
     for result in results:
@@ -71,6 +72,7 @@ def write_result_xlsx(stream, results: Iterable[Result]) -> None:
                 safe_cell(str(row.batch.unit)),
                 safe_cell(row.name),
                 safe_cell(row.desa.name if row.desa else ""),
+                str(result.get_outcome_display()),  # as the pages count it: a family once
             ]
         )
     buffer = io.BytesIO()  # a response cannot seek back, which the zip writer wants

@@ -1,5 +1,7 @@
 """A cross-check run of proposals against roster versions, its results and the review queue."""
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -77,11 +79,24 @@ class Run(models.Model):
             self._single_batch = self.batches.count() == 1
         return f"USULAN:{'' if self._single_batch else f'{batch_id}-'}{row_number}"
 
+    def going_on_among(self, labels: Iterable[str]) -> set[str]:
+        """Which of these matches (USULAN:<row>, USULAN:<batch>-<row>) name a proposal row whose
+        family goes on to allocation in this run."""
+        numbers = set()
+        for label in labels:
+            kind, _colon, ref = label.partition(":")
+            if kind == "USULAN":
+                numbers.add(int(ref.rpartition("-")[2]))
+        rows = self.results.going_on().filter(proposal_row__row_number__in=numbers)
+        found = rows.values_list("proposal_row__batch_id", "proposal_row__row_number")
+        return {self.proposal_label(batch, number) for batch, number in found} & set(labels)
+
     def count_families(self) -> int:
         """Mark the results that repeat a family an earlier row already brings to allocation
         (`Result.repeat`, see dedup.engine.families) and return how many families go on.
-        Called when the run finishes and when a decision makes a family eligible; writes only
-        the rows whose mark changes."""
+        Called when the run finishes, and by `recount` when a decision makes a family eligible
+        or a correction changes its numbers; writes only the rows whose mark changes. The
+        caller holds the run's row lock (select_for_update) or is the run's last chunk."""
         rows = (
             self.results.filter(status__in=ELIGIBLE)
             .order_by("proposal_row__batch_id", "proposal_row__row_number")
@@ -92,21 +107,29 @@ class Run(models.Model):
                 "proposal_row__batch_id",
                 "proposal_row__row_number",
                 "matches",
-                "repeat",
             )
         )
-        marked, listings = set(), []
-        for pk, no_kk, nik, batch, number, matches, repeat in rows.iterator(chunk_size=10_000):
-            label = self.proposal_label(batch, number)
-            listings.append(Listing(pk, no_kk, nik, label, Result.split(matches)))
-            if repeat:
-                marked.add(pk)
+        listings = [
+            Listing(pk, no_kk, nik, self.proposal_label(batch, number), Result.split(matches))
+            for pk, no_kk, nik, batch, number, matches in rows.iterator(chunk_size=10_000)
+        ]
+        marked = set(self.results.filter(repeat=True).values_list("pk", flat=True))
         found = repeats(listings)
         for value, pks in ((True, found - marked), (False, marked - found)):
             pks = sorted(pks)
             for start in range(0, len(pks), 5_000):  # SQLite takes 32,766 parameters
                 Result.objects.filter(pk__in=pks[start : start + 5_000]).update(repeat=value)
         return len(listings) - len(found)
+
+
+def recount(run_ids: Iterable[int]) -> None:
+    """Count the families of these runs again once the change that calls for it is committed,
+    in the worker (a district's run takes about half a second: not in the reviewer's click)."""
+    from dedup import tasks
+
+    wanted = sorted(set(run_ids))
+    if wanted:
+        transaction.on_commit(lambda: [tasks.count_families.delay(pk) for pk in wanted])
 
 
 class MatchSettings(models.Model):
@@ -343,11 +366,8 @@ class ReviewPair(models.Model):
                 for pair in (twins.exclude(pk=self.pk) if self.fingerprint else ())
             ]
             settled.append(self._settle(same_family, note, by))
-            # A family that may now go on can repeat an earlier one, or be repeated by a later
-            # one. The runs last and in order: two decisions lock their results first.
-            eligible = [result.run_id for result in settled if result]
-            for run in Run.objects.filter(pk__in=eligible).order_by("pk").select_for_update():
-                run.count_families()
+            # A family that may now go on can repeat an earlier one, or be repeated by a later one.
+            recount(result.run_id for result in settled if result)
 
     def _settle(self, same_family: bool, note: str, by) -> "Result | None":
         """Decide this pair and settle its result; the result if it may now go on."""

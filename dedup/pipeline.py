@@ -138,6 +138,14 @@ def _finish(run: Run) -> None:
         batch.move_to(ProposalBatch.Status.CHECKED, by=run.created_by)
 
 
+def count_families(run_id: int) -> None:
+    """Count a finished run's families again (Run.count_families), its row locked so that two
+    counts never write over each other; no decision holds a result while waiting for it."""
+    with transaction.atomic():
+        for run in Run.objects.select_for_update().filter(pk=run_id, status=Run.Status.DONE):
+            run.count_families()
+
+
 def run_chunk(chunk_id: int) -> None:
     """Match one chunk and write its results; nothing happens if it is done already."""
     chunk = Chunk.objects.select_related("run").get(pk=chunk_id)

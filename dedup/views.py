@@ -63,9 +63,8 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     results = run.results.all()
     by_outcome = Counter({group["outcome"]: group["n"] for group in results.outcome_counts()})
     by_program: dict[str, int] = {}
-    for programs, n in (
-        results.exclude(programs="").values_list("programs").annotate(n=Count("pk")).order_by()
-    ):
+    on_rosters = results.outcome(Result.Status.IN_ROSTER)  # each family once, as the links list
+    for programs, n in on_rosters.values_list("programs").annotate(n=Count("pk")).order_by():
         for code in programs.split(";"):
             by_program[code] = by_program.get(code, 0) + n
     kecamatan = _by_place(results, "proposal_row__desa__parent")
@@ -107,7 +106,9 @@ def _by_place(results, place: str) -> list[tuple[int | None, str, list[tuple[str
     region `place` names (the desa, or its kecamatan), in name order."""
     counted: dict[tuple, dict] = {}
     rows = results.outcome_counts(f"{place}_id", f"{place}__name")
-    for row in sorted(rows, key=lambda row: row[f"{place}__name"] or ""):
+    for row in sorted(
+        rows, key=lambda row: (row[f"{place}__name"] is None, row[f"{place}__name"] or "")
+    ):
         key = (row[f"{place}_id"], row[f"{place}__name"])
         counted.setdefault(key, {})[row["outcome"]] = row["n"]
     return [

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, ProtectedError, Q
+from django.db.models import Count, Exists, OuterRef, ProtectedError, Q
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -131,9 +131,9 @@ def _remember_search(request: HttpRequest, typed: str) -> str:
 def _household_results(request: HttpRequest, typed: str, desa: str) -> HttpResponse:
     form = HouseholdSearchForm({"q": typed, "desa": desa})
     households = Household.objects.for_user(request.user).select_related("desa__parent")
-    if not request.user.sees_district:
-        form.fields["desa"].queryset = (
-            form.fields["desa"].queryset.filter(households__in=households).distinct()
+    if not request.user.sees_district:  # the villages of its own families: one probe each
+        form.fields["desa"].queryset = form.fields["desa"].queryset.filter(
+            Exists(households.filter(desa=OuterRef("pk")))
         )
     form.is_valid()  # a stale village in the link must not drop the name typed beside it
     if query := form.cleaned_data.get("q", "").strip():

@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from dedup.models import Result, recount
 from households.models import User
 from households.regions import place_index
 
@@ -120,6 +121,8 @@ def correct(
     row.status = ProposalRow.Status.INVALID if problems else ProposalRow.Status.VALID
     row._history_user, row._change_reason = by, _("corrected after the JPS re-check")
     row.save()
+    # New numbers may join the family to another row, or part it from one.
+    recount(Result.objects.filter(proposal_row=row).values_list("run_id", flat=True))
     # The row is one family's: every round waiting for its correction has it now.
     waiting = Allocation.objects.select_for_update(of=("self",)).filter(
         proposal_row=row,

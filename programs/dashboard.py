@@ -43,7 +43,7 @@ class Place:
     parent: int | None = None  # a desa's kecamatan
     collected: int = 0
     results: Counter = field(default_factory=Counter)  # result outcome -> proposals
-    rosters: Counter = field(default_factory=Counter)  # roster code -> proposals found on it
+    rosters: Counter = field(default_factory=Counter)  # roster code -> families going on, on it
     allocations: Counter = field(default_factory=Counter)  # (target id, phase, status) -> KK
 
     @property
@@ -126,7 +126,12 @@ def figures(round_: AllocationRound, kecamatan: int | None = None) -> Figures:
         ],
         eligible=[_status(Result.Status.NEW), _status(Result.Status.IN_ROSTER)],
         rosters=[
-            Column(code, RESULTS, (("program", code),), lambda p, code=code: p.rosters[code])
+            Column(
+                code,
+                RESULTS,
+                (("status", Result.Status.IN_ROSTER), ("program", code)),
+                lambda p, code=code: p.rosters[code],
+            )
             for code in sorted(district.rosters)
         ],
         targets=[_target(t, district) for t in round_.targets.select_related("program")],
@@ -155,8 +160,9 @@ def _by_desa(round_: AllocationRound) -> dict[int | None, Place]:
     for group in results.outcome_counts("proposal_row__desa", "programs"):
         place = at(group["proposal_row__desa"])
         place.results[group["outcome"]] += group["n"]
-        for code in Result.split(group["programs"]):
-            place.rosters[code] += group["n"]
+        if group["outcome"] == Result.Status.IN_ROSTER:  # each family once, as its list shows
+            for code in Result.split(group["programs"]):
+                place.rosters[code] += group["n"]
     grouped = round_.allocations.values_list("proposal_row__desa", "target", "phase", "status")
     for desa, target, phase, status, n in grouped.annotate(n=Count("pk")).order_by():
         at(desa).allocations[(target, phase, status)] += n

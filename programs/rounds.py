@@ -525,6 +525,11 @@ def _apply_recheck(
         )
     }
     matrix = matrix_for(round_)
+    # Rows the re-checks linked the corrected families to that go on in the round's own run:
+    # a corrected family that is one of those is proposed twice, whatever its status says.
+    taken = round_.run.going_on_among(
+        {label for result in results.values() for label in Result.split(result.matches)}
+    )
     judged, problems_of = [], {}
     for allocation in allocations:
         result = results.get((allocation.recheck_run_id, allocation.proposal_row_id))
@@ -532,9 +537,9 @@ def _apply_recheck(
             counts["in_review"] += 1  # staff decide the pairs on the review page first
             continue
         judged.append(allocation)
-        problems_of[allocation.pk] = _recheck_problems(result, matrix, allocation) or revalidate(
-            allocation.proposal_row
-        )
+        problems_of[allocation.pk] = _recheck_problems(
+            result, matrix, allocation, taken
+        ) or revalidate(allocation.proposal_row)
     # A new head's NIK may head a household already: one with a place in the round (the
     # family is returned, nothing relinked), or the family's own.
     valid = [a for a in judged if not problems_of[a.pk]]
@@ -592,10 +597,10 @@ def _copy_corrections(allocations: list[Allocation], *, by: User) -> None:
     )
 
 
-def _recheck_problems(result: Result, matrix: Matrix, allocation: Allocation):
+def _recheck_problems(result: Result, matrix: Matrix, allocation: Allocation, taken: set[str]):
     if result.status == Result.Status.INVALID:
         return [("", result.reason)]
-    if result.status == Result.Status.DUPLICATE:
+    if result.status == Result.Status.DUPLICATE or taken.intersection(Result.split(result.matches)):
         return [
             (
                 "",

@@ -200,10 +200,10 @@ def test_result_downloads_as_xlsx_for_people_without_identity_numbers(client, us
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
     contract = ["row", "status", "programs", "matches", "score", "reason"]
-    assert rows[0] == [*contract, "diusulkan oleh", "nama", "desa"]
+    assert rows[0] == [*contract, "diusulkan oleh", "nama", "desa", "dihitung sebagai"]
     assert rows[1] == [
         1, "in_roster", "PKH", "PKH:1", 100, "NIK sama + nama sama",
-        "Kelurahan Sindurjan", "SLAMET RIYADI", "Sindurjan",
+        "Kelurahan Sindurjan", "SLAMET RIYADI", "Sindurjan", "sudah terdaftar di program",
     ]  # fmt: skip
     nik = ProposalRow.objects.get(row_number=1).nik
     assert nik not in str(rows)

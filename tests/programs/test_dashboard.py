@@ -158,8 +158,8 @@ def test_the_dashboard_shows_the_rounds_figures_each_a_link_to_its_list(client, 
     assert links[f"{results}?status=invalid"] == {"1"}
     assert links[f"{results}?status=new"] == {"2"}  # with those on a roster: 4 go on
     assert links[f"{results}?status=in_roster"] == {"2"}
-    assert links[f"{results}?program=PKH"] == {"2"}
-    assert links[f"{results}?program=DTSEN"] == {"1"}
+    assert links[f"{results}?status=in_roster&program=PKH"] == {"2"}
+    assert links[f"{results}?status=in_roster&program=DTSEN"] == {"1"}
     assert links[f"{families}?target=BANSOSPROV"] == {"1", "Rp600.000"}
     assert links[f"{families}?target=JPSKAB"] == {"3", "Rp2.250.000"}
     assert links[f"{families}?target=JPSKAB&phase=none&status=proposed"] == {"1", "Rp750.000"}
@@ -186,7 +186,7 @@ def test_each_kecamatan_has_its_row_and_opens_its_desa(client, users, regions, b
     assert rows["Grabag"][1][:5] == ["0", "1", "1", "0", "0"]
     assert (rows["Purworejo"][1][-2], rows["Grabag"][1][-2]) == ("Rp2.100.000", "Rp750.000")
     assert page.links[f"{results}?kecamatan={grabag}"] == {"3"}
-    assert page.links[f"{results}?program=DTSEN&kecamatan={grabag}"] == {"1"}
+    assert page.links[f"{results}?status=in_roster&program=DTSEN&kecamatan={grabag}"] == {"1"}
     assert page.links[f"{families}?target=JPSKAB&phase=1&kecamatan={purworejo}"] == {"1"}
     assert page.links[f"{families}?kecamatan={purworejo}"] == {"Rp2.100.000"}
     assert page.links[f"?kecamatan={grabag}#desa"] == {"Grabag"}
@@ -229,7 +229,8 @@ def test_every_number_opens_a_list_of_exactly_those_families(client, users, regi
         "TUKIYEM"
     ]
     assert families_listed(client, f"{families}?target=JPSKAB&kecamatan={grabag}") == ["SUPARMAN"]
-    assert results_listed(client, f"{results}?program=PKH") == ["SLAMET RIYADI", "SUPARMAN"]
+    on_pkh = f"{results}?status=in_roster&program=PKH"
+    assert results_listed(client, on_pkh) == ["SLAMET RIYADI", "SUPARMAN"]
 
 
 def test_a_corrected_family_shows_in_its_own_step_of_jps(client, users, board):

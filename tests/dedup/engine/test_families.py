@@ -32,5 +32,6 @@ def test_a_chain_of_links_is_one_family_counted_at_its_first_row():
 
 
 def test_a_link_to_a_row_that_does_not_go_on_joins_nothing():
-    # USULAN:9 is in review or invalid: not among the listings.
-    assert repeats([listing(1, "KK1", "N1", ["USULAN:9"])]) == set()
+    # Both rows name USULAN:9, in review or invalid: not among the listings, no family of theirs.
+    rows = [listing(1, "KK1", "N1", ["USULAN:9"]), listing(2, "KK2", "N2", ["USULAN:9"])]
+    assert repeats(rows) == set()

@@ -3,15 +3,26 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from households import views as household_views
+from households.access import public
 
 from .health import HealthView
 
 urlpatterns = [
     path("", household_views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("i18n/", include("django.conf.urls.i18n")),
-    path("health/", HealthView.as_view(), name="health"),
+    path(
+        "login/",
+        public("signing in")(auth_views.LoginView.as_view(redirect_authenticated_user=True)),
+        name="login",
+    ),
+    path("logout/", public("signing out")(auth_views.LogoutView.as_view()), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),  # the language: also before signing in
+    path(
+        "health/",
+        public("monitoring: OK or ERROR to anyone, the details to a token or an administrator")(
+            HealthView.as_view()
+        ),
+        name="health",
+    ),
     path("households/", include("households.urls")),
     path("users/", include("households.urls_users")),
     path("units/", include("households.urls_units")),

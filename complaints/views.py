@@ -5,9 +5,8 @@ import datetime
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Case, F, OuterRef, Q, Subquery, When
@@ -19,6 +18,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from ipware import get_client_ip
 
+from households.access import (
+    complaint_desk,
+    complaint_readers,
+    desk_or_district,
+    public,
+    role_required,
+    signed_in,
+)
 from households.identity import mask_id
 from households.models import Household
 from programs.forms import CorrectionForm
@@ -38,12 +45,10 @@ from .models import OPEN, Attachment, Category, Complaint, Step
 LOOKUPS_PER_WINDOW, WINDOW_SECONDS = 20, 600  # the public status page, per address
 
 
-@login_required
+@role_required(complaint_readers)
 def complaint_list(request: HttpRequest) -> HttpResponse:
     """Open complaints, the overdue first and the oldest first among them; ?status= filters."""
     user = request.user
-    if not (user.handles_complaints or user.proposes or user.sees_all_proposals):
-        raise PermissionDenied
     today = timezone.localdate()
     complaints = Complaint.objects.for_user(user)
     status = request.GET.get("status", "")
@@ -80,11 +85,9 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
     return render(request, "complaints/list.html", context)
 
 
-@login_required
+@role_required(complaint_desk)
 @require_http_methods(["GET", "POST"])
 def complaint_create(request: HttpRequest) -> HttpResponse:
-    if not request.user.handles_complaints:
-        raise PermissionDenied
     form = ComplaintForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         extra = ("family", "pick", "attachment", "received_on")
@@ -116,7 +119,7 @@ def complaint_create(request: HttpRequest) -> HttpResponse:
     return render(request, "complaints/form.html", {"form": form})
 
 
-@login_required
+@role_required(signed_in)
 def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     complaint = get_object_or_404(
         Complaint.objects.for_user(request.user).select_related(
@@ -158,13 +161,11 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "complaints/detail.html", context)
 
 
-@login_required
+@role_required(complaint_desk)
 @require_GET
 def complaint_slip(request: HttpRequest, pk: int) -> HttpResponse:
     """The receipt the desk prints for the complainant: the ticket, when it is due and where
     to follow it. Nothing personal: it may be lost on the way home."""
-    if not request.user.handles_complaints:
-        raise PermissionDenied
     complaint = get_object_or_404(Complaint.objects.select_related("category"), pk=pk)
     context = {"complaint": complaint, "status_address": _status_address(request)}
     return render(request, "complaints/slip.html", context)
@@ -175,11 +176,9 @@ def _status_address(request: HttpRequest) -> str:
     return request.build_absolute_uri(reverse("complaints:status"))
 
 
-@login_required
+@role_required(complaint_desk)
 @require_POST
 def complaint_move(request: HttpRequest, pk: int) -> HttpResponse:
-    if not request.user.handles_complaints:
-        raise PermissionDenied
     complaint = get_object_or_404(Complaint, pk=pk)
     form = MoveForm(request.POST, now=complaint.status)
     if form.is_valid():
@@ -209,13 +208,11 @@ def complaint_move(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("complaints:detail", pk=pk)
 
 
-@login_required
+@role_required(complaint_desk)
 @require_http_methods(["GET", "POST"])
 def complaint_propose(request: HttpRequest, pk: int) -> HttpResponse:
     """A justified "left out" or "new family" complaint proposed for its village: the family's
     data, checked as any proposal row is."""
-    if not request.user.handles_complaints:
-        raise PermissionDenied
     complaint = get_object_or_404(
         Complaint.objects.select_related("category", "desa__parent", "household"), pk=pk
     )
@@ -257,7 +254,7 @@ def _family_of(complaint: Complaint) -> dict[str, str]:
     return values
 
 
-@login_required
+@role_required(complaint_readers)
 @require_POST
 def complaint_answer(request: HttpRequest, pk: int) -> HttpResponse:
     complaint = get_object_or_404(Complaint.objects.handled_by(request.user), pk=pk)
@@ -271,6 +268,7 @@ def complaint_answer(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("complaints:detail", pk=pk)
 
 
+@public("the complainant follows a ticket without an account: only its status and reply")
 def public_status(request: HttpRequest) -> HttpResponse:
     """The public follows a ticket: its status and the office's public reply, nothing else."""
     form = TicketForm(request.GET or None)
@@ -301,7 +299,7 @@ def public_status(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(complaint_readers)
 @require_POST
 def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
     complaint = get_object_or_404(
@@ -317,7 +315,7 @@ def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("complaints:detail", pk=pk)
 
 
-@login_required
+@role_required(signed_in)
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     """Only to those who see it (Attachment.objects.for_user); always as a download, never
     shown in the page."""
@@ -330,12 +328,9 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     )
 
 
-@login_required
+@role_required(desk_or_district)
 def report(request: HttpRequest) -> HttpResponse:
     """The month's figures, to read, print (the head's monthly summary) or download."""
-    user = request.user
-    if not (user.handles_complaints or user.sees_all_proposals):
-        raise PermissionDenied
     try:
         month = datetime.date.fromisoformat(f"{request.GET.get('month', '')}-01")
     except ValueError:
@@ -361,12 +356,10 @@ def _attach(complaint: Complaint, upload, *, by) -> Attachment:
     )
 
 
-@login_required
+@role_required(complaint_desk)
 @require_http_methods(["GET", "POST"])
 def categories(request: HttpRequest) -> HttpResponse:
     """The office's categories and their targets in working days; the desk adds and adjusts."""
-    if not request.user.handles_complaints:
-        raise PermissionDenied
     editing = None
     if pk := request.GET.get("edit", ""):
         editing = get_object_or_404(Category, pk=pk) if pk.isdigit() else None

@@ -1,7 +1,6 @@
 from collections import Counter
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -16,20 +15,15 @@ from dedup.engine.match import Thresholds
 from dedup.exports import write_result_csv, write_result_xlsx
 from dedup.forms import DecisionForm, RunForm, SettingsForm
 from dedup.models import MatchSettings, Result, ReviewPair, Run, moves
+from households.access import district, managers, role_required
 from programs.models import ProposalBatch
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _staff(request: HttpRequest) -> None:
-    if not request.user.sees_all_proposals:
-        raise PermissionDenied
-
-
-@login_required
+@role_required(district)
 @require_http_methods(["GET", "POST"])
 def run_list(request: HttpRequest) -> HttpResponse:
-    _staff(request)
     form = RunForm(request.POST or None)
     if not request.POST:
         current = MatchSettings.current()
@@ -52,7 +46,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
     return render(request, "dedup/run_list.html", {"form": form, "runs": runs[:50]})
 
 
-@login_required
+@role_required(district)
 @require_GET
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(Run.objects.for_user(request.user), pk=pk)
@@ -117,7 +111,7 @@ def _by_place(results, place: str) -> list[tuple[int | None, str, list[tuple[str
     ]
 
 
-@login_required
+@role_required(district)
 @require_POST
 def run_resume(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(Run.objects.for_user(request.user), pk=pk)
@@ -126,7 +120,7 @@ def run_resume(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("dedup:run", pk=pk)
 
 
-@login_required
+@role_required(district)
 @require_GET
 def result_list(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(Run.objects.for_user(request.user), pk=pk)
@@ -159,7 +153,7 @@ def result_list(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "dedup/result_list.html", context)
 
 
-@login_required
+@role_required(district)
 @require_GET
 def result_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     """The run's result as the contract's CSV, or as .xlsx for people."""
@@ -177,15 +171,14 @@ def result_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     return response
 
 
-@login_required
+@role_required(district)
 @require_GET
 def review(request: HttpRequest) -> HttpResponse:
-    _staff(request)
     context = {"pair": _next_pair(request), "form": DecisionForm(), "left": _left(request)}
     return render(request, "dedup/review.html", context)
 
 
-@login_required
+@role_required(district)
 @require_POST
 def pair_decide(request: HttpRequest, pk: int) -> HttpResponse:
     pair = get_object_or_404(ReviewPair.objects.for_user(request.user).open(), pk=pk)
@@ -229,11 +222,10 @@ def _next_pair(request: HttpRequest) -> ReviewPair | None:
     )
 
 
-@login_required
+@role_required(district)
 @require_http_methods(["GET", "POST"])
 def settings_edit(request: HttpRequest) -> HttpResponse:
     """The thresholds for new runs; before saving, what they would move in the latest run."""
-    _staff(request)
     current = MatchSettings.current()
     form = SettingsForm(
         request.POST or None, initial={"same": current.same, "review": current.review}
@@ -243,7 +235,7 @@ def settings_edit(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         proposed = Thresholds(**form.cleaned_data)
         if "save" in request.POST:
-            if not request.user.can_manage:
+            if not managers(request.user):  # the head looks, staff change
                 raise PermissionDenied
             current.same, current.review = proposed.same, proposed.review
             current.updated_by = current._history_user = request.user

@@ -1,9 +1,7 @@
 import secrets
-from functools import wraps
 from itertools import pairwise
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -28,21 +26,15 @@ from programs.models import (
 )
 
 from . import tasks
+from .access import (
+    household_editors,
+    id_revealers,
+    managers,
+    role_required,
+    signed_in,
+)
 from .forms import DistrictForm, HouseholdForm, HouseholdSearchForm, UnitForm, UserForm
 from .models import Household, IdReveal, Region, Unit, User
-
-
-def manager_required(view):
-    """Administrators and Dinsos staff only; anyone else logged in is refused, not redirected."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.can_manage:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 class LazyCount(SimpleLazyObject):
@@ -51,7 +43,7 @@ class LazyCount(SimpleLazyObject):
     __int__ = new_method_proxy(int)
 
 
-@login_required
+@role_required(signed_in)
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -93,7 +85,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, f"households/home_{user.role}.html", context)
 
 
-@login_required
+@role_required(signed_in)
 @require_http_methods(["GET", "POST"])
 def household_list(request: HttpRequest) -> HttpResponse:
     """Families by NIK, No. KK or name. The search is posted and kept in the session: the
@@ -149,7 +141,7 @@ def _household_results(request: HttpRequest, typed: str, desa: str) -> HttpRespo
     return render(request, template, {"form": form, "page": page, "query": pager.urlencode()})
 
 
-@login_required
+@role_required(signed_in)
 @require_GET
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     household = get_object_or_404(
@@ -192,11 +184,11 @@ def _history_rows(records) -> list[dict]:
     return rows
 
 
-@login_required
+@role_required(id_revealers)
 @require_POST
 def household_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
     household = get_object_or_404(Household.objects.for_user(request.user), pk=pk)
-    if not request.user.can_reveal_ids or field not in IdReveal.Field.values:
+    if field not in IdReveal.Field.values:
         raise PermissionDenied
     IdReveal.objects.create(user=request.user, household=household, field=field)
     value = household.no_kk if field == IdReveal.Field.NO_KK else household.head_nik
@@ -205,14 +197,12 @@ def household_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(household_editors)
 @require_http_methods(["GET", "POST"])
 def household_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     household = None
     if pk is not None:
         household = get_object_or_404(Household.objects.for_user(request.user), pk=pk)
-    if not request.user.can_edit_households:
-        raise PermissionDenied
     form = HouseholdForm(request.POST or None, instance=household, user=request.user)
     if household and request.method == "GET":
         # The form carries the full numbers, so opening it is recorded like "Show".
@@ -229,12 +219,10 @@ def household_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     return render(request, "households/household_form.html", {"form": form, "household": household})
 
 
-@login_required
+@role_required(managers)
 @require_http_methods(["GET", "POST"])
 def household_delete(request: HttpRequest, pk: int) -> HttpResponse:
     household = get_object_or_404(Household.objects.for_user(request.user), pk=pk)
-    if not request.user.can_manage:
-        raise PermissionDenied
     if request.method == "POST":
         try:
             household.delete()
@@ -252,7 +240,7 @@ def household_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "households/household_confirm_delete.html", {"household": household})
 
 
-@manager_required
+@role_required(managers)
 @require_GET
 def user_list(request: HttpRequest) -> HttpResponse:
     users = list(User.objects.select_related("unit").order_by("role", "username"))
@@ -261,7 +249,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
     return render(request, "households/user_list.html", {"users": users})
 
 
-@manager_required
+@role_required(managers)
 @require_http_methods(["GET", "POST"])
 def user_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     user = get_object_or_404(User, pk=pk) if pk else None
@@ -282,7 +270,7 @@ def user_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     return render(request, "households/user_form.html", {"form": form, "object": user})
 
 
-@manager_required
+@role_required(managers)
 @require_http_methods(["GET", "POST"])
 def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
     unit = get_object_or_404(Unit, pk=pk)
@@ -294,7 +282,7 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "households/unit_form.html", {"form": form, "unit": unit})
 
 
-@manager_required
+@role_required(managers)
 @require_http_methods(["GET", "POST"])
 def unit_list(request: HttpRequest) -> HttpResponse:
     form = UnitForm(request.POST or None)
@@ -306,7 +294,7 @@ def unit_list(request: HttpRequest) -> HttpResponse:
     return render(request, "households/unit_list.html", {"units": units, "form": form})
 
 
-@manager_required
+@role_required(managers)
 @require_http_methods(["GET", "POST"])
 def region_list(request: HttpRequest) -> HttpResponse:
     form = DistrictForm(request.POST or None)

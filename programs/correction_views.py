@@ -4,12 +4,12 @@ in a form, or all at once in a spreadsheet of the returned rows (`programs.corre
 import tempfile
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from households.access import operators, role_required
 
 from . import corrections
 from .forms import CorrectionForm, UploadForm
@@ -17,15 +17,9 @@ from .readers import ReadError
 from .views import XLSX
 
 
-def _operator(request: HttpRequest) -> None:
-    if not request.user.proposes:
-        raise PermissionDenied
-
-
-@login_required
+@role_required(operators)
 @require_GET
 def returned_list(request: HttpRequest) -> HttpResponse:
-    _operator(request)
     return _page(request, UploadForm())
 
 
@@ -39,10 +33,9 @@ def _page(request, upload_form, report=None, status=200) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(operators)
 @require_http_methods(["GET", "POST"])
 def allocation_correct(request: HttpRequest, pk: int) -> HttpResponse:
-    _operator(request)
     allocation = get_object_or_404(corrections.returned_for(request.user), pk=pk)
     row = allocation.proposal_row
     # Opened, the form holds the row as it stands, with the reasons under their fields.
@@ -75,10 +68,9 @@ def allocation_correct(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(operators)
 @require_GET
 def returned_download(request: HttpRequest) -> HttpResponse:
-    _operator(request)
     response = HttpResponse(content_type=XLSX)
     response["Content-Disposition"] = 'attachment; filename="perbaiki-jps.xlsx"'
     corrections.write_returned(
@@ -88,10 +80,9 @@ def returned_download(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@login_required
+@role_required(operators)
 @require_POST
 def returned_upload(request: HttpRequest) -> HttpResponse:
-    _operator(request)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return _page(request, form, status=400)

@@ -6,14 +6,13 @@ from __future__ import annotations
 from typing import NamedTuple
 from urllib.parse import urlencode
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from households.access import district, role_required
 from programs import dashboard
 from programs.dashboard import Column, Figures, Place
 from programs.models import AllocationRound
@@ -28,14 +27,12 @@ class Cell(NamedTuple):
     url: str  # "": no one list holds exactly these (two lists, or a desa not known)
 
 
-@login_required
+@role_required(district)
 @require_GET
 def round_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     """A round at a glance: what the cross-check found, where the families went and what they
     cost, for the district, by kecamatan and by desa of the kecamatan asked for
     (?kecamatan=<id>). Every number opens the list of the families it counts."""
-    if not request.user.sees_all_proposals:  # as the round's other pages: district roles only
-        raise PermissionDenied
     round_ = get_object_or_404(AllocationRound.objects.select_related("run"), pk=pk)
     chosen = request.GET.get("kecamatan", "")
     board = dashboard.figures(round_, kecamatan=int(chosen) if chosen.isdigit() else None)

@@ -4,7 +4,6 @@ per kecamatan before anything is saved, then save it as the round's allocations.
 from collections import Counter
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -19,30 +18,17 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from complaints.models import OPEN, Complaint
 from dedup.models import Run
-from households.models import Unit
+from households.access import district, managers, notice_readers, role_required
 from programs import list_exports, rounds, tasks
 from programs.forms import ExportForm, RoundForm
 from programs.models import Allocation, AllocationRound, ListExport, ProposalRow, RecipientList
 
 
-def _staff(request: HttpRequest) -> None:
-    """Who may look at rounds: staff and the head (administrators too)."""
-    if not request.user.sees_all_proposals:
-        raise PermissionDenied
-
-
-def _maker(request: HttpRequest) -> None:
-    """Who may change a round: staff, never the head, who checks (maker-checker)."""
-    if not request.user.can_manage:
-        raise PermissionDenied
-
-
-@login_required
+@role_required(district)
 @require_http_methods(["GET", "POST"])
 def round_list(request: HttpRequest) -> HttpResponse:
-    _staff(request)
-    if request.method == "POST":
-        _maker(request)
+    if request.method == "POST" and not managers(request.user):  # the head checks, not makes
+        raise PermissionDenied
     form = RoundForm(request.POST or None)
     if form.is_valid():
         round_ = rounds.create_round(form.rules(), by=request.user)
@@ -51,10 +37,9 @@ def round_list(request: HttpRequest) -> HttpResponse:
     return render(request, "programs/round_list.html", context)
 
 
-@login_required
+@role_required(district)
 def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Before saving: what the rules propose. After: the round's allocations."""
-    _staff(request)
     round_ = get_object_or_404(AllocationRound, pk=pk)
     saved = round_.allocations.exists()
     saving = round_.saving and not saved
@@ -155,10 +140,9 @@ def _lists(round_: AllocationRound, targets) -> list[dict]:
     return found
 
 
-@login_required
+@role_required(managers)
 @require_POST
 def list_prepare(request: HttpRequest, pk: int) -> HttpResponse:
-    _maker(request)
     round_ = get_object_or_404(AllocationRound, pk=pk)
     target = get_object_or_404(round_.targets, program__code=request.POST.get("program", ""))
     program, phase = target.program, request.POST.get("phase", "")
@@ -184,11 +168,10 @@ def list_prepare(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("programs:round", pk=pk)
 
 
-@login_required
+@role_required(district)
 def list_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One version of a list: who prepared and approved it and why, its families (as approved,
     for an approved version), the other versions, and what changed from the one before."""
-    _staff(request)
     recipients = get_object_or_404(
         RecipientList.objects.select_related("round", "target", "prepared_by", "approved_by"),
         pk=pk,
@@ -216,10 +199,9 @@ def list_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "programs/list_detail.html", context)
 
 
-@login_required
+@role_required(district)
 @require_POST
 def list_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    _staff(request)
     recipients = get_object_or_404(RecipientList, pk=pk)
     try:
         rounds.approve(recipients, by=request.user)
@@ -251,12 +233,11 @@ def _phases(round_: AllocationRound) -> list[tuple[str, int, int, int, int]]:
     return found
 
 
-@login_required
+@role_required(managers)
 @require_http_methods(["GET", "POST"])
 def round_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The rules of a round not saved yet. Two staff editing at once: the later save is
     refused and shown what the other changed, with the current rules to start from."""
-    _maker(request)
     round_ = get_object_or_404(AllocationRound, pk=pk)
     if round_.allocations.exists():
         messages.info(request, _("The round's allocation is saved; its rules no longer change."))
@@ -285,11 +266,10 @@ def round_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "programs/round_edit.html", {"round": round_, "form": form})
 
 
-@login_required
+@role_required(district)
 def round_left_out(request: HttpRequest, pk: int) -> HttpResponse:
     """Before saving: the families the rules leave out, each with why, and the families staff
     placed by an override. Staff may place a family a roster excludes, with a reason."""
-    _staff(request)
     round_ = get_object_or_404(AllocationRound, pk=pk)
     families = rounds.families_for(round_)
     plan = rounds.plan_round(round_, families=families)
@@ -314,10 +294,9 @@ def round_left_out(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "programs/round_left_out.html", context)
 
 
-@login_required
+@role_required(managers)
 @require_POST
 def round_override(request: HttpRequest, pk: int) -> HttpResponse:
-    _maker(request)
     round_ = get_object_or_404(AllocationRound, pk=pk)
     row = request.POST.get("row", "")
     row = get_object_or_404(ProposalRow, pk=int(row) if row.isdigit() else 0)
@@ -342,10 +321,9 @@ def round_override(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("programs:round_left_out", pk=pk)
 
 
-@login_required
+@role_required(managers)
 @require_POST
 def round_revalidate(request: HttpRequest, pk: int) -> HttpResponse:
-    _maker(request)
     round_ = get_object_or_404(AllocationRound, pk=pk)
     moved = rounds.revalidate_jps(round_, by=request.user)
     messages.success(
@@ -374,10 +352,9 @@ def round_revalidate(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("programs:round", pk=pk)
 
 
-@login_required
+@role_required(managers)
 @require_POST
 def round_save(request: HttpRequest, pk: int) -> HttpResponse:
-    _maker(request)
     with transaction.atomic():
         round_ = get_object_or_404(AllocationRound.objects.select_for_update(), pk=pk)
         seen = request.POST.get("seen", "")
@@ -404,11 +381,10 @@ def round_save(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("programs:round", pk=pk)
 
 
-@login_required
+@role_required(district)
 def round_families(request: HttpRequest, pk: int) -> HttpResponse:
     """The families behind a count of the round (the dashboard links here), each with a move
     form: ?target=CODE, ?phase=1|2|none, ?status=returned..., ?kecamatan=<id>, ?desa=<id>."""
-    _staff(request)
     round_ = get_object_or_404(AllocationRound, pk=pk)
     allocations = round_.allocations.select_related(
         "proposal_row__desa__parent", "proposal_row__batch__unit", "target"
@@ -450,10 +426,9 @@ def round_families(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "programs/round_families.html", context)
 
 
-@login_required
+@role_required(managers)
 @require_POST
 def allocation_move(request: HttpRequest, pk: int) -> HttpResponse:
-    _maker(request)
     allocation = get_object_or_404(Allocation.objects.select_related("target"), pk=pk)
     back = f"{reverse('programs:round_families', args=[allocation.round_id])}"
     back += f"?target={allocation.target.code}"
@@ -474,11 +449,10 @@ def allocation_move(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(back)
 
 
-@login_required
+@role_required(district)
 @require_http_methods(["GET", "POST"])
 def list_export(request: HttpRequest, pk: int) -> HttpResponse:
     """An approved list as the annex, once the user has said what it is for."""
-    _staff(request)
     recipients = get_object_or_404(
         RecipientList.objects.select_related("round", "target", "approved_by"),
         pk=pk,
@@ -505,7 +479,7 @@ def list_export(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "programs/list_export.html", context)
 
 
-@login_required
+@role_required(notice_readers)
 def list_notice(request: HttpRequest, pk: int) -> HttpResponse:
     """An approved list to print for the village notice boards: per desa, names and masked NIK
     only. Staff print any desa; a village operator prints their own."""
@@ -517,10 +491,8 @@ def list_notice(request: HttpRequest, pk: int) -> HttpResponse:
         desa = request.GET.get("desa", "")
         if desa.isdigit():
             entries = entries.filter(desa_id=int(desa))
-    elif request.user.unit and request.user.unit.kind == Unit.Kind.VILLAGE:
+    else:  # a village operator: their own desa
         entries = entries.filter(desa_id=request.user.unit.region_id)
-    else:
-        raise PermissionDenied
     by_desa: dict = {}
     for entry in entries.order_by("desa__name", "name"):
         by_desa.setdefault(entry.desa, []).append(entry)

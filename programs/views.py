@@ -1,7 +1,6 @@
 from collections import Counter
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRefresh
 
 from dedup.models import Result
+from households.access import managers, operators, role_required, signed_in
 from households.models import User
 
 from . import imports, rosters, tasks, writers
@@ -33,7 +33,7 @@ from .models import (
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@login_required
+@role_required(signed_in)
 @require_GET
 def program_list(request: HttpRequest) -> HttpResponse:
     programs = Program.objects.prefetch_related(
@@ -46,7 +46,7 @@ def program_list(request: HttpRequest) -> HttpResponse:
     return render(request, "programs/program_list.html", {"programs": programs})
 
 
-@login_required
+@role_required(signed_in)
 @require_GET
 def program_detail(request: HttpRequest, code: str) -> HttpResponse:
     program = get_object_or_404(Program, code=code)
@@ -56,11 +56,9 @@ def program_detail(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(managers)
 @require_http_methods(["GET", "POST"])
 def program_edit(request: HttpRequest, code: str | None = None) -> HttpResponse:
-    if not request.user.can_manage:
-        raise PermissionDenied
     program = get_object_or_404(Program, code=code) if code else None
     form = ProgramForm(request.POST or None, instance=program)
     if request.method == "POST" and form.is_valid():
@@ -70,11 +68,9 @@ def program_edit(request: HttpRequest, code: str | None = None) -> HttpResponse:
     return render(request, "programs/program_form.html", {"form": form, "program": program})
 
 
-@login_required
+@role_required(managers)
 @require_http_methods(["GET", "POST"])
 def program_delete(request: HttpRequest, code: str) -> HttpResponse:
-    if not request.user.can_manage:
-        raise PermissionDenied
     program = get_object_or_404(Program, code=code)
     if request.method == "POST":
         try:
@@ -94,7 +90,7 @@ def program_delete(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "programs/program_confirm_delete.html", {"program": program})
 
 
-@login_required
+@role_required(signed_in)
 @require_GET
 def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
     version = get_object_or_404(RosterVersion.objects.select_related("program"), pk=pk)
@@ -108,7 +104,7 @@ def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "programs/version_detail.html", context)
 
 
-@login_required
+@role_required(signed_in)
 @require_GET
 def batch_list(request: HttpRequest) -> HttpResponse:
     batches = (
@@ -130,7 +126,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
     return render(request, "programs/batch_list.html", context)
 
 
-@login_required
+@role_required(signed_in)
 @require_GET
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(
@@ -147,12 +143,10 @@ def _unit_batch(request: HttpRequest, pk: int) -> ProposalBatch:
     return batch
 
 
-@login_required
+@role_required(operators)
 @require_http_methods(["GET", "POST"])
 def batch_create(request: HttpRequest) -> HttpResponse:
     unit = request.user.unit
-    if not request.user.proposes:
-        raise PermissionDenied
     form = BatchForm(request.POST or None, unit=unit)
     if request.method == "POST" and form.is_valid():
         batch = form.save(commit=False)
@@ -162,7 +156,7 @@ def batch_create(request: HttpRequest) -> HttpResponse:
     return render(request, "programs/batch_form.html", {"form": form})
 
 
-@login_required
+@role_required(operators)
 @require_POST
 def batch_upload(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _unit_batch(request, pk)
@@ -182,7 +176,7 @@ def batch_upload(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("programs:upload", pk=upload.pk)
 
 
-@login_required
+@role_required(operators)
 @require_POST
 def batch_submit(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _unit_batch(request, pk)
@@ -210,7 +204,7 @@ def batch_submit(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("programs:batch", pk=pk)
 
 
-@login_required
+@role_required(operators)
 @require_POST
 def row_delete(request: HttpRequest, pk: int, row: int) -> HttpResponse:
     """An operator drops a rejected row they will not fix (a family listed twice, say)."""
@@ -223,7 +217,7 @@ def row_delete(request: HttpRequest, pk: int, row: int) -> HttpResponse:
     return redirect(f"{reverse('programs:batch', args=[pk])}?status=invalid")
 
 
-@login_required
+@role_required(signed_in)
 @require_GET
 def template_download(request: HttpRequest) -> HttpResponse:
     unit = request.user.unit
@@ -244,11 +238,9 @@ def template_download(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@login_required
+@role_required(managers)
 @require_http_methods(["GET", "POST"])
 def combined_upload(request: HttpRequest) -> HttpResponse:
-    if not request.user.can_manage:
-        raise PermissionDenied
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = imports.start_upload(
@@ -262,11 +254,9 @@ def combined_upload(request: HttpRequest) -> HttpResponse:
     return render(request, "programs/combined_form.html", {"form": form})
 
 
-@login_required
+@role_required(managers)
 @require_http_methods(["GET", "POST"])
 def roster_import(request: HttpRequest, code: str) -> HttpResponse:
-    if not request.user.can_manage:
-        raise PermissionDenied
     program = get_object_or_404(Program, code=code)
     form = RosterImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -282,7 +272,7 @@ def roster_import(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "programs/roster_import.html", {"form": form, "program": program})
 
 
-@login_required
+@role_required(signed_in)
 @require_GET
 def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
     upload = get_object_or_404(
@@ -305,7 +295,7 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "programs/upload_detail.html", context)
 
 
-@login_required
+@role_required(signed_in)
 @require_POST
 def upload_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     upload = get_object_or_404(Upload.objects.for_user(request.user), pk=pk)
@@ -314,7 +304,7 @@ def upload_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("programs:upload", pk=pk)
 
 
-@login_required
+@role_required(signed_in)
 @require_POST
 def upload_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     upload = get_object_or_404(Upload.objects.for_user(request.user), pk=pk)
@@ -327,7 +317,7 @@ def _may_change(user: User, upload: Upload) -> bool:
     return upload.uploaded_by_id == user.pk or user.can_manage
 
 
-@login_required
+@role_required(signed_in)
 @require_GET
 def upload_problems(request: HttpRequest, pk: int) -> HttpResponse:
     upload = get_object_or_404(Upload.objects.for_user(request.user), pk=pk)
@@ -339,7 +329,7 @@ def upload_problems(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@login_required
+@role_required(signed_in)
 @require_GET
 def upload_rejected(request: HttpRequest, pk: int) -> HttpResponse:
     upload = get_object_or_404(Upload.objects.for_user(request.user), pk=pk)
@@ -349,7 +339,7 @@ def upload_rejected(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@login_required
+@role_required(signed_in)
 @require_GET
 def batch_rejected(request: HttpRequest, pk: int) -> HttpResponse:
     """Every row of a proposal still waiting for a fix, whichever file brought it (a village

@@ -130,13 +130,14 @@ def test_operators_and_the_desk_cannot_open_the_cross_check(client, users, doubt
     login(client, users[role])
     assert client.get(reverse("dedup:runs")).status_code == 403
     assert client.get(reverse("dedup:review")).status_code == 403
-    assert client.get(reverse("dedup:run", args=[doubtful_run.pk])).status_code == 404
-    assert client.get(reverse("dedup:result_csv", args=[doubtful_run.pk])).status_code == 404
+    assert client.get(reverse("dedup:run", args=[doubtful_run.pk])).status_code == 403
+    assert client.get(reverse("dedup:result_csv", args=[doubtful_run.pk])).status_code == 403
     pair = ReviewPair.objects.get()
     assert (
         client.post(reverse("dedup:pair_decide", args=[pair.pk]), {"same_family": "1"}).status_code
-        == 404
+        == 403
     )
+    assert ReviewPair.objects.get().same_family is None
 
 
 def test_deciding_needs_a_post(client, users, doubtful_run):
@@ -211,7 +212,7 @@ def test_result_downloads_as_xlsx_for_people_without_identity_numbers(client, us
         login(client, users["desk"])
         .get(reverse("dedup:result_xlsx", args=[doubtful_run.pk]))
         .status_code
-        == 404
+        == 403
     )
 
 

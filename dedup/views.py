@@ -17,8 +17,7 @@ from dedup.forms import DecisionForm, RunForm, SettingsForm
 from dedup.models import MatchSettings, Result, ReviewPair, Run, moves
 from households.access import district, managers, role_required
 from programs.models import ProposalBatch
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from programs.writers import XLSX
 
 
 @role_required(district)

@@ -24,8 +24,9 @@ def normalize_rt_rw(raw: object) -> str:
     return f"{int(found[0]):03d}"
 
 
-def fold_name(name: str) -> str:
-    """Upper case with single spaces: how names are stored for searching."""
+def tidy_name(name: str) -> str:
+    """Upper case with single spaces: how names are stored and searched (the matcher compares
+    names by `dedup.engine.normalize.fold_name`, which also drops titles and old spellings)."""
     return " ".join(str(name).upper().replace(".", ". ").split()).replace(" .", ".")
 
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from . import identity
-from .address import fold_name
+from .address import tidy_name
 
 
 def validate_nik(value: str) -> None:
@@ -219,7 +219,7 @@ class HouseholdQuerySet(models.QuerySet):
             return self.filter(
                 Q(no_kk=digits) | Q(head_nik=digits) | Q(members__nik=digits)
             ).distinct()
-        folded = fold_name(query)
+        folded = tidy_name(query)
         return self.filter(head_name_folded__contains=folded) if folded else self
 
 
@@ -267,7 +267,7 @@ class Household(models.Model):
         return f"{self.head_name} (No. KK {identity.mask_id(self.no_kk)})"
 
     def save(self, *args, **kwargs) -> None:
-        self.head_name_folded = fold_name(self.head_name)
+        self.head_name_folded = tidy_name(self.head_name)
         if kwargs.get("update_fields") and "head_name" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "head_name_folded"}
         super().save(*args, **kwargs)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from households import identity
-from households.address import Place, PlaceIndex, fold_name, normalize_rt_rw, placeholder_name
+from households.address import Place, PlaceIndex, normalize_rt_rw, placeholder_name, tidy_name
 from programs.headers import REQUIRED_PROPOSAL
 from programs.readers import SourceRow
 
@@ -97,14 +97,14 @@ class ProposalChecker:
         self._identity(checked, "nik", identity.check_nik)
         self._identity(checked, "no_kk", identity.check_no_kk)
         fields = checked.fields
-        fields["name"] = fold_name(values.get("nama", ""))[:150]
+        fields["name"] = tidy_name(values.get("nama", ""))[:150]
         if fields["name"] and placeholder_name(fields["name"]):  # "-", "XXX", "TIDAK ADA"
             checked.problem(
                 "nama",
                 _("The name is missing or a placeholder (%(name)s).") % {"name": fields["name"]},
             )
         fields["address"] = values.get("alamat", "").strip()[:255]
-        fields["mother_name"] = fold_name(values.get("nama_ibu", ""))[:150]
+        fields["mother_name"] = tidy_name(values.get("nama_ibu", ""))[:150]
         fields["phone"] = values.get("no_hp", "").strip()[:30]
         fields["remarks"] = values.get("keterangan", "").strip()[:255]
         fields["source"] = values.get("sumber", "").strip()

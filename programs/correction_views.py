@@ -14,7 +14,7 @@ from households.access import operators, role_required
 from . import corrections
 from .forms import CorrectionForm, UploadForm
 from .readers import ReadError
-from .views import XLSX
+from .writers import XLSX
 
 
 @role_required(operators)

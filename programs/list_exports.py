@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from programs.models import ListExport
-from programs.writers import HEADER_FONT, safe_cell
+from programs.writers import HEADER_FONT, XLSX, safe_cell
 
 
 def person(user) -> str:
@@ -85,9 +85,6 @@ def export(record: ListExport) -> tuple[bytes, str, str]:
             _sheet(book, name, [title, approved, stamp], members, program)
             files.writestr(f"lampiran-{slug}-{_file_name(name)}.xlsx", _bytes(book))
     return archive.getvalue(), f"lampiran-{slug}-per-desa.zip", "application/zip"
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _workbook(title: str, stamp: str, record: ListExport) -> Workbook:

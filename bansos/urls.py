@@ -2,13 +2,16 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from households import views as household_views
+from households import urls as household_urls
 from households.access import public
 
+from . import views
 from .health import HealthView
 
+households = [*household_urls.urlpatterns, path("<int:pk>/", views.household_detail, name="detail")]
+
 urlpatterns = [
-    path("", household_views.home, name="home"),
+    path("", views.home, name="home"),
     path(
         "login/",
         public("signing in")(auth_views.LoginView.as_view(redirect_authenticated_user=True)),
@@ -23,7 +26,7 @@ urlpatterns = [
         ),
         name="health",
     ),
-    path("households/", include("households.urls")),
+    path("households/", include((households, "households"))),
     path("users/", include("households.urls_users")),
     path("units/", include("households.urls_units")),
     path("regions/", include("households.urls_regions")),

@@ -131,17 +131,6 @@ def mask_id(value: str) -> str:
     return value[:keep] + "*" * (len(value) - 2 * keep) + value[-keep:]
 
 
-def nik_distance(a: str, b: str) -> int | None:
-    """0 when equal, 1 for one wrong digit or two neighbouring digits swapped, else None."""
-    if a == b:
-        return 0
-    diff = [i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y]
-    if len(diff) == 1:
-        return 1
-    i, j = diff if len(diff) == 2 else (0, 0)
-    return 1 if j == i + 1 and (a[i], a[j]) == (b[j], b[i]) else None
-
-
 def _clean(raw: object, field: str) -> tuple[str, str | None, list[Problem]]:
     """The text as received, the 16 digits (None when unusable) and the errors found so far."""
     text = "" if raw is None else str(raw)

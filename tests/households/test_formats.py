@@ -1,6 +1,6 @@
 import pytest
 
-from households.templatetags.bansos import masked, rupiah
+from bansos.templatetags.bansos import masked, rupiah
 
 
 @pytest.mark.parametrize(

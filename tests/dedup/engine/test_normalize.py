@@ -437,6 +437,12 @@ def test_nik_distance_is_symmetric(a, b):
     assert nik_distance(a, b) == nik_distance(b, a)
 
 
+@given(sixteen_digits, st.integers(0, 15), st.integers(1, 9))
+def test_one_changed_digit_is_distance_one(nik, position, shift):
+    changed = nik[:position] + str((int(nik[position]) + shift) % 10) + nik[position + 1 :]
+    assert nik_distance(nik, changed) == 1 == nik_distance(changed, nik)
+
+
 @given(sixteen_digits, st.integers(0, 14))
 def test_swapping_neighbouring_digits_is_distance_one_or_zero(nik, i):
     swapped = nik[:i] + nik[i + 1] + nik[i] + nik[i + 2 :]

@@ -2,7 +2,8 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from households.identity import mask_id, nik_distance
+from dedup.engine.normalize import nik_distance
+from households.identity import mask_id
 
 register = template.Library()
 

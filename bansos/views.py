@@ -1,0 +1,115 @@
+"""The pages above every app: each role's home page and a family's page, which bring together
+what households, programmes, proposals and complaints know. The apps below import nothing from
+here; this module imports from each of them."""
+
+from itertools import pairwise
+
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.functional import SimpleLazyObject, new_method_proxy
+from django.views.decorators.http import require_GET
+
+from complaints.models import OPEN, Complaint
+from households.access import role_required, signed_in
+from households.models import Household, User
+from programs.corrections import returned_for
+from programs.models import (
+    Allocation,
+    ProposalBatch,
+    ProposalRow,
+    RecipientList,
+    RosterRow,
+    RosterVersion,
+)
+
+
+class LazyCount(SimpleLazyObject):
+    """A count made when a page first shows it; an int to the filters (`intcomma`) too."""
+
+    __int__ = new_method_proxy(int)
+
+
+@role_required(signed_in)
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    batches = ProposalBatch.objects.for_user(user)
+    # Counted only if the role's page shows it (each role's home shows some of these): a
+    # district's counts over every proposal row and household are the page's main cost.
+    context = {
+        "batch_counts": SimpleLazyObject(
+            lambda: dict(batches.values_list("status").annotate(n=Count("pk")).order_by())
+        ),
+        "rows_to_fix": LazyCount(
+            ProposalRow.objects.filter(batch__in=batches, status=ProposalRow.Status.INVALID).count
+        ),
+        "household_count": LazyCount(Household.objects.for_user(user).count),
+        # JPS families returned to the operator's unit, waiting for its correction.
+        "jps_returned": LazyCount(
+            returned_for(user).filter(status=Allocation.Status.RETURNED).count
+        ),
+        # Open complaints: all of them at the desk, those forwarded to an operator's unit.
+        "open_complaints": LazyCount(
+            Complaint.objects.handled_by(user).filter(status__in=OPEN).count
+        ),
+        "active_versions": RosterVersion.objects.filter(
+            status=RosterVersion.Status.ACTIVE
+        ).select_related("program"),
+        "recent_batches": batches.select_related("unit", "sector")
+        .annotate(
+            n_rows=Count("rows"),
+            n_invalid=Count("rows", filter=Q(rows__status=ProposalRow.Status.INVALID)),
+        )
+        .order_by("-created_at", "pk")[:5],
+    }
+    if user.role == User.Role.HEAD:  # what waits for the head's signature
+        context["lists_waiting"] = (
+            RecipientList.objects.filter(approved_at__isnull=True)
+            .select_related("round", "target", "prepared_by")
+            .order_by("round__name", "target__code", "phase")
+        )
+    return render(request, f"home/{user.role}.html", context)
+
+
+@role_required(signed_in)
+@require_GET
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    household = get_object_or_404(
+        Household.objects.for_user(request.user).select_related("desa__parent"), pk=pk
+    )
+    members = list(household.members.all())
+    memberships = (
+        RosterRow.objects.active()
+        .of_household(household, [household.head_nik, *(m.nik for m in members if m.nik)])
+        .select_related("version__program")
+        .order_by("version__program__code")
+    )
+    # One record more than shown, so the oldest shown one still has something to compare with.
+    history = household.history.select_related("history_user").order_by("-history_date")[:51]
+    context = {
+        "household": household,
+        "members": members,
+        "memberships": memberships,
+        "history": _history_rows(history)[:50],
+        "proposals": household.proposal_rows.filter(
+            batch__in=ProposalBatch.objects.for_user(request.user)
+        ).select_related("batch__unit"),
+        # Open complaints about the family, for those who may read them: the desk, staff
+        # allocating aid, the unit a complaint is forwarded to.
+        "complaints": Complaint.objects.for_user(request.user)
+        .filter(household=household, status__in=OPEN)
+        .select_related("category"),
+    }
+    return render(request, "households/household_detail.html", context)
+
+
+def _history_rows(records) -> list[dict]:
+    """Each historical record with the fields it changed, newest first."""
+    # Households loaded in bulk (demo data, imports) have no history records at all.
+    rows = []
+    for newer, older in pairwise([*records, None]):
+        diff = newer.diff_against(older).changes if older else []
+        changes = [str(Household._meta.get_field(c.field).verbose_name) for c in diff]
+        rows.append({"record": newer, "changes": changes})
+    return rows

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "dedup",
     "complaints",
     "bansos",  # the home page, the family's page and the template filters: above every app
+    "demo",  # load_demo: a demo district in every app
 ]
 
 MIDDLEWARE = [

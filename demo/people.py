@@ -7,8 +7,9 @@ import datetime
 import random
 from dataclasses import dataclass, field
 
-from .. import identity
-from ..models import Household, Region
+from households import identity
+from households.models import Household, Region
+
 from .names import (
     FEMALE_FIRST,
     FEMALE_LAST,
@@ -184,6 +185,3 @@ def old_spelling(name: str) -> str:
 def without_titles(name: str) -> str:
     words = [w for w in name.replace(",", " ").split() if w not in ("H.", "Hj.", "Drs.", "S.Pd.")]
     return " ".join(words)
-
-
-# --- the demo -----------------------------------------------------------------------------------

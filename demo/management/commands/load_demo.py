@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from households.demo import PASSWORD, SCALES, load_demo
+from demo.district import PASSWORD, SCALES, load_demo
 
 
 class Command(BaseCommand):

@@ -10,8 +10,8 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.test import override_settings
 
+from demo.district import PASSWORD, load_demo
 from households import identity
-from households.demo import PASSWORD, load_demo
 from households.models import Household, Member, Region, Unit, User
 from programs.models import Program, ProposalBatch, ProposalRow, RosterRow, RosterVersion
 

@@ -13,7 +13,6 @@ from django.views.decorators.http import require_GET
 from complaints.models import OPEN, Complaint
 from households.access import role_required, signed_in
 from households.models import Household, User
-from programs.corrections import returned_for
 from programs.models import (
     Allocation,
     ProposalBatch,
@@ -22,6 +21,7 @@ from programs.models import (
     RosterRow,
     RosterVersion,
 )
+from programs.rounds.corrections import returned_for
 
 
 class LazyCount(SimpleLazyObject):

@@ -48,8 +48,8 @@ def main() -> None:
     django.setup()
     from django.utils import translation
 
-    from programs.allocation import Family, Matrix, Target, propose
-    from programs.revalidation import revalidate
+    from programs.rounds.allocation import Family, Matrix, Target, propose
+    from programs.rounds.revalidation import revalidate
 
     translation.activate("id")
     rng = random.Random(2026)

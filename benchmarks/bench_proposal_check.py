@@ -1,5 +1,5 @@
 """How fast a village's proposal file is checked and previewed, and then saved: the work a
-Celery worker runs after a village operator uploads (programs.imports).
+Celery worker runs after a village operator uploads (programs.intake.imports).
 
     DEBUG=false SECRET_KEY=bench .venv/bin/python benchmarks/bench_proposal_check.py
     DEBUG=false SECRET_KEY=bench .venv/bin/python benchmarks/bench_proposal_check.py --csv
@@ -244,7 +244,7 @@ def run(args: argparse.Namespace, path: Path) -> bool:
 
     from households.models import Region, Unit, User
     from households.regions import load_district
-    from programs import imports
+    from programs.intake import imports
     from programs.models import ProposalBatch, ProposalRow, Upload
 
     started = time.monotonic()

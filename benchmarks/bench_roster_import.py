@@ -1,5 +1,5 @@
 """How fast a ministry roster file is stored: the import a Celery worker runs for the roster page
-and `manage.py import_roster` runs from the command line (programs.rosters.run_import).
+and `manage.py import_roster` runs from the command line (programs.intake.rosters.run_import).
 
     DEBUG=false SECRET_KEY=x DATABASE_URL=postgres://postgres@127.0.0.1:5432/bansos \\
         .venv/bin/python benchmarks/bench_roster_import.py --rows 1000000
@@ -216,7 +216,7 @@ def run(args: argparse.Namespace, path: Path, size_mb: float) -> None:
 
     from households.models import User
     from households.regions import load_district
-    from programs import rosters
+    from programs.intake import rosters
     from programs.models import Program
 
     call_command("migrate", verbosity=0)

@@ -191,8 +191,9 @@ def run_round(staff, head, operators) -> None:
     from django.db import connection
 
     from dedup.models import Run
-    from programs import corrections, rounds
+    from programs import rounds
     from programs.models import Allocation, Program
+    from programs.rounds import corrections
 
     province, jps = Program.objects.get(code="BANSOSPROV"), Program.objects.get(code="JPSKAB")
     round_ = rounds.create_round(

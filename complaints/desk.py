@@ -24,11 +24,11 @@ from django.utils.translation import gettext as _
 
 from households.models import Unit, User
 from households.regions import place_index
-from programs.checks import ProposalChecker
-from programs.corrections import COLUMNS
-from programs.imports import Router
+from programs.intake.checks import ProposalChecker
+from programs.intake.imports import Router
+from programs.intake.readers import SourceRow
 from programs.models import ProposalBatch, ProposalRow
-from programs.readers import SourceRow
+from programs.rounds.corrections import COLUMNS
 
 from .models import Complaint, Step
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from programs.writers import HEADER_FONT, safe_cell
+from programs.intake.writers import HEADER_FONT, safe_cell
 
 from . import service_level
 from .models import OPEN, Complaint, Step

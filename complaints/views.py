@@ -29,7 +29,7 @@ from households.access import (
 from households.identity import mask_id
 from households.models import Household
 from programs.forms import CorrectionForm
-from programs.writers import XLSX
+from programs.intake.writers import XLSX
 
 from . import desk, reports, service_level
 from .forms import (

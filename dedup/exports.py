@@ -12,7 +12,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from dedup.models import Result
-from programs.writers import safe_cell
+from programs.intake.writers import safe_cell
 
 RESULT_COLUMNS = ["row", "status", "programs", "matches", "score", "reason"]
 

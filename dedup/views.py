@@ -16,8 +16,8 @@ from dedup.exports import write_result_csv, write_result_xlsx
 from dedup.forms import DecisionForm, RunForm, SettingsForm
 from dedup.models import MatchSettings, Result, ReviewPair, Run, moves
 from households.access import district, managers, role_required
+from programs.intake.writers import XLSX
 from programs.models import ProposalBatch
-from programs.writers import XLSX
 
 
 @role_required(district)

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Program, ProposalBatch, RosterVersion, Sector
+from programs.models import Program, ProposalBatch, RosterVersion, Sector
 
 
 @admin.register(Program)

@@ -4,10 +4,9 @@ from django.utils.translation import gettext_lazy as _
 
 from households.forms import DateInput
 from households.models import Unit
-
-from .models import ListExport, Program, ProposalBatch
-from .readers import megabytes
-from .rounds import Rules
+from programs.intake.readers import megabytes
+from programs.models import ListExport, Program, ProposalBatch
+from programs.rounds.rules import Rules
 
 
 class ProgramForm(forms.ModelForm):

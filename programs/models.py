@@ -172,7 +172,7 @@ class RosterRow(models.Model):
     their problem marked: the roster is the ministry's data, matched as well as it can be.
 
     On PostgreSQL the table is partitioned by version: each import loads its own partition
-    and attaches it when complete (see programs.bulk), so `id` is unique by its sequence and
+    and attaches it when complete (see programs.intake.bulk), so `id` is unique by its sequence and
     the database key is (id, version)."""
 
     # No index of its own: the unique (version, row_number) serves lookups by version.
@@ -470,9 +470,9 @@ SAVE_STALLED = datetime.timedelta(minutes=10)  # a district's save takes about o
 
 class AllocationRound(models.Model):
     """One round of deciding who receives which aid (e.g. "JPS Covid-19 Mei 2020"): the
-    checked proposals it starts from (a cross-check run) and its rules (`programs.allocation`):
-    the targets in the order they fill, the programmes a family may hold together, the order
-    of eligible families and whether kecamatan share the places."""
+    checked proposals it starts from (a cross-check run) and its rules
+    (`programs.rounds.allocation`): the targets in the order they fill, the programmes a family
+    may hold together, the order of eligible families and whether kecamatan share the places."""
 
     name = models.CharField(_("name"), max_length=150)
     run = models.ForeignKey(

@@ -3,7 +3,8 @@ worker); the functions behind them make that harmless."""
 
 from celery import shared_task
 
-from . import imports, rosters, rounds
+from programs import rounds
+from programs.intake import imports, rosters
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

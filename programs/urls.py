@@ -1,6 +1,8 @@
 from django.urls import path
 
-from . import correction_views, dashboard_views, round_views, views
+from programs.intake import views
+from programs.rounds import correction_views, dashboard_views
+from programs.rounds import views as round_views
 
 app_name = "programs"
 urlpatterns = [

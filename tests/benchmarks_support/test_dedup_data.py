@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from households.identity import check_nik, check_no_kk
-from programs.headers import canonical
+from programs.intake.headers import canonical
 
 MODULE_PATH = Path(__file__).resolve().parents[2] / "benchmarks" / "dedup_data.py"
 

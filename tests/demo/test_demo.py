@@ -143,7 +143,7 @@ def test_valid_proposals_hold_clean_numbers_and_their_cells_keep_them_as_typed(d
 
 
 def test_some_valid_proposals_lack_what_the_jps_re_check_asks_for(demo):
-    from programs.revalidation import revalidate
+    from programs.rounds.revalidation import revalidate
 
     valid = list(ProposalRow.objects.filter(status=ProposalRow.Status.VALID))
     returned = [row for row in valid if revalidate(row)]

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from programs.allocation import EXCLUDED, FULL, Family, Matrix, Target, fair_shares, propose
+from programs.rounds.allocation import EXCLUDED, FULL, Family, Matrix, Target, fair_shares, propose
 
 MATRIX = Matrix(allowed=[("PKH", "BPNT"), ("PKH", "BANSOSPROV")], registers=["DTSEN"])
 PROVINCE = Target("BANSOSPROV", places=2)

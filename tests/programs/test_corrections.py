@@ -10,9 +10,10 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from households.models import Household
-from programs import corrections, rounds
+from programs import rounds
+from programs.intake.writers import REF_HEADER
 from programs.models import Allocation, AllocationRound, Program, ProposalRow
-from programs.writers import REF_HEADER
+from programs.rounds import corrections
 from tests.conftest import make_nik
 
 pytestmark = pytest.mark.django_db

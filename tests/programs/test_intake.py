@@ -273,7 +273,7 @@ def test_clicking_confirm_twice_saves_once(login, users, batch, mixed_rows, monk
 
 
 def test_a_cancel_during_the_check_is_not_overwritten(login, users, batch, mixed_rows):
-    from programs import imports
+    from programs.intake import imports
 
     client = login(users["village"])
     up = upload(client, batch, csv_file(mixed_rows))
@@ -287,7 +287,7 @@ def test_a_cancel_during_the_check_is_not_overwritten(login, users, batch, mixed
 def test_rows_confirmed_after_the_proposal_was_submitted_are_not_added(
     login, users, batch, mixed_rows
 ):
-    from programs import imports
+    from programs.intake import imports
 
     client = login(users["village"])
     up = upload(client, batch, csv_file(mixed_rows))
@@ -334,7 +334,7 @@ def test_a_combined_row_no_unit_can_take_is_a_problem_not_a_silent_loss(login, u
 
 
 def test_a_roster_import_cannot_be_cancelled_half_way(users):
-    from programs import imports
+    from programs.intake import imports
 
     up = Upload(kind=Upload.Kind.ROSTER, status="queued", uploaded_by=users["staff"])
     assert imports.cancel_upload(up) is False
@@ -394,7 +394,7 @@ def test_protected_or_booby_trapped_workbooks_are_refused_and_stored_rows_stay(
 def test_more_rows_than_a_proposal_may_hold_refuses_the_whole_file(
     login, users, batch, monkeypatch
 ):
-    monkeypatch.setattr("programs.imports.MAX_PROPOSAL_ROWS", 5)
+    monkeypatch.setattr("programs.intake.imports.MAX_PROPOSAL_ROWS", 5)
     rows = [family(i, f"WARGA {i}") for i in range(1, 7)]
     up = upload(login(users["village"]), batch, csv_file(rows))
     assert up.status == "refused" and "lebih dari 5 baris data" in up.error
@@ -534,7 +534,7 @@ def test_a_village_downloads_rows_to_fix_that_came_from_the_combined_list(login,
 def test_an_xlsx_too_large_to_load_safely_is_refused_before_loading(
     login, users, batch, monkeypatch, tmp_path
 ):
-    monkeypatch.setattr("programs.imports.MAX_PROPOSAL_UNPACKED", 1024)
+    monkeypatch.setattr("programs.intake.imports.MAX_PROPOSAL_UNPACKED", 1024)
     book = openpyxl.Workbook()
     book.active.append(HEADER)
     for i in range(1, 200):
@@ -624,7 +624,7 @@ def test_a_file_checked_and_saved_in_one_pass_records_what_preview_and_save_reco
 ):
     """`dedup_files` checks and saves a file nobody previews in one pass: the counts, the
     problems and the stored rows are those of a check, a preview and a save."""
-    from programs import imports
+    from programs.intake import imports
 
     client = login(users["village"])
     previewed = upload(client, batch, csv_file(mixed_rows))
@@ -661,7 +661,7 @@ def test_a_file_that_stopped_three_workers_is_given_up_with_the_reason(
 ):
     """A file that kills each worker reading it (its task comes back each time) is not read a
     fourth time: the operator sees why, and the next file is read as usual."""
-    from programs import imports
+    from programs.intake import imports
 
     monkeypatch.setattr("programs.tasks.check_upload.delay", lambda pk: None)  # no worker yet
     client = login(users["village"])
@@ -682,7 +682,7 @@ def test_a_file_that_stopped_three_workers_is_given_up_with_the_reason(
 
 
 def test_a_step_that_finishes_counts_its_workers_from_nothing(login, users, batch, mixed_rows):
-    from programs import imports
+    from programs.intake import imports
 
     client = login(users["village"])
     up = upload(client, batch, csv_file(mixed_rows))  # checked at once (on commit, in-process)
@@ -696,7 +696,7 @@ def test_a_step_that_finishes_counts_its_workers_from_nothing(login, users, batc
 def test_the_operator_can_cancel_an_upload_still_waiting_for_its_check(
     login, users, batch, mixed_rows, monkeypatch
 ):
-    from programs import imports
+    from programs.intake import imports
 
     monkeypatch.setattr("programs.tasks.check_upload.delay", lambda pk: None)  # workers busy
     client = login(users["village"])

@@ -15,8 +15,8 @@ import pytest
 from django.utils import translation
 
 from households.identity import check_nik, check_no_kk
-from programs.headers import ALIASES, REQUIRED_PROPOSAL, canonical, fold_header
-from programs.readers import ReadError, open_sheet
+from programs.intake.headers import ALIASES, REQUIRED_PROPOSAL, canonical, fold_header
+from programs.intake.readers import ReadError, open_sheet
 
 NIK = "3306011203800001"
 NO_KK = "3306010101200001"

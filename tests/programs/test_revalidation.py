@@ -5,7 +5,7 @@ from dataclasses import dataclass, replace
 
 import pytest
 
-from programs.revalidation import revalidate
+from programs.rounds.revalidation import revalidate
 from tests.conftest import make_nik, make_no_kk
 
 TODAY = datetime.date(2026, 11, 30)

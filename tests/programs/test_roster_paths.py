@@ -1,5 +1,5 @@
-"""A roster stored on PostgreSQL (set-based, programs.bulk) holds exactly what the row-by-row
-path (programs.rosters._Converter, what SQLite uses) makes of the same file: every column of
+"""A roster stored on PostgreSQL (set-based, programs.intake.bulk) holds exactly what the row-by-row
+path (programs.intake.rosters._Converter, what SQLite uses) makes of the same file: every column of
 every row, the problems and the counts. Messy cells on purpose: blanks around values, Excel's
 apostrophe, quoted delimiters and quotes, damaged numbers, bad dates and desil, an unknown
 desa, a blank row and the header repeated inside the data."""
@@ -11,9 +11,9 @@ import pytest
 from django.db import connection
 from django.utils import translation
 
-from programs import bulk, rosters
-from programs.readers import open_sheet
-from programs.roster_values import Counts, Values
+from programs.intake import bulk, rosters
+from programs.intake.readers import open_sheet
+from programs.intake.roster_values import Counts, Values
 from tests.conftest import make_nik, make_no_kk
 from tests.programs.test_rosters import load
 

@@ -16,8 +16,8 @@ from django.db import connection
 from django.utils import translation
 
 from households.models import User
-from programs import bulk, rosters
-from programs.checks import parse_date
+from programs.intake import bulk, rosters
+from programs.intake.checks import parse_date
 from programs.models import Program, RosterRow, RosterVersion, Upload
 from tests.conftest import make_nik, make_no_kk
 
@@ -285,7 +285,7 @@ def test_file_without_header_is_refused_and_the_old_list_stays(tmp_path, users, 
 def test_an_import_that_stopped_three_workers_is_given_up_and_the_old_list_stays(
     tmp_path, users, roster
 ):
-    from programs.imports import MAX_ATTEMPTS
+    from programs.intake.imports import MAX_ATTEMPTS
 
     upload = start(ministry_file(tmp_path), users)
     Upload.objects.filter(pk=upload.pk).update(attempts=MAX_ATTEMPTS)  # three workers lost

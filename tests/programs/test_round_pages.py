@@ -482,8 +482,8 @@ def test_the_provincial_quota_exports_as_the_provinces_proposal_file(client, use
 
     import openpyxl
 
-    from programs.list_exports import PROVINCE_HEADERS
     from programs.models import Allocation
+    from programs.rounds.list_exports import PROVINCE_HEADERS
 
     url = reverse("programs:list_export", args=[approved.pk])
     response = login(client, users["staff"]).post(
@@ -570,7 +570,7 @@ def test_a_failed_save_says_so_and_can_be_tried_again(client, users, open_round,
 
     AllocationRound.objects.filter(pk=open_round.pk).update(saving_since=timezone.now())
     with monkeypatch.context() as patched, pytest.raises(RuntimeError):  # the worker's task
-        patched.setattr(rounds, "save_plan", broken)
+        patched.setattr("programs.rounds.plan.save_plan", broken)
         rounds.save_round(open_round.pk, users["staff"].pk)
     login(client, users["staff"])
     page = client.get(reverse("programs:round", args=[open_round.pk])).content.decode()
@@ -596,7 +596,9 @@ def test_a_save_that_stopped_three_workers_is_given_up_with_the_reason(
         saving_since=timezone.now(),
         save_attempts=rounds.MAX_SAVE_ATTEMPTS,  # three lost
     )
-    monkeypatch.setattr(rounds, "save_plan", lambda *a, **k: pytest.fail("saved a fourth time"))
+    monkeypatch.setattr(
+        "programs.rounds.plan.save_plan", lambda *a, **k: pytest.fail("saved a fourth time")
+    )
 
     rounds.save_round(open_round.pk, users["staff"].pk)  # the task, delivered again
 

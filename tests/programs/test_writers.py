@@ -1,7 +1,7 @@
 """The files we hand to operators: the proposal template, their rejected rows, the problem list.
 
 Every file is written to tmp_path, opened with openpyxl as Excel would see it and read back
-with programs.readers, the way it comes back when the operator uploads it. No database.
+with programs.intake.readers, the way it comes back when the operator uploads it. No database.
 """
 
 import csv
@@ -13,9 +13,9 @@ import pytest
 from django.http import HttpResponse
 from django.utils import translation
 
-from programs.headers import canonical
-from programs.readers import open_sheet
-from programs.writers import (
+from programs.intake.headers import canonical
+from programs.intake.readers import open_sheet
+from programs.intake.writers import (
     PROBLEM_FILL,
     XLSX,
     RejectedRow,

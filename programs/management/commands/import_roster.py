@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from bansos.commands import OneLineRefusal
 from households.models import User
-from programs import rosters
+from programs.intake import rosters
 from programs.models import Program, Upload
 
 

@@ -7,8 +7,9 @@ stays "importing", invisible to matching, until the last row is stored; only the
 replace the programme's active list. A refused or failed import leaves no rows behind and the
 previous list active and whole.
 
-PostgreSQL stores the rows set-based (programs.bulk); other databases (SQLite in development)
-row by row here. Both follow the rules of programs.roster_values, and a test holds them equal.
+PostgreSQL stores the rows set-based (programs.intake.bulk); other databases (SQLite in
+development) row by row here. Both follow the rules of programs.intake.roster_values, and a test
+holds them equal.
 
 The same two calls serve the browser (a Celery task runs `run_import`) and the
 `import_roster` command:
@@ -38,11 +39,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bansos.memory import without_cycle_collection
-from programs import bulk
-from programs.imports import given_up, sheet_summary
+from programs.intake import bulk
+from programs.intake.imports import given_up, sheet_summary
+from programs.intake.readers import ReadError, Sheet, SourceRow, open_sheet
+from programs.intake.roster_values import LENGTHS, Counts, Values
 from programs.models import Program, RosterRow, RosterVersion, Upload, column_letter
-from programs.readers import ReadError, Sheet, SourceRow, open_sheet
-from programs.roster_values import LENGTHS, Counts, Values
 
 logger = logging.getLogger(__name__)
 
@@ -305,7 +306,7 @@ def _local_path(upload: Upload) -> Iterator[Path]:
 
 
 class _Converter:
-    """Turns a SourceRow into a RosterRow and counts its problems (what programs.bulk does in
+    """Turns a SourceRow into a RosterRow and counts its problems (what programs.intake.bulk does in
     SQL on PostgreSQL, with the same Values)."""
 
     def __init__(self, version: RosterVersion, sheet: Sheet, values: Values, counts: Counts):

@@ -26,7 +26,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
 
-from programs.headers import canonical, fold_header
+from programs.intake.headers import canonical, fold_header
 
 HEADER_SCAN_ROWS = 30  # non-blank rows searched for the header
 IDENTIFIER_COLUMNS = frozenset({"no_kk", "nik"})

@@ -1,4 +1,4 @@
-"""The allocation round's dashboard page: the figures of `programs.dashboard`, each a link to
+"""The allocation round's dashboard page: the figures of `programs.rounds.dashboard`, each a link to
 the list of the families it counts, with bars drawn as inline SVG (no script, no inline style)."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from households.access import district, role_required
-from programs import dashboard
-from programs.dashboard import Column, Figures, Place
 from programs.models import AllocationRound
+from programs.rounds import dashboard
+from programs.rounds.dashboard import Column, Figures, Place
 
 ELIGIBLE = _("go on to allocation")  # new families and those on a roster, together
 # Stacked segments in order; every bar has its numbers written beside it.

@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from programs.intake.writers import HEADER_FONT, XLSX, safe_cell
 from programs.models import ListExport
-from programs.writers import HEADER_FONT, XLSX, safe_cell
 
 
 def person(user) -> str:

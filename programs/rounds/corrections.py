@@ -21,14 +21,13 @@ from django.utils.translation import gettext as _
 from dedup.models import Result, recount
 from households.models import User
 from households.regions import place_index
-
-from .checks import ProposalChecker
-from .headers import canonical
-from .imports import Router
-from .models import Allocation, ProposalRow
-from .readers import SourceRow, open_sheet
-from .revalidation import revalidate
-from .writers import TEMPLATE_HEADERS, RejectedRow, write_rejected
+from programs.intake.checks import ProposalChecker
+from programs.intake.headers import canonical
+from programs.intake.imports import Router
+from programs.intake.readers import SourceRow, open_sheet
+from programs.intake.writers import TEMPLATE_HEADERS, RejectedRow, write_rejected
+from programs.models import Allocation, ProposalRow
+from programs.rounds.revalidation import revalidate
 
 # The columns an operator corrects, in the template's order, as the intake names them.
 COLUMNS = (

@@ -19,9 +19,10 @@ from django_htmx.http import HttpResponseClientRefresh
 from complaints.models import OPEN, Complaint
 from dedup.models import Run
 from households.access import district, managers, notice_readers, role_required
-from programs import list_exports, rounds, tasks
+from programs import rounds, tasks
 from programs.forms import ExportForm, RoundForm
 from programs.models import Allocation, AllocationRound, ListExport, ProposalRow, RecipientList
+from programs.rounds import list_exports
 
 
 @role_required(district)

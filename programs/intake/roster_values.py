@@ -1,7 +1,8 @@
 """What a roster's cells become: the checked NIK and No. KK, the date, desil, desa, RT/RW, sex.
 
-One place for the rules, used by both ways a roster is stored: row by row (`programs.rosters`,
-SQLite) and set-based on PostgreSQL (`programs.bulk`, which asks once per distinct text).
+One place for the rules, used by both ways a roster is stored: row by row
+(`programs.intake.rosters`, SQLite) and set-based on PostgreSQL (`programs.intake.bulk`, which
+asks once per distinct text).
 Rosters repeat the same villages, dates and RT numbers hundreds of thousands of times, so
 every answer is remembered for the length of the import.
 """
@@ -17,8 +18,8 @@ from django.utils.translation import gettext as _
 from households.address import normalize_rt_rw
 from households.identity import _issue_dates, _known_district, _nik_dates, check_nik, check_no_kk
 from households.regions import place_index
-from programs.checks import parse_date, parse_sex
-from programs.readers import Sheet
+from programs.intake.checks import parse_date, parse_sex
+from programs.intake.readers import Sheet
 
 CACHE_LIMIT = 200_000  # distinct texts remembered per lookup before its memo starts over
 

@@ -1,13 +1,13 @@
 """PostgreSQL: a roster stored set-based, fast enough for a province's millions of rows.
 
-`store` runs the steps below for `programs.rosters.run_import`; `attach` is the last one, run
+`store` runs the steps below for `programs.intake.rosters.run_import`; `attach` is the last one, run
 in the transaction that makes the version active.
 
 1. Stage. The file's cells go into an UNLOGGED table, one text column per header column. A
    CSV is streamed to COPY as bytes and PostgreSQL parses it; a file COPY would read
    differently from Python's csv module (a quote inside a cell, a row with more or fewer
    cells than the header, a blank line...) and every .xlsx or .xls are read row by row by
-   `programs.readers` instead and COPYed as text. Either way the stage then holds the same
+   `programs.intake.readers` instead and COPYed as text. Either way the stage then holds the same
    cells.
 2. Survey. One pass lists the distinct texts that need a Python answer (NIK and No. KK that
    are not clean, dates, desil, sex, RT/RW, desa with kecamatan), with how many rows hold
@@ -41,10 +41,10 @@ import psycopg
 from django.db import DataError, connection, transaction
 
 from households.identity import known_districts
-from programs.headers import fold_header
+from programs.intake.headers import fold_header
+from programs.intake.readers import CsvText, Sheet, cell_text, row_key, too_many_rows
+from programs.intake.roster_values import LENGTHS, Counts, Values
 from programs.models import RosterRow, RosterVersion, Upload
-from programs.readers import CsvText, Sheet, cell_text, row_key, too_many_rows
-from programs.roster_values import LENGTHS, Counts, Values
 
 logger = logging.getLogger(__name__)
 

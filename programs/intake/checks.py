@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 
 from households import identity
 from households.address import Place, PlaceIndex, normalize_rt_rw, placeholder_name, tidy_name
-from programs.headers import REQUIRED_PROPOSAL
-from programs.readers import SourceRow
+from programs.intake.headers import REQUIRED_PROPOSAL
+from programs.intake.readers import SourceRow
 
 # How the sex column is written, upper-cased with single spaces -> "L" (laki-laki) or "P".
 _MALE = ("L", "LK", "LAKI LAKI", "LAKI", "PRIA", "1")

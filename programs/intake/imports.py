@@ -29,12 +29,11 @@ from bansos.memory import without_cycle_collection
 from households.address import fold_place
 from households.models import Region, Unit, User
 from households.regions import place_index
-
-from .checks import LABELS, Checked, ProposalChecker
-from .headers import REQUIRED_PROPOSAL, canonical
-from .models import ProposalBatch, ProposalRow, Sector, Upload
-from .readers import ReadError, Sheet, open_sheet
-from .writers import TEMPLATE_HEADERS
+from programs.intake.checks import LABELS, Checked, ProposalChecker
+from programs.intake.headers import REQUIRED_PROPOSAL, canonical
+from programs.intake.readers import ReadError, Sheet, open_sheet
+from programs.intake.writers import TEMPLATE_HEADERS
+from programs.models import ProposalBatch, ProposalRow, Sector, Upload
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY = 1_000

@@ -1,5 +1,5 @@
 """Returned JPS families, corrected by the village or agency that proposed them: one by one
-in a form, or all at once in a spreadsheet of the returned rows (`programs.corrections`)."""
+in a form, or all at once in a spreadsheet of the returned rows (`programs.rounds.corrections`)."""
 
 import tempfile
 
@@ -10,11 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from households.access import operators, role_required
-
-from . import corrections
-from .forms import CorrectionForm, UploadForm
-from .readers import ReadError
-from .writers import XLSX
+from programs.forms import CorrectionForm, UploadForm
+from programs.intake.readers import ReadError
+from programs.intake.writers import XLSX
+from programs.rounds import corrections
 
 
 @role_required(operators)

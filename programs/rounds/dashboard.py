@@ -26,7 +26,7 @@ from programs.models import (
     ProposalRow,
     RoundTarget,
 )
-from programs.rounds import JPS
+from programs.rounds.rules import JPS
 
 RESULTS, FAMILIES = "results", "families"  # the run's results page, the round's families page
 # A JPS family in one of these statuses has its phase; any other status waits for one.

@@ -4,7 +4,7 @@ Both files must survive a round trip through Excel and come back through `reader
 identifier columns are formatted as text, so 16 digits never turn into 3.30601E+15, and every
 text cell passes through `safe_cell`, so a name typed as "=HYPERLINK(...)" stays text on the
 next person's computer. The headers are the Indonesian ones the reader maps back
-(see programs/headers.py), so they are written as they are, never translated.
+(see programs/intake/headers.py), so they are written as they are, never translated.
 """
 
 import csv
@@ -21,7 +21,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from programs.headers import REQUIRED_PROPOSAL, canonical
+from programs.intake.headers import REQUIRED_PROPOSAL, canonical
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"  # the content type
 
@@ -265,7 +265,7 @@ def write_problems_csv(stream, problems: Iterable[dict]) -> None:
     """The list of problems as CSV: baris, baris_excel, kolom, alasan.
 
     Each problem is a dict with "row" (data row), "line" (row number in Excel), "column"
-    (None for the whole row) and "message", as programs.imports lists them. Written with a
+    (None for the whole row) and "message", as programs.intake.imports lists them. Written with a
     UTF-8 byte order mark, so Excel shows the Indonesian text correctly. `stream` is a text
     stream: an open file (newline="") or an HttpResponse.
     """

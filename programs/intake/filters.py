@@ -3,8 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from households.forms import VillageChoiceField, villages
 from households.models import Region, Unit
-
-from .models import ProposalBatch
+from programs.models import ProposalBatch
 
 
 class VillageFilter(django_filters.ModelChoiceFilter):

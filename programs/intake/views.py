@@ -15,12 +15,13 @@ from django_htmx.http import HttpResponseClientRefresh
 from dedup.models import Result
 from households.access import managers, operators, role_required, signed_in
 from households.models import User
-
-from . import imports, rosters, tasks, writers
-from .checks import LABELS
-from .filters import BatchFilter
-from .forms import BatchForm, ProgramForm, RosterImportForm, UploadForm
-from .models import (
+from programs import tasks
+from programs.forms import BatchForm, ProgramForm, RosterImportForm, UploadForm
+from programs.intake import imports, rosters, writers
+from programs.intake.checks import LABELS
+from programs.intake.filters import BatchFilter
+from programs.intake.writers import XLSX
+from programs.models import (
     Allocation,
     Program,
     ProposalBatch,
@@ -29,7 +30,6 @@ from .models import (
     RosterVersion,
     Upload,
 )
-from .writers import XLSX
 
 
 @role_required(signed_in)

@@ -28,7 +28,7 @@ from households.access import (
 )
 from households.identity import mask_id
 from households.models import Household
-from programs.forms import CorrectionForm
+from programs.intake.forms import CorrectionForm
 from programs.intake.writers import XLSX
 
 from . import desk, reports, service_level

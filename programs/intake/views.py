@@ -16,10 +16,10 @@ from dedup.models import Result
 from households.access import managers, operators, role_required, signed_in
 from households.models import User
 from programs import tasks
-from programs.forms import BatchForm, ProgramForm, RosterImportForm, UploadForm
 from programs.intake import imports, rosters, writers
 from programs.intake.checks import LABELS
 from programs.intake.filters import BatchFilter
+from programs.intake.forms import BatchForm, ProgramForm, RosterImportForm, UploadForm
 from programs.intake.writers import XLSX
 from programs.models import (
     Allocation,

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from households.access import operators, role_required
-from programs.forms import CorrectionForm, UploadForm
+from programs.intake.forms import CorrectionForm, UploadForm
 from programs.intake.readers import ReadError
 from programs.intake.writers import XLSX
 from programs.rounds import corrections

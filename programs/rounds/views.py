@@ -20,9 +20,9 @@ from complaints.models import OPEN, Complaint
 from dedup.models import Run
 from households.access import district, managers, notice_readers, role_required
 from programs import rounds, tasks
-from programs.forms import ExportForm, RoundForm
 from programs.models import Allocation, AllocationRound, ListExport, ProposalRow, RecipientList
 from programs.rounds import list_exports
+from programs.rounds.forms import ExportForm, RoundForm
 
 
 @role_required(district)

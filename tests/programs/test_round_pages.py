@@ -302,7 +302,7 @@ def test_a_list_is_prepared_only_for_a_target_of_the_round_and_jps_by_phase(
 
 def _rules(round_, **changes) -> dict:
     """The edit form as a user posts it: the round as they loaded it, with their changes."""
-    from programs.forms import RoundForm
+    from programs.rounds.forms import RoundForm
 
     data = {k: v for k, v in RoundForm.initial_for(round_).items() if v is not None}
     data.update(changes)
@@ -513,8 +513,8 @@ def test_the_provincial_quota_exports_as_the_provinces_proposal_file(client, use
 
 
 def test_only_the_provincial_quota_offers_the_province_file(client, users, approved):
-    from programs.forms import ExportForm
     from programs.models import Program
+    from programs.rounds.forms import ExportForm
 
     jps = Program.objects.get(code="JPSKAB")
     form = ExportForm({"purpose": "lampiran SK", "layout": "provinsi"}, target=jps)

@@ -18,17 +18,14 @@ import secrets
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from households.models import Unit, User
 from households.regions import place_index
-from programs.intake.checks import ProposalChecker
-from programs.intake.imports import Router
-from programs.intake.readers import SourceRow
+from programs.intake.family import add_to_proposal, check_family, typed_values
 from programs.models import ProposalBatch, ProposalRow
-from programs.rounds.corrections import COLUMNS
 
 from .models import Complaint, Step
 
@@ -185,7 +182,7 @@ def propose(complaint: Complaint, values: dict[str, str], *, by: User) -> list[t
     complaint = _locked(complaint)
     if refused := why_not_proposed(complaint):
         return [("", refused)]
-    typed = {column: str(values.get(column, "")).strip() for column in COLUMNS}
+    typed = typed_values(values)
     taken = set()
     if household := complaint.household:
         born = household.head_birth_date
@@ -202,8 +199,7 @@ def propose(complaint: Complaint, values: dict[str, str], *, by: User) -> list[t
     if unit is None:
         return [("desa", _("No village unit proposes for this desa; ask Dinsos to add it."))]
     unit = Unit.objects.select_for_update().get(pk=unit.pk)  # one desk batch a month per unit
-    checker = ProposalChecker(place_index(), Router(unit).refusal)
-    checked = checker.check(SourceRow(0, 0, typed, list(typed.values())))
+    checked = check_family(typed, unit)
     if not checked.ok:
         hidden = _("What is registered does not pass the checks: type it from the family card.")
         return [(c, hidden if c in taken else message) for c, message in checked.problems]
@@ -229,20 +225,13 @@ def propose(complaint: Complaint, values: dict[str, str], *, by: User) -> list[t
     ) or ProposalBatch.objects.create(
         unit=unit, title=title, created_by=by, status=ProposalBatch.Status.SUBMITTED
     )
-    last = batch.rows.aggregate(n=Max("row_number"))["n"] or 0
-    row = ProposalRow(
-        batch=batch,
-        row_number=last + 1,
-        **{k: fields[k] for k in ("no_kk", "nik", "name", "sex", "birth_date", "address")},
-        rt=fields["rt"],
-        rw=fields["rw"],
-        desa_id=fields["desa_id"],
+    row = add_to_proposal(
+        batch,
+        checked,
+        by=by,
         remarks=f"pengaduan {complaint.ticket}",
-        raw={"cells": list(typed.values()), "line": 0},
         household=complaint.household,
     )
-    row._history_user = by
-    row.save()
     complaint.proposal_row = row
     complaint._history_user, complaint._change_reason = by, "diusulkan untuk desanya"
     complaint.save(update_fields=["proposal_row"])

@@ -20,20 +20,14 @@ from django.utils.translation import gettext as _
 
 from dedup.models import Result, recount
 from households.models import User
-from households.regions import place_index
 from programs.intake.checks import ProposalChecker
+from programs.intake.family import check_family, family_checker
 from programs.intake.headers import canonical
-from programs.intake.imports import Router
-from programs.intake.readers import SourceRow, open_sheet
+from programs.intake.readers import open_sheet
 from programs.intake.writers import TEMPLATE_HEADERS, RejectedRow, write_rejected
 from programs.models import Allocation, ProposalRow
 from programs.rounds.revalidation import revalidate
 
-# The columns an operator corrects, in the template's order, as the intake names them.
-COLUMNS = (
-    *("no_kk", "nik", "nama", "jenis_kelamin", "tanggal_lahir", "alamat", "rt", "rw"),
-    *("desa", "kecamatan"),
-)
 # The JPS re-check names some columns after the row's fields.
 _INTAKE_NAME = {"name": "nama", "birth_date": "tanggal_lahir", "address": "alamat"}
 TEMPLATE_COLUMNS = [canonical(header) for header in TEMPLATE_HEADERS]
@@ -97,10 +91,7 @@ def correct(
         raise PermissionDenied
     if allocation.status not in (Allocation.Status.RETURNED, Allocation.Status.CORRECTED):
         return [("", _("This family is no longer waiting for a correction."))]
-    typed = {column: str(values.get(column, "")).strip() for column in COLUMNS}
-    if checker is None:
-        checker = ProposalChecker(place_index(), Router(row.batch.unit).refusal)
-    checked = checker.check(SourceRow(row.row_number, row.row_number, typed, list(typed.values())))
+    checked = check_family(values, row.batch.unit, number=row.row_number, checker=checker)
     fields = checked.fields
     problems = list(checked.problems)
     if not problems:
@@ -170,7 +161,7 @@ def correct_file(path: str, filename: str, *, by: User) -> dict:
     [lines whose ref names no returned family of the user's unit]}."""
     mine = {f"{REF_PREFIX}{a.pk}": a for a in returned_for(by)}
     report: dict = {"corrected": 0, "still": [], "unknown": []}
-    checker = ProposalChecker(place_index(), Router(by.unit).refusal)
+    checker = family_checker(by.unit)
     with open_sheet(path, filename=filename) as sheet:
         for source in sheet.rows():
             if source.repeated_header:

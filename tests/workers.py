@@ -64,7 +64,7 @@ def start_worker(tmp_path, monkeypatch):
     database, media folder and the tests' queue; killed at the end of the test whatever
     happened. `hold`: see tests/dedup/held_worker.py."""
     from dedup.tasks import match_chunk
-    from programs import tasks
+    from programs.intake import tasks
 
     started: list[subprocess.Popen] = []
     for task in (match_chunk, tasks.check_upload, tasks.save_upload, tasks.check_and_save):

@@ -1,5 +1,3 @@
-from collections import Counter
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -12,11 +10,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from dedup.models import Result
 from households.access import managers, operators, role_required, signed_in
 from households.models import User
-from programs import tasks
-from programs.intake import imports, rosters, writers
+from programs.intake import imports, rosters, tasks, writers
 from programs.intake.checks import LABELS
 from programs.intake.filters import BatchFilter
 from programs.intake.forms import BatchForm, ProgramForm, RosterImportForm, UploadForm
@@ -380,28 +376,5 @@ def _batch_page(request, batch, upload_form=None, status=200) -> HttpResponse:
         .select_related("proposal_row", "round")
         .order_by("proposal_row__row_number")
     )
-    # The latest finished cross-check of these families: what became of each (dedup's runs),
-    # with the rows checked again since (corrected JPS families) as they came out then.
-    done = batch.runs.filter(status="done").order_by("-finished_at")
-    run = done.filter(recheck=False).first()
-    if run is not None:
-        page_rows = [row.pk for row in context["page"]]
-        outcomes = run.results.filter(proposal_row__batch=batch)
-        counts = Counter({group["outcome"]: group["n"] for group in outcomes.outcome_counts()})
-        later = {
-            result.proposal_row_id: result
-            for result in Result.objects.filter(
-                run__in=done.filter(recheck=True, finished_at__gt=run.finished_at),
-                proposal_row__batch=batch,
-            ).order_by("run__finished_at")
-        }  # the last word per row
-        for old in outcomes.filter(proposal_row__in=list(later)):
-            counts[old.outcome] -= 1
-            counts[later[old.proposal_row_id].outcome] += 1
-        counts["going_on"] = counts[Result.Status.NEW] + counts[Result.Status.IN_ROSTER]
-        context["run"] = run
-        context["outcomes"] = counts
-        context["outcome_of"] = {
-            result.proposal_row_id: result for result in outcomes.filter(proposal_row__in=page_rows)
-        } | {pk: result for pk, result in later.items() if pk in page_rows}
+    # What the cross-check made of the families: the template asks dedup (cross_check tags).
     return render(request, "programs/batch_detail.html", context, status=status)

@@ -19,9 +19,9 @@ from django_htmx.http import HttpResponseClientRefresh
 from complaints.models import OPEN, Complaint
 from dedup.models import Run
 from households.access import district, managers, notice_readers, role_required
-from programs import rounds, tasks
+from programs import rounds
 from programs.models import Allocation, AllocationRound, ListExport, ProposalRow, RecipientList
-from programs.rounds import list_exports
+from programs.rounds import list_exports, tasks
 from programs.rounds.forms import ExportForm, RoundForm
 
 

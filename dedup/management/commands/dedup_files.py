@@ -14,8 +14,8 @@ from dedup.exports import write_result_csv
 from dedup.models import Result, Run
 from households.models import Region, Unit, User
 from households.regions import load_district
-from programs import tasks as intake
 from programs.intake import imports, rosters
+from programs.intake import tasks as intake
 from programs.management.commands.import_roster import importer, program_by_code
 from programs.models import Program, ProposalBatch, RosterVersion, Upload
 

@@ -2,7 +2,6 @@ from collections import Counter
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
+from bansos.paging import paged
 from dedup import pipeline
 from dedup.engine.match import Thresholds
 from dedup.exports import write_result_csv, write_result_xlsx
@@ -140,14 +140,14 @@ def result_list(request: HttpRequest, pk: int) -> HttpResponse:
     desa = request.GET.get("desa")
     if desa and desa.isdigit():
         results = results.filter(proposal_row__desa_id=int(desa))
-    page = Paginator(results.order_by("proposal_row__batch_id", "proposal_row__row_number"), 50)
-    query = request.GET.copy()  # the next page keeps the filters
-    query.pop("page", None)
+    page, query = paged(
+        request, results.order_by("proposal_row__batch_id", "proposal_row__row_number")
+    )
     context = {
         "run": run,
-        "page": page.get_page(request.GET.get("page")),
+        "page": page,
         "status": status,
-        "query": query.urlencode(),
+        "query": query,
     }
     return render(request, "dedup/result_list.html", context)
 

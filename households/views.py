@@ -2,7 +2,6 @@ import secrets
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, ProtectedError
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -11,6 +10,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import push_url
+
+from bansos.paging import paged
 
 from . import tasks
 from .access import (
@@ -71,13 +72,11 @@ def _household_results(request: HttpRequest, typed: str, desa: str) -> HttpRespo
         households = households.search(query)
     if village := form.cleaned_data.get("desa"):
         households = households.filter(desa=village)
-    page = Paginator(households, 25).get_page(request.GET.get("page"))
-    pager = request.GET.copy()
-    pager.pop("page", None)
+    page, query = paged(request, households, 25)
     template = "households/household_list.html"
     if request.htmx and not request.htmx.history_restore_request:
         template += "#results"
-    return render(request, template, {"form": form, "page": page, "query": pager.urlencode()})
+    return render(request, template, {"form": form, "page": page, "query": query})
 
 
 @role_required(id_revealers)

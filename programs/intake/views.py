@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
+from bansos.paging import paged
 from households.access import managers, operators, role_required, signed_in
 from households.models import User
 from programs.intake import imports, rosters, tasks, writers
@@ -92,10 +93,8 @@ def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rows = RosterRow.objects.for_user(request.user).filter(version=version).select_related("desa")
     if request.GET.get("problems"):
         rows = rows.exclude(problems=[])
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"version": version, "page": page, "query": query.urlencode()}
+    page, query = paged(request, rows)
+    context = {"version": version, "page": page, "query": query}
     return render(request, "programs/version_detail.html", context)
 
 
@@ -114,10 +113,8 @@ def batch_list(request: HttpRequest) -> HttpResponse:
     filters = BatchFilter(request.GET, queryset=batches) if request.user.sees_district else None
     if filters is not None:
         batches = filters.qs
-    page = Paginator(batches, 25).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"page": page, "filters": filters, "query": query.urlencode()}
+    page, query = paged(request, batches, 25)
+    context = {"page": page, "filters": filters, "query": query}
     return render(request, "programs/batch_list.html", context)
 
 

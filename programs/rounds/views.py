@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
+from bansos.paging import paged
 from complaints.models import OPEN, Complaint
 from dedup.models import Run
 from households.access import district, managers, notice_readers, role_required
@@ -404,9 +405,7 @@ def round_families(request: HttpRequest, pk: int) -> HttpResponse:
         allocations = allocations.filter(proposal_row__desa__parent_id=int(kecamatan))
     if desa.isdigit():
         allocations = allocations.filter(proposal_row__desa_id=int(desa))
-    query = request.GET.copy()
-    query.pop("page", None)
-    page = Paginator(allocations, 50).get_page(request.GET.get("page"))
+    page, query = paged(request, allocations)
     context = {
         "round": round_,
         "page": page,
@@ -422,7 +421,7 @@ def round_families(request: HttpRequest, pk: int) -> HttpResponse:
         "status": dict(Allocation.Status.choices).get(status, ""),
         "kecamatan": kecamatan.isdigit(),  # the page's rows name the place
         "desa": desa.isdigit(),
-        "query": query.urlencode(),
+        "query": query,
     }
     return render(request, "programs/round_families.html", context)
 

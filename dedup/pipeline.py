@@ -51,17 +51,14 @@ from dedup.engine.normalize import fold_name
 from dedup.models import Chunk, MatchSettings, Result, ReviewPair, Run
 from households.identity import check_nik, check_no_kk
 from households.models import Region
-from programs.models import ProposalBatch, ProposalRow, RosterRow, RosterVersion
+from programs.models import ProposalBatch, ProposalRow, RosterRow, RosterVersion, SourceFamily
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3  # a chunk whose worker is lost this often fails the run
 IN_BATCH = 2_000  # values per IN (...) list: SQLite allows 32,766 parameters a statement
 PROPOSAL = "USULAN"
-FIELDS = (
-    *("id", "nik", "no_kk", "name", "sex", "birth_date", "mother_name", "address"),
-    *("rt", "rw", "desa_id"),
-)
+FIELDS = ("id", *SourceFamily.MATCHED_FIELDS)  # _record unpacks them in this order
 
 
 def start_run(

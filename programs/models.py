@@ -15,6 +15,53 @@ from simple_history.models import HistoricalRecords
 from households.models import Household, Region, Unit, User
 
 
+class FamilyRecord(models.Model):
+    """One family as a list holds it: a roster's row, a proposal's row, an approved list's
+    entry. The fields and their order are one definition, read by the cross-check and by the
+    approval that copies a proposal's family onto the list; a model overrides a field only
+    where it truly differs (a roster keeps checked 16-digit numbers)."""
+
+    no_kk = models.CharField(_("No. KK"), max_length=40, blank=True)
+    nik = models.CharField(_("NIK"), max_length=40, blank=True)
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    sex = models.CharField(_("sex"), max_length=1, blank=True)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    rt = models.CharField(_("RT"), max_length=3, blank=True)
+    rw = models.CharField(_("RW"), max_length=3, blank=True)
+    desa = models.ForeignKey(
+        Region,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("desa or kelurahan"),
+    )
+
+    # The family, as an approved list copies it from a proposal.
+    FAMILY_FIELDS = ("nik", "no_kk", "name", "sex", "birth_date", "address", "rt", "rw", "desa_id")
+
+    class Meta:
+        abstract = True
+
+
+class SourceFamily(FamilyRecord):
+    """A family as a file brought it (a roster, a proposal): with the mother's name, which the
+    cross-check compares too."""
+
+    mother_name = models.CharField(_("mother's name"), max_length=150, blank=True)
+
+    # What the cross-check reads of each row, in this order (dedup.pipeline unpacks it so).
+    MATCHED_FIELDS = (
+        *FamilyRecord.FAMILY_FIELDS[:5],
+        "mother_name",
+        *FamilyRecord.FAMILY_FIELDS[5:],
+    )
+
+    class Meta:
+        abstract = True
+
+
 class Program(models.Model):
     """A programme roster (DTSEN, BPNT, PKH...) or an aid target the office allocates to."""
 
@@ -167,7 +214,7 @@ class RosterRowQuerySet(models.QuerySet):
         return self.filter(Q(no_kk=household.no_kk) | Q(nik__in=niks))
 
 
-class RosterRow(models.Model):
+class RosterRow(SourceFamily):
     """A family on a programme's list, as the source sent it. Damaged identifiers are kept with
     their problem marked: the roster is the ministry's data, matched as well as it can be.
 
@@ -179,23 +226,9 @@ class RosterRow(models.Model):
     version = models.ForeignKey(RosterVersion, models.CASCADE, related_name="rows", db_index=False)
     row_number = models.PositiveIntegerField(_("row"))
     source_id = models.CharField(_("id in source"), max_length=40, blank=True)
+    # Checked numbers only: a damaged one stays in `raw`, with its problem marked.
     no_kk = models.CharField(_("No. KK"), max_length=16, blank=True)
     nik = models.CharField(_("NIK"), max_length=16, blank=True)
-    name = models.CharField(_("name"), max_length=150, blank=True)
-    sex = models.CharField(_("sex"), max_length=1, blank=True)
-    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
-    mother_name = models.CharField(_("mother's name"), max_length=150, blank=True)
-    address = models.CharField(_("address"), max_length=255, blank=True)
-    rt = models.CharField(_("RT"), max_length=3, blank=True)
-    rw = models.CharField(_("RW"), max_length=3, blank=True)
-    desa = models.ForeignKey(
-        Region,
-        models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("desa or kelurahan"),
-    )
     desil = models.PositiveSmallIntegerField(_("desil"), null=True, blank=True)
     # Every cell of the row as written, in the order of the version's headers (cells past
     # the last header follow when any of them holds something).
@@ -397,7 +430,7 @@ class Upload(models.Model):
         return self.status in (self.Status.QUEUED, self.Status.CHECKING, self.Status.SAVING)
 
 
-class ProposalRow(models.Model):
+class ProposalRow(SourceFamily):
     """One proposed family, as typed by the operator, with what the checks found."""
 
     class Status(models.TextChoices):
@@ -408,23 +441,7 @@ class ProposalRow(models.Model):
         ProposalBatch, models.CASCADE, related_name="rows", verbose_name=_("batch")
     )
     row_number = models.PositiveIntegerField(_("row"))
-    no_kk = models.CharField(_("No. KK"), max_length=40, blank=True)
-    nik = models.CharField(_("NIK"), max_length=40, blank=True)
-    name = models.CharField(_("name"), max_length=150, blank=True)
-    sex = models.CharField(_("sex"), max_length=1, blank=True)
-    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
-    mother_name = models.CharField(_("mother's name"), max_length=150, blank=True)
-    address = models.CharField(_("address"), max_length=255, blank=True)
-    rt = models.CharField(_("RT"), max_length=3, blank=True)
-    rw = models.CharField(_("RW"), max_length=3, blank=True)
-    desa = models.ForeignKey(
-        Region,
-        models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("desa or kelurahan"),
-    )
+    # As typed (up to 40 characters), so a wrong number is kept and shown for fixing.
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     remarks = models.CharField(_("remarks"), max_length=255, blank=True)
     raw = models.JSONField(_("row as uploaded"), default=dict)
@@ -627,7 +644,7 @@ class RecipientList(models.Model):
         return f"{self.target_id} v{self.version}"
 
 
-class ListEntry(models.Model):
+class ListEntry(FamilyRecord):
     """One family as the head approved it: the frozen copy of an approved version, readable
     and exportable as it was, whatever happens to the family's data or allocation later."""
 
@@ -636,15 +653,6 @@ class ListEntry(models.Model):
         Allocation, models.SET_NULL, null=True, blank=True, related_name="+"
     )
     household = models.ForeignKey(Household, models.PROTECT, related_name="+")
-    no_kk = models.CharField(_("No. KK"), max_length=40)
-    nik = models.CharField(_("NIK"), max_length=40)
-    name = models.CharField(_("name"), max_length=150)
-    sex = models.CharField(_("sex"), max_length=1, blank=True)
-    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
-    address = models.CharField(_("address"), max_length=255, blank=True)
-    rt = models.CharField(_("RT"), max_length=3, blank=True)
-    rw = models.CharField(_("RW"), max_length=3, blank=True)
-    desa = models.ForeignKey(Region, models.PROTECT, null=True, blank=True, related_name="+")
 
     class Meta:
         verbose_name = _("family on an approved list")

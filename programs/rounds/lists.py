@@ -17,6 +17,7 @@ from households.models import Household, User
 from programs.models import (
     Allocation,
     AllocationRound,
+    FamilyRecord,
     ListEntry,
     Program,
     RecipientList,
@@ -103,15 +104,7 @@ def approve(recipients: RecipientList, *, by: User) -> RecipientList:
                 recipients=recipients,
                 allocation=allocation,
                 household_id=allocation.household_id,
-                no_kk=row.no_kk,
-                nik=row.nik,
-                name=row.name,
-                sex=row.sex,
-                birth_date=row.birth_date,
-                address=row.address,
-                rt=row.rt,
-                rw=row.rw,
-                desa_id=row.desa_id,
+                **{name: getattr(row, name) for name in FamilyRecord.FAMILY_FIELDS},
             )
             for allocation in approved
             for row in [allocation.proposal_row]

@@ -69,4 +69,6 @@ def test_public_pages_open_without_signing_in(client):
     public = [route for route, _name, view in patterns() if getattr(view, "public", "")]
     assert {"login/", "complaints/status/", "health/"} <= set(public)
     for route in public:
-        assert client.get(example(route)).status_code in (200, 302, 405), route
+        response = client.get(example(route))  # health may say ERROR (500): no worker here
+        assert response.status_code != 403, route
+        assert not response.get("Location", "").startswith("/login/"), route

@@ -41,8 +41,10 @@ import psycopg
 from django.db import DataError, connection, transaction
 
 from households.identity import known_districts
+from programs.intake.csv_files import CsvText
 from programs.intake.headers import fold_header
-from programs.intake.readers import CsvText, Sheet, cell_text, row_key, too_many_rows
+from programs.intake.readers import Sheet, cell_text, row_key
+from programs.intake.refusals import too_many_rows
 from programs.intake.roster_values import LENGTHS, Counts, Values
 from programs.models import RosterRow, RosterVersion, Upload
 

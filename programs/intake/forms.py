@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from households.forms import DateInput
 from households.models import Unit
-from programs.intake.readers import megabytes
+from programs.intake.refusals import megabytes
 from programs.models import Program, ProposalBatch
 
 

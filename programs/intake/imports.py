@@ -31,7 +31,8 @@ from households.models import Region, Unit, User
 from households.regions import place_index
 from programs.intake.checks import LABELS, Checked, ProposalChecker
 from programs.intake.headers import REQUIRED_PROPOSAL, canonical
-from programs.intake.readers import ReadError, Sheet, open_sheet
+from programs.intake.readers import Sheet, open_sheet
+from programs.intake.refusals import ReadError
 from programs.intake.writers import TEMPLATE_HEADERS
 from programs.models import ProposalBatch, ProposalRow, Sector, Upload
 

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from households.access import operators, role_required
 from programs.intake.forms import CorrectionForm, UploadForm
-from programs.intake.readers import ReadError
+from programs.intake.refusals import ReadError
 from programs.intake.writers import XLSX
 from programs.rounds import corrections
 

@@ -16,7 +16,8 @@ from django.utils import translation
 
 from households.identity import check_nik, check_no_kk
 from programs.intake.headers import ALIASES, REQUIRED_PROPOSAL, canonical, fold_header
-from programs.intake.readers import ReadError, open_sheet
+from programs.intake.readers import open_sheet
+from programs.intake.refusals import ReadError
 
 NIK = "3306011203800001"
 NO_KK = "3306010101200001"

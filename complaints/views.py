@@ -259,12 +259,13 @@ def _family_of(complaint: Complaint) -> dict[str, str]:
 def complaint_answer(request: HttpRequest, pk: int) -> HttpResponse:
     complaint = get_object_or_404(Complaint.objects.handled_by(request.user), pk=pk)
     form = AnswerForm(request.POST)
-    if form.is_valid():
-        try:
-            desk.answer(complaint, by=request.user, note=form.cleaned_data["note"])
-            messages.success(request, _("Your answer is sent to the complaint desk."))
-        except ValidationError as refused:
-            messages.error(request, " ".join(refused.messages))
+    try:
+        if not form.is_valid():  # an empty answer: said, not dropped
+            raise ValidationError([e for errors in form.errors.values() for e in errors])
+        desk.answer(complaint, by=request.user, note=form.cleaned_data["note"])
+        messages.success(request, _("Your answer is sent to the complaint desk."))
+    except ValidationError as refused:
+        messages.error(request, " ".join(refused.messages))
     return redirect("complaints:detail", pk=pk)
 
 

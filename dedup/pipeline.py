@@ -98,8 +98,10 @@ def start_run(
             for kecamatan, ids in sorted(by_kecamatan.items(), key=lambda item: -len(item[1]))
         )
         run.rows_total = sum(len(ids) for ids in by_kecamatan.values())
-        run.status = Run.Status.RUNNING if run.rows_total else Run.Status.DONE
+        run.status = Run.Status.RUNNING
         run.save(update_fields=["rows_total", "status"])
+        if not run.rows_total:  # nothing to match: done now, its proposals cross-checked
+            _finish(run)
         chunks = list(run.chunks.values_list("pk", flat=True))
         transaction.on_commit(lambda: [tasks.match_chunk.delay(pk) for pk in chunks])
     return run

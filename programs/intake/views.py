@@ -128,7 +128,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _unit_batch(request: HttpRequest, pk: int) -> ProposalBatch:
-    """A batch the user may add rows to: their own unit's, still a draft."""
+    """A batch of the user's own unit (the views check that it is still a draft)."""
     batch = get_object_or_404(ProposalBatch.objects.for_user(request.user), pk=pk)
     if batch.unit_id != request.user.unit_id:
         raise PermissionDenied
@@ -152,9 +152,10 @@ def batch_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 def batch_upload(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _unit_batch(request, pk)
+    if batch.status != ProposalBatch.Status.DRAFT:  # submitted meanwhile (another tab)
+        messages.error(request, _("This proposal has been submitted; rows can no longer be added."))
+        return redirect("programs:batch", pk=pk)
     form = UploadForm(request.POST, request.FILES)
-    if batch.status != ProposalBatch.Status.DRAFT:
-        form.add_error(None, _("This proposal has been submitted; rows can no longer be added."))
     if not form.is_valid():
         return _batch_page(request, batch, form, status=400)
     upload = imports.start_upload(
@@ -172,6 +173,9 @@ def batch_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def batch_submit(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _unit_batch(request, pk)
+    if batch.status != ProposalBatch.Status.DRAFT:  # a second click, an old tab
+        messages.error(request, _("This proposal was submitted already."))
+        return redirect("programs:batch", pk=pk)
     pending = (
         Upload.Status.QUEUED,
         Upload.Status.CHECKING,

@@ -188,9 +188,12 @@ def test_submitted_proposal_takes_no_more_rows(login, users, batch):
     client.post(reverse("programs:batch_submit", args=[batch.pk]))
     batch.refresh_from_db()
     response = client.post(
-        reverse("programs:batch_upload", args=[batch.pk]), {"file": csv_file([family(1, "X")])}
+        reverse("programs:batch_upload", args=[batch.pk]),
+        {"file": csv_file([family(1, "X")])},
+        follow=True,
     )
-    assert batch.status == "submitted" and response.status_code == 400
+    assert batch.status == "submitted" and not batch.uploads.exists()
+    assert "baris tidak dapat ditambah lagi" in response.content.decode()  # told why
 
 
 def test_agency_proposal_needs_a_sector(login, users):

@@ -184,6 +184,21 @@ class UnitForm(forms.ModelForm):
         self.fields["region"].queryset = free
         self.fields["region"].required = False
 
+    def clean_kind(self) -> str:
+        """Not from under its people: a village's operators cannot work for an agency."""
+        kind = self.cleaned_data["kind"]
+        if self.instance.pk and kind != self.instance.kind:
+            working = self.instance.users.filter(is_active=True).count()
+            if working:
+                raise forms.ValidationError(
+                    _(
+                        "%(n)s active users work in this unit as its operators: move them to "
+                        "another unit or switch them off before changing its kind."
+                    ),
+                    params={"n": working},
+                )
+        return kind
+
 
 class DistrictForm(forms.Form):
     code = forms.CharField(

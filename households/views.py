@@ -106,6 +106,9 @@ def household_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             for field in IdReveal.Field.values
         )
     if request.method == "POST" and form.is_valid():
+        if household and not form.has_changed():  # no history line that names no change
+            messages.info(request, _("Nothing was changed."))
+            return redirect("households:detail", pk=household.pk)
         household = form.save()
         for warning in form.warnings:
             messages.warning(request, warning)

@@ -11,6 +11,36 @@ from programs.intake.refusals import megabytes
 from programs.models import Program, ProposalBatch
 
 
+class RupiahInput(forms.TextInput):
+    """An amount as the office writes it: 1.500.000.000, the thousands grouped, so a zero too
+    many or too few shows."""
+
+    input_type = "text"
+
+    def __init__(self, attrs=None):
+        super().__init__({"inputmode": "numeric", "autocomplete": "off", **(attrs or {})})
+
+    def format_value(self, value):
+        if isinstance(value, int):
+            return f"{value:,}".replace(",", ".")
+        return super().format_value(value)
+
+
+class RupiahField(forms.IntegerField):
+    """Whole rupiah, typed with or without grouping dots, spaces or "Rp"."""
+
+    widget = RupiahInput
+    default_error_messages = {
+        "invalid": _("Write a whole amount in rupiah, e.g. 1.500.000.000 (no cents)."),
+    }
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().removeprefix("Rp").removeprefix("rp").replace(".", "")
+            value = value.replace(" ", "").replace("\u00a0", "")
+        return super().to_python(value)
+
+
 class ProgramForm(forms.ModelForm):
     class Meta:
         model = Program
@@ -27,6 +57,7 @@ class ProgramForm(forms.ModelForm):
             "description",
         ]
         widgets = {"active_from": DateInput(), "active_until": DateInput()}
+        field_classes = {"benefit_per_month": RupiahField}  # "Rp250.000" as the office writes
 
 
 class SpreadsheetField(forms.FileField):

@@ -555,9 +555,17 @@ _KINDS = {
 }
 
 
+# The kinds a roster import counts that are not a column's name.
+_ROSTER_KINDS = {"birth_date": "tanggal_lahir"}
+
+
 def _problem_label(kind: str) -> str:
-    """'nik' -> 'NIK'; a roster's 'nik:scientific' -> 'NIK: turned into scientific notation...'"""
+    """'nik' -> 'NIK'; a roster's 'nik:scientific' -> 'NIK: turned into scientific notation...';
+    'birth_date' -> 'TANGGAL LAHIR'; a row with no number at all -> what is wrong with it."""
+    if kind == "no_identifier":
+        return _("NIK and NO KK: neither is usable")
     column, _sep, code = kind.partition(":")
+    column = _ROSTER_KINDS.get(column, column)
     label = LABELS.get(column, column.upper())
     return f"{label}: {_KINDS[code]}" if code in _KINDS else label
 

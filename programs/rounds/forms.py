@@ -4,39 +4,9 @@ programmes a family may combine) and an approved list's export with its stated p
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from programs.intake.forms import RupiahField, RupiahInput
 from programs.models import ListExport, Program
 from programs.rounds.rules import Rules
-
-
-class RupiahInput(forms.TextInput):
-    """An amount as the office writes it: 1.500.000.000, the thousands grouped, so a zero too
-    many or too few shows."""
-
-    input_type = "text"
-
-    def __init__(self, attrs=None):
-        super().__init__({"inputmode": "numeric", "autocomplete": "off", **(attrs or {})})
-
-    def format_value(self, value):
-        if isinstance(value, int):
-            return f"{value:,}".replace(",", ".")
-        return super().format_value(value)
-
-
-class RupiahField(forms.IntegerField):
-    """Whole rupiah, typed with or without grouping dots, spaces or "Rp"."""
-
-    widget = RupiahInput
-    default_error_messages = {
-        "invalid": _("Write a whole amount in rupiah, e.g. 1.500.000.000 (no cents)."),
-    }
-
-    def to_python(self, value):
-        if isinstance(value, str):
-            value = value.strip().removeprefix("Rp").removeprefix("rp").replace(".", "")
-            value = value.replace(" ", "").replace("\u00a0", "")
-        return super().to_python(value)
-
 
 ORDER_CHOICES = [
     ("desil", _("poorest desil first (DTSEN)")),

@@ -191,8 +191,10 @@ def pair_decide(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as taken:  # a colleague decided it a moment ago
             messages.info(request, taken.messages[0])
+        else:
+            if not request.htmx:
+                messages.success(request, _("Decision saved."))
         if not request.htmx:
-            messages.success(request, _("Decision saved."))
             return redirect("dedup:review")
         pair, form = _next_pair(request), DecisionForm()
     template = "dedup/review.html#pair" if request.htmx else "dedup/review.html"

@@ -1,4 +1,11 @@
-"""What comes into the office: proposal and roster spreadsheets read (readers, headers), each
-row checked (checks, roster_values), proposals imported with their preview and rosters loaded
-in bulk (imports, rosters, bulk), the files written back to people (writers), and their pages
-(views, filters). Below the cross-check (dedup), which reads what the intake stored."""
+"""What comes into the office, below the cross-check (dedup), which reads what it stored:
+
+- reading a spreadsheet: readers (the sheet, its header and rows), workbooks (.xlsx, .xls),
+  csv_files, refusals (what cannot be read, and why), headers (the columns' many names);
+- checking each row: checks (proposals), roster_values (rosters), family (one family typed in
+  a form);
+- storing: imports (a proposal file, previewed then saved), routing (which unit's proposal a
+  row joins), summary (the preview's counts), rosters and bulk (roster versions, set-based on
+  PostgreSQL);
+- files back to people: writers; the pages: views, forms, filters; the worker's doors: tasks.
+"""

@@ -15,8 +15,8 @@ from django.db.models import Max
 from households.models import Unit, User
 from households.regions import place_index
 from programs.intake.checks import Checked, ProposalChecker
-from programs.intake.imports import Router
 from programs.intake.readers import SourceRow
+from programs.intake.routing import Router
 from programs.models import ProposalBatch, ProposalRow
 
 # A family's columns, in the template's order, as the intake names them.

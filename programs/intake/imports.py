@@ -22,17 +22,18 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from bansos.bulk import insert_rows
 from bansos.memory import without_cycle_collection
 from households.address import fold_place
-from households.models import Region, Unit, User
+from households.models import User
 from households.regions import place_index
 from programs.intake.checks import LABELS, Checked, ProposalChecker
 from programs.intake.headers import REQUIRED_PROPOSAL, canonical
 from programs.intake.readers import Sheet, open_sheet
 from programs.intake.refusals import ReadError
+from programs.intake.routing import Router, combined_title, target_batches
+from programs.intake.summary import sheet_summary
 from programs.intake.writers import TEMPLATE_HEADERS
 from programs.models import ProposalBatch, ProposalRow, Sector, Upload
 
@@ -232,73 +233,6 @@ def _open(upload: Upload) -> Sheet:
     return sheet
 
 
-class Router:
-    """Which unit a row belongs to. A village or agency's rows (`unit`): its own unit, and a
-    village operator may only propose families of their own village. The district's combined
-    list (no unit): the agency named in SUMBER, else the village the family lives in."""
-
-    def __init__(self, unit: Unit | None) -> None:
-        self.unit = unit
-        self.village_units = dict(
-            Unit.objects.filter(kind=Unit.Kind.VILLAGE).values_list("region_id", "pk")
-        )
-        self._names: dict[int, str] = {}
-        self.agencies = {
-            fold_place(name): pk
-            for pk, name in Unit.objects.filter(kind=Unit.Kind.AGENCY).values_list("pk", "name")
-        }
-
-    def refusal(self, region_id: int) -> str | None:
-        if self.unit is None or self.unit.kind != Unit.Kind.VILLAGE:
-            return None
-        if region_id == self.unit.region_id:
-            return None
-        if region_id not in self._names:
-            self._names[region_id] = str(Region.objects.get(pk=region_id))
-        return _("%(desa)s is not %(unit)s: a village proposes only families living there.") % {
-            "desa": self._names[region_id],
-            "unit": self.unit,
-        }
-
-    def unit_of(self, checked: Checked) -> int | None:
-        if self.unit is not None:
-            return self.unit.pk
-        source = checked.fields["source"]
-        if agency := self.agencies.get(fold_place(source)):
-            return agency
-        if source and fold_place(source) not in (fold_place(str(self._village(checked))), ""):
-            checked.problem(
-                "sumber",
-                _(
-                    "SUMBER %(source)s is not a known agency; write the agency's name as Dinsos "
-                    "lists it, or leave it empty for the village."
-                )
-                % {"source": source},
-            )
-        return self.village_units.get(checked.fields["desa_id"])
-
-    def _village(self, checked: Checked) -> str:
-        region = checked.fields["desa_id"]
-        if region is None:
-            return ""
-        if region not in self._names:
-            self._names[region] = str(Region.objects.get(pk=region))
-        return self._names[region]
-
-
-def _target_batches(upload: Upload) -> dict[int, ProposalBatch]:
-    if upload.batch_id:
-        return {upload.batch.unit_id: upload.batch}
-    # The combined list fills one open batch per unit, whatever the file is called, so a
-    # corrected file finds the rows it corrects.
-    batches = ProposalBatch.objects.filter(combined=True, status=ProposalBatch.Status.DRAFT)
-    return {b.unit_id: b for b in batches.order_by("created_at")}
-
-
-def _combined_title(upload: Upload) -> str:
-    return (_("Combined list %(file)s") % {"file": upload.filename})[:150]
-
-
 VALID, INVALID, KNOWN, HEADER = "valid", "invalid", "known", "header"
 
 
@@ -372,7 +306,7 @@ class _Intake:
 
     def __init__(self, upload: Upload) -> None:
         self.upload = upload
-        self.batches = _target_batches(upload)
+        self.batches = target_batches(upload)
         rows = ProposalRow.objects.filter(batch__in=self.batches.values())
         # A NIK and a No. KK are both 16 digits built alike (region, date, serial): a head's
         # NIK can equal another family's No. KK, so each kind is looked up on its own.
@@ -484,7 +418,7 @@ def _save_rows(upload: Upload, sheet: Sheet, tally: _Tally | None = None) -> int
         if unit not in batches:
             batches[unit] = ProposalBatch.objects.create(
                 unit_id=unit,
-                title=_combined_title(upload),
+                title=combined_title(upload),
                 created_by=upload.uploaded_by,
                 combined=True,
                 sector=sectors.get(fold_place(checked.fields["sector"])),
@@ -523,51 +457,6 @@ def _values(checked: Checked, upload: Upload, fingerprint: str) -> dict:
         "upload_id": upload.pk,
         "fingerprint": fingerprint,
     }
-
-
-def sheet_summary(sheet: Sheet, kinds: Counter[str]) -> dict:
-    """What the preview shows of a file: its columns as read, and problems by column."""
-    return {
-        "headers": sheet.headers,
-        "columns": sorted((c, i) for i, c in sheet.columns.items()),
-        "recognised": [
-            (sheet.headers[i], LABELS.get(c, c.upper())) for i, c in sorted(sheet.columns.items())
-        ],
-        # A second column for the same field (a spouse's NIK beside the head's) is not read.
-        "ignored": [*sheet.ignored, *sheet.duplicates],
-        "repeated_headers": sheet.repeated_headers,
-        "header_line": sheet.header_line,
-        "sheet": sheet.sheet_name,  # "" unless the workbook had more than one sheet
-        "problem_kinds": [(_problem_label(kind), n) for kind, n in kinds.most_common()],
-    }
-
-
-_KINDS = {
-    "empty": gettext_lazy("empty"),
-    "decimal": gettext_lazy("stored as a number"),
-    "scientific": gettext_lazy("turned into scientific notation by Excel"),
-    "not_digits": gettext_lazy("not only digits"),
-    "length": gettext_lazy("wrong number of digits"),
-    "province": gettext_lazy("unknown province"),
-    "region_zero": gettext_lazy("region code with 00"),
-    "birth_date": gettext_lazy("impossible birth date"),
-    "serial": gettext_lazy("serial 0000"),
-}
-
-
-# The kinds a roster import counts that are not a column's name.
-_ROSTER_KINDS = {"birth_date": "tanggal_lahir"}
-
-
-def _problem_label(kind: str) -> str:
-    """'nik' -> 'NIK'; a roster's 'nik:scientific' -> 'NIK: turned into scientific notation...';
-    'birth_date' -> 'TANGGAL LAHIR'; a row with no number at all -> what is wrong with it."""
-    if kind == "no_identifier":
-        return _("NIK and NO KK: neither is usable")
-    column, _sep, code = kind.partition(":")
-    column = _ROSTER_KINDS.get(column, column)
-    label = LABELS.get(column, column.upper())
-    return f"{label}: {_KINDS[code]}" if code in _KINDS else label
 
 
 def given_up(upload: Upload) -> str | None:

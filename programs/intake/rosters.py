@@ -40,10 +40,11 @@ from django.utils.translation import gettext as _
 
 from bansos.memory import without_cycle_collection
 from programs.intake import bulk
-from programs.intake.imports import given_up, sheet_summary
+from programs.intake.imports import given_up
 from programs.intake.readers import Sheet, SourceRow, open_sheet
 from programs.intake.refusals import ReadError
 from programs.intake.roster_values import LENGTHS, Counts, Values
+from programs.intake.summary import sheet_summary
 from programs.models import Program, RosterRow, RosterVersion, Upload, column_letter
 
 logger = logging.getLogger(__name__)

@@ -439,9 +439,13 @@ def write_roster(tmp_path, text, name="pkh.csv"):
 
 
 def from_shell(capfd, *args):
-    """Run the command as a terminal does; (exit code, stdout, stderr lines)."""
+    """Run the command as a terminal does; (exit code, stdout, stderr lines). The command's
+    closing of every connection at its end is held back: the test's transaction lives on it."""
+    from django.db import connections
+
     argv = ["manage.py", "import_roster", "--period", "Maret 2027", *map(str, args)]
-    with pytest.raises(SystemExit) as exited:
+    with pytest.MonkeyPatch.context() as patched, pytest.raises(SystemExit) as exited:
+        patched.setattr(connections, "close_all", lambda: None)
         Command().run_from_argv(argv)
     out, err = capfd.readouterr()
     return exited.value.code, out, err.splitlines()

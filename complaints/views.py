@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Case, F, OuterRef, Q, Subquery, When
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from ipware import get_client_ip
 
+from bansos.paging import paged
 from households.access import (
     complaint_desk,
     complaint_readers,
@@ -58,27 +58,28 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
         else complaints.filter(status__in=OPEN)
     )
     late = Q(status__in=OPEN, due_on__lt=today)
+    page, query = paged(
+        request,
+        complaints.select_related("category", "desa", "forwarded_to", "assigned_to")
+        .annotate(
+            late=Case(When(late, then=True), default=False),
+            # The unit it was forwarded to took the last step (its answer): the desk's turn.
+            last_by_unit=Subquery(
+                Step.objects.filter(complaint=OuterRef("pk"))
+                .order_by("-at", "-pk")
+                .values("by__unit")[:1]
+            ),
+            answered=Case(
+                When(status__in=desk.ANSWERABLE, last_by_unit=F("forwarded_to"), then=True),
+                default=False,
+            ),
+        )
+        .order_by("-late", "received_at", "pk"),
+    )
     context = {
-        "page": Paginator(
-            complaints.select_related("category", "desa", "forwarded_to", "assigned_to")
-            .annotate(
-                late=Case(When(late, then=True), default=False),
-                # The unit it was forwarded to took the last step (its answer): the desk's turn.
-                last_by_unit=Subquery(
-                    Step.objects.filter(complaint=OuterRef("pk"))
-                    .order_by("-at", "-pk")
-                    .values("by__unit")[:1]
-                ),
-                answered=Case(
-                    When(status__in=desk.ANSWERABLE, last_by_unit=F("forwarded_to"), then=True),
-                    default=False,
-                ),
-            )
-            .order_by("-late", "received_at", "pk"),
-            50,
-        ).get_page(request.GET.get("page")),
+        "page": page,
         "status": status,
-        "query": f"status={status}" if status in Complaint.Status.values else "",  # the pager's
+        "query": query,
         "statuses": Complaint.Status.choices,
         "overdue": complaints.filter(late).count(),
     }

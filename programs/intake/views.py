@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Prefetch, ProtectedError, Q
 from django.http import HttpRequest, HttpResponse
@@ -362,9 +361,11 @@ def _batch_page(request, batch, upload_form=None, status=200) -> HttpResponse:
     rows = batch.rows.select_related("desa")
     if request.GET.get("status") in ProposalRow.Status.values:
         rows = rows.filter(status=request.GET["status"])
+    page, query = paged(request, rows)  # page 2 of the rows to fix stays the rows to fix
     context = {
         "batch": batch,
-        "page": Paginator(rows, 50).get_page(request.GET.get("page")),
+        "page": page,
+        "query": query,
         "uploads": batch.uploads.select_related("uploaded_by")[:10],
         "upload_form": upload_form or UploadForm(),
         "can_add": batch.unit_id == request.user.unit_id

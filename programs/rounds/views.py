@@ -5,7 +5,6 @@ from collections import Counter
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
@@ -187,11 +186,13 @@ def list_detail(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         rows = ProposalRow.objects.filter(allocations__lists=recipients)
     rows = rows.select_related("desa").order_by("desa__name", "name", "pk")
+    page, query = paged(request, rows)
     context = {
         "recipients": recipients,
         "versions": versions.select_related("approved_by"),
         "previous": previous,
-        "page": Paginator(rows, 50).get_page(request.GET.get("page")),
+        "page": page,
+        "query": query,
     }
     if previous is not None:
         added, removed = rounds.difference(previous, recipients)
@@ -276,7 +277,7 @@ def round_left_out(request: HttpRequest, pk: int) -> HttpResponse:
     families = rounds.families_for(round_)
     plan = rounds.plan_round(round_, families=families)
     # The rows of this page's families alone: a district leaves out thousands.
-    page = Paginator(list(rounds.why_left_out(plan).items()), 50).get_page(request.GET.get("page"))
+    page, _query = paged(request, list(rounds.why_left_out(plan).items()))
     wanted = [*(ref for ref, _reason in page), *(int(ref) for ref in round_.overrides)]
     rows = ProposalRow.objects.select_related("desa").in_bulk(wanted)
     holds = {f.ref: sorted(f.holds) for f in families}

@@ -494,3 +494,17 @@ def test_a_template_names_no_village_for_staff_and_no_sector_of_another_unit(log
     village = login(users["village"]).get(reverse("programs:template"), {"batch": becak.pk})
     headers = [c.value for c in openpyxl.load_workbook(io.BytesIO(village.content))["Usulan"][1]]
     assert "SEKTOR" not in headers and len(headers) == 13
+
+
+def test_the_next_page_of_the_rows_to_fix_still_shows_only_rows_to_fix(login, users, batch):
+    ProposalRow.objects.bulk_create(
+        ProposalRow(batch=batch, row_number=n, name=f"KELUARGA {n}", status=status)
+        for n, status in enumerate(["invalid"] * 51 + ["valid"] * 60, start=1)
+    )
+    client = login(users["village"])
+    first = client.get(reverse("programs:batch", args=[batch.pk]), {"status": "invalid"})
+    assert "?status=invalid&amp;page=2" in first.content.decode()
+    second = client.get(
+        reverse("programs:batch", args=[batch.pk]), {"status": "invalid", "page": 2}
+    )
+    assert [row.row_number for row in second.context["page"]] == [51]

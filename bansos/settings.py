@@ -47,7 +47,6 @@ INSTALLED_APPS = [
     "programs",
     "dedup",
     "complaints",
-    "bansos",  # the home page, the family's page and the template filters: above every app
     "demo",  # load_demo: a demo district in every app
 ]
 

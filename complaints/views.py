@@ -28,7 +28,7 @@ from households.access import (
 )
 from households.identity import mask_id
 from households.models import Household
-from programs.intake.forms import CorrectionForm
+from programs.intake.forms import FamilyForm
 from programs.intake.writers import XLSX
 
 from . import desk, reports, service_level
@@ -220,7 +220,7 @@ def complaint_propose(request: HttpRequest, pk: int) -> HttpResponse:
     if refused := desk.why_not_proposed(complaint):
         messages.error(request, refused)
         return redirect("complaints:detail", pk=pk)
-    form = CorrectionForm(request.POST or None, initial=_family_of(complaint))
+    form = FamilyForm(request.POST or None, initial=_family_of(complaint))
     if household := complaint.household:
         # The desk does not see a registered family's numbers: they are taken as registered.
         for name, number in (("no_kk", household.no_kk), ("nik", household.head_nik)):

@@ -14,6 +14,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from households.address import normalize_rt_rw
+from households.numbers import sixteen_digits
 
 # --- names -----------------------------------------------------------------------------------
 
@@ -303,32 +304,12 @@ def fold_street(text: str) -> str:
 # --- NIK and sex -----------------------------------------------------------------------------
 
 
-def _is_nik(value: str) -> bool:
-    return len(value) == 16 and value.isascii() and value.isdigit()
-
-
-def nik_distance(a: str, b: str) -> int | None:
-    """0 when equal, 1 for one wrong digit or two neighbouring digits swapped, else None (also
-    when either is not 16 digits)."""
-    if not (_is_nik(a) and _is_nik(b)):
-        return None
-    if a == b:
-        return 0
-    i = 0
-    while a[i] == b[i]:  # they differ somewhere: checked above
-        i += 1
-    if a[i + 1 :] == b[i + 1 :]:
-        return 1
-    swapped = a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
-    return 1 if swapped else None
-
-
 def nik_birth(nik: str, *, today: datetime.date | None = None) -> tuple[datetime.date | None, str]:
     """The birth date and sex ("L"/"P") in digits 7 to 12 of a NIK, DDMMYY with 40 added to the
     day for women. 20YY unless that day is not real or still to come, then 19YY (the rule of
     `households.identity.check_nik`). (None, "") when the NIK is not 16 digits or holds no real
     date."""
-    if not _is_nik(nik):
+    if not sixteen_digits(nik):
         return None, ""
     return _birth(nik[6:12], today or datetime.date.today())
 

@@ -112,8 +112,9 @@ class RosterImportForm(forms.Form):
     )
 
 
-class CorrectionForm(forms.Form):
-    """A returned JPS family's row, as the operator corrects it (the intake's columns)."""
+class FamilyForm(forms.Form):
+    """One family's typed values, in the intake's columns: a returned JPS family corrected by
+    its operator, a family the complaint desk proposes for its village."""
 
     no_kk = forms.CharField(label=_("No. KK"), max_length=40)
     nik = forms.CharField(label=_("NIK of the head of household"), max_length=40)

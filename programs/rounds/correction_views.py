@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from households.access import operators, role_required
-from programs.intake.forms import CorrectionForm, UploadForm
+from programs.intake.forms import FamilyForm, UploadForm
 from programs.intake.refusals import ReadError
 from programs.intake.writers import XLSX
 from programs.rounds import corrections
@@ -38,7 +38,7 @@ def allocation_correct(request: HttpRequest, pk: int) -> HttpResponse:
     allocation = get_object_or_404(corrections.returned_for(request.user), pk=pk)
     row = allocation.proposal_row
     # Opened, the form holds the row as it stands, with the reasons under their fields.
-    form = CorrectionForm(request.POST or corrections.values_of(row))
+    form = FamilyForm(request.POST or corrections.values_of(row))
     if request.method == "GET":
         form.is_valid()
         form.errors.clear()  # only the reasons it was returned for, not "required" as well

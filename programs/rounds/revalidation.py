@@ -1,6 +1,7 @@
-"""JPS re-validation: before a family allocated to the district safety net is paid, its name,
-NIK and address are checked again, more strictly than at intake. A family that passes goes to
-phase 1; the others go back to the village or agency that proposed them, with every reason.
+"""The rules of the JPS re-validation (programs.rounds.recheck applies them): before a family
+allocated to the district safety net is paid, its name, NIK and address are checked again, more
+strictly than at intake. A family that passes goes to phase 1; the others go back to the village
+or agency that proposed them, with every reason.
 
     problems = revalidate(row)      # [(column, message), ...]; empty: valid
 """

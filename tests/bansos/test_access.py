@@ -65,6 +65,14 @@ def test_a_gated_page_refuses_every_role_its_gate_does_not_name(client, users, r
         assert client.post(example(route)).status_code in (403, 405), user.role
 
 
+@pytest.mark.parametrize(("route", "name", "view"), GATED, ids=[n for _r, n, _v in GATED])
+def test_a_gated_page_lets_in_every_role_its_gate_names(client, users, route, name, view):
+    # Nothing there at this address (404), or the page itself: never the gate's 403.
+    for user in [user for user in users.values() if view.gate(user)]:
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        assert client.get(example(route)).status_code != 403, user.role
+
+
 def test_public_pages_open_without_signing_in(client):
     public = [route for route, _name, view in patterns() if getattr(view, "public", "")]
     assert {"login/", "complaints/status/", "health/"} <= set(public)

@@ -1,6 +1,6 @@
 import pytest
 
-from bansos.templatetags.bansos import masked, rupiah
+from households.templatetags.bansos import masked, rupiah
 
 
 @pytest.mark.parametrize(

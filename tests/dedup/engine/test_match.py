@@ -365,7 +365,8 @@ def test_slip_lookups_find_what_a_pair_by_pair_search_finds(table, asked, sort):
     """The bulk search (numpy, names compared once per pair of spellings, sorted lookups in
     large tables) against the plain definition, on numbers that often share all but a digit."""
     from dedup.engine import match as engine
-    from dedup.engine.normalize import fold_name, folded_similarity, nik_distance
+    from dedup.engine.normalize import fold_name, folded_similarity
+    from households.numbers import nik_distance
 
     base = "33060112038000"
     rows = [(pk, kind, base + tail.zfill(2), name) for pk, (kind, tail, name) in enumerate(table)]

@@ -14,9 +14,9 @@ from dedup.engine.normalize import (
     name_key,
     name_similarity,
     nik_birth,
-    nik_distance,
     split_address,
 )
+from households.numbers import nik_distance
 
 TODAY = datetime.date(2026, 3, 1)
 

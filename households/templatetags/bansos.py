@@ -2,8 +2,8 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from dedup.engine.normalize import nik_distance
 from households.identity import mask_id
+from households.numbers import nik_distance
 
 register = template.Library()
 

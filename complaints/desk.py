@@ -23,8 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from households.models import Unit, User
-from households.regions import place_index
-from programs.intake.family import add_to_proposal, check_family, typed_values
+from programs.intake.family import add_to_proposal, check_family, typed_values, village_unit
 from programs.models import ProposalBatch, ProposalRow
 
 from .models import Complaint, Step
@@ -194,8 +193,7 @@ def propose(complaint: Complaint, values: dict[str, str], *, by: User) -> list[t
             if not typed[column]:
                 typed[column] = registered
                 taken.add(column)
-    region = place_index().find(typed["desa"], typed["kecamatan"])
-    unit = Unit.objects.filter(kind=Unit.Kind.VILLAGE, region=region).first() if region else None
+    unit = village_unit(typed)
     if unit is None:
         return [("desa", _("No village unit proposes for this desa; ask Dinsos to add it."))]
     unit = Unit.objects.select_for_update().get(pk=unit.pk)  # one desk batch a month per unit

@@ -31,6 +31,13 @@ def typed_values(values: dict) -> dict[str, str]:
     return {column: str(values.get(column, "")).strip() for column in COLUMNS}
 
 
+def village_unit(values: dict) -> Unit | None:
+    """The village unit that proposes for the desa typed (as people write its name), if any."""
+    typed = typed_values(values)
+    region = place_index().find(typed["desa"], typed["kecamatan"])
+    return Unit.objects.filter(kind=Unit.Kind.VILLAGE, region=region).first() if region else None
+
+
 def family_checker(unit: Unit) -> ProposalChecker:
     """The checks of `unit`'s proposals: made once for many families (a corrections file)."""
     return ProposalChecker(place_index(), Router(unit).refusal)

@@ -64,7 +64,7 @@ DESIL_WEIGHTS = [16, 14, 12, 11, 10, 9, 8, 7, 7, 6]  # a poor district: more low
 # --- writing in chunks --------------------------------------------------------------------------
 
 
-class _Chunked:
+class Chunked:
     """Collects objects and writes them with bulk_create every CHUNK objects."""
 
     def __init__(self, write: Callable[[list], None]):
@@ -83,7 +83,7 @@ class _Chunked:
             reset_queries()  # with DEBUG on, Django keeps every multi-megabyte INSERT it ran
 
 
-def _write_households(pairs: list[tuple[Household, list[Member]]]) -> None:
+def write_households(pairs: list[tuple[Household, list[Member]]]) -> None:
     """Households first, so that their new ids can go on their members."""
     Household.objects.bulk_create([household for household, _members in pairs])
     members = []
@@ -94,11 +94,11 @@ def _write_households(pairs: list[tuple[Household, list[Member]]]) -> None:
     Member.objects.bulk_create(members, batch_size=CHUNK)
 
 
-class _Roster:
+class RosterWriter:
     """One roster version being written, in the column layout of its source."""
 
     def __init__(self, version: RosterVersion):
         self.version, self.code = version, version.program.code
-        self.rows = _Chunked(RosterRow.objects.bulk_create)
+        self.rows = Chunked(RosterRow.objects.bulk_create)
         self.number = self.problems = 0
         self.latest = True  # the version that ends up active

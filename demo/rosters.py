@@ -10,9 +10,9 @@ from demo.base import (
     OUTSIDER_SHARE,
     ROSTER_DAMAGE,
     ROSTERS,
-    _Chunked,
-    _Roster,
-    _write_households,
+    Chunked,
+    RosterWriter,
+    write_households,
 )
 from demo.names import (
     DUSUN,
@@ -70,9 +70,9 @@ def _pick_rosters(family: Family, rng: random.Random, outsider: bool) -> list[st
 class Rosters:
     """Roster versions, families, households and roster rows (a part of demo.district._Demo)."""
 
-    def roster_versions(self, by: User) -> dict[str, _Roster]:
+    def roster_versions(self, by: User) -> dict[str, RosterWriter]:
         programs = {p.code: p for p in Program.objects.filter(code__in={r[0] for r in ROSTERS})}
-        rosters: dict[str, _Roster] = {}
+        rosters: dict[str, RosterWriter] = {}
         for code, period, district_only in ROSTERS:
             if code not in programs or (district_only and not self.history):
                 continue
@@ -85,7 +85,7 @@ class Rosters:
             )
             for earlier in rosters.values():
                 earlier.latest = earlier.latest and earlier.code != code
-            rosters[f"{code} {period}"] = _Roster(version)
+            rosters[f"{code} {period}"] = RosterWriter(version)
         return rosters
 
     def household_counts(self, batch_desa: list[Region]) -> list[int]:
@@ -102,10 +102,10 @@ class Rosters:
             for v, w in zip(self.villages, weights, strict=True)
         ]
 
-    def families(self, rosters: dict[str, _Roster], batch_desa: list[Region]) -> dict:
+    def families(self, rosters: dict[str, RosterWriter], batch_desa: list[Region]) -> dict:
         """Generate every family desa by desa, writing households, members and roster rows."""
         rng, people = self.rng, self.people
-        households = _Chunked(_write_households)
+        households = Chunked(write_households)
         candidates: dict = {v.pk: {"registry": [], "rostered": []} for v in batch_desa}
         reservoir: list[Family] = []  # agencies propose working men from anywhere
         seen = 0
@@ -142,7 +142,7 @@ class Rosters:
         candidates["agency"] = reservoir
         return candidates
 
-    def household(self, family: Family, households: _Chunked) -> Household:
+    def household(self, family: Family, households: Chunked) -> Household:
         head = family.head
         household = Household(
             no_kk=family.no_kk,
@@ -166,7 +166,7 @@ class Rosters:
         households.add((household, members))
         return household
 
-    def roster_row(self, roster: _Roster, family: Family) -> None:
+    def roster_row(self, roster: RosterWriter, family: Family) -> None:
         rng, code = self.rng, roster.code
         # PKH pays the mother of the family; food aid often goes to the wife as well.
         wife_share = {"PKH": 0.7, "BPNT": 0.3}.get(code, 0.05)

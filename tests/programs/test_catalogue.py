@@ -482,7 +482,7 @@ def test_from_a_shell_a_roster_without_nik_or_kk_column_is_refused_as_on_the_pag
 
 def test_the_command_reports_progress_per_chunk_on_stdout(tmp_path, users, monkeypatch):
     monkeypatch.setattr(rosters, "CHUNK_ROWS", 2)
-    monkeypatch.setattr(bulk, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(bulk.load, "CHUNK_ROWS", 2)
     rows = [family(name) for name in ("SITI", "BUDI", "WATI", "JOKO")] + [family("X", nik="1")]
     path = write_roster(tmp_path, HEADER + "".join(rows))
     out, err = io.StringIO(), io.StringIO()

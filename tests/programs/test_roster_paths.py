@@ -95,9 +95,9 @@ def converted(path, version):
 @pytest.mark.parametrize("variant", ["plain csv", "padded csv", "cp1252 semicolons", "xlsx"])
 def test_both_ways_of_storing_a_roster_agree(tmp_path, users, regions, variant, monkeypatch):
     staged_row_by_row = []
-    real = bulk._Load._copy_rows
+    real = bulk.stage.copy_rows
     monkeypatch.setattr(
-        bulk._Load, "_copy_rows", lambda load: staged_row_by_row.append(1) or real(load)
+        bulk.stage, "copy_rows", lambda load: staged_row_by_row.append(1) or real(load)
     )
     path = write(tmp_path, variant)
     with translation.override("en"):

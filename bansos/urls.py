@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from accounts import urls as accounts
 from households import urls as household_urls
 from households.access import public
 
@@ -27,9 +28,9 @@ urlpatterns = [
         name="health",
     ),
     path("households/", include((households, "households"))),
-    path("users/", include("households.urls_users")),
-    path("units/", include("households.urls_units")),
-    path("regions/", include("households.urls_regions")),
+    path("users/", include((accounts.users, "users"))),
+    path("units/", include((accounts.units, "units"))),
+    path("regions/", include((accounts.regions, "regions"))),
     path("programs/", include("programs.urls")),
     path("cross-check/", include("dedup.urls")),
     path("complaints/", include("complaints.urls")),

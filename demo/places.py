@@ -3,8 +3,7 @@ every role."""
 
 from __future__ import annotations
 
-from collections import Counter
-
+from accounts.units import create_village_units
 from demo.base import (
     AGENCIES,
     OPERATOR_DESA,
@@ -18,19 +17,7 @@ class Places:
     """Units and users (a part of demo.district._Demo)."""
 
     def units(self) -> dict[str, Unit]:
-        existing = {u.region_id: u for u in Unit.objects.filter(region__in=self.villages)}
-        names = set(Unit.objects.values_list("name", flat=True))
-        shared = {n for n, times in Counter(v.name for v in self.villages).items() if times > 1}
-        new = []
-        for village in self.villages:
-            if village.pk in existing:
-                continue
-            name = f"{village.get_kind_display().title()} {village.name}"
-            if village.name in shared or name in names:  # Purworejo has 23 names twice
-                name = f"{name} (Kec. {village.parent.name})"
-            names.add(name)
-            new.append(Unit(kind=Unit.Kind.VILLAGE, name=name, region=village))
-        Unit.objects.bulk_create(new)
+        create_village_units(Region.objects.filter(pk__in=[v.pk for v in self.villages]))
         units: dict = {
             "village": {u.region_id: u for u in Unit.objects.filter(region__in=self.villages)}
         }

@@ -2,18 +2,16 @@ import secrets
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, ProtectedError
+from django.db.models import Exists, OuterRef, ProtectedError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import push_url
 
 from bansos.paging import paged
 
-from . import tasks
 from .access import (
     household_editors,
     id_revealers,
@@ -21,8 +19,8 @@ from .access import (
     role_required,
     signed_in,
 )
-from .forms import DistrictForm, HouseholdForm, HouseholdSearchForm, UnitForm, UserForm
-from .models import Household, IdReveal, Region, Unit, User
+from .forms import HouseholdForm, HouseholdSearchForm
+from .models import Household, IdReveal
 
 
 @role_required(signed_in)
@@ -136,81 +134,3 @@ def household_delete(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Household deleted."))
         return redirect("households:list")
     return render(request, "households/household_confirm_delete.html", {"household": household})
-
-
-@role_required(managers)
-@require_GET
-def user_list(request: HttpRequest) -> HttpResponse:
-    users = list(User.objects.select_related("unit").order_by("role", "username"))
-    for account in users:  # a link only to the accounts this user may edit
-        account.editable = request.user.may_edit(account)
-    return render(request, "households/user_list.html", {"users": users})
-
-
-@role_required(managers)
-@require_http_methods(["GET", "POST"])
-def user_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    user = get_object_or_404(User, pk=pk) if pk else None
-    is_admin = request.user.role == User.Role.ADMIN
-    if user and not request.user.may_edit(user):
-        raise PermissionDenied
-    form = UserForm(request.POST or None, instance=user)
-    if not is_admin:
-        form.fields["role"].choices = [
-            c for c in form.fields["role"].choices if c[0] in User.OPERATOR_ROLES
-        ]
-    if user == request.user:
-        form.fields["role"].disabled = True
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("User saved."))
-        return redirect("users:list")
-    return render(request, "households/user_form.html", {"form": form, "object": user})
-
-
-@role_required(managers)
-@require_http_methods(["GET", "POST"])
-def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    unit = get_object_or_404(Unit, pk=pk)
-    form = UnitForm(request.POST or None, instance=unit)
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Unit saved."))
-        return redirect("units:list")
-    return render(request, "households/unit_form.html", {"form": form, "unit": unit})
-
-
-@role_required(managers)
-@require_http_methods(["GET", "POST"])
-def unit_list(request: HttpRequest) -> HttpResponse:
-    form = UnitForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Unit saved."))
-        return redirect("units:list")
-    units = Unit.objects.select_related("region__parent").annotate(n_users=Count("users"))
-    return render(request, "households/unit_list.html", {"units": units, "form": form})
-
-
-@role_required(managers)
-@require_http_methods(["GET", "POST"])
-def region_list(request: HttpRequest) -> HttpResponse:
-    form = DistrictForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        code = form.cleaned_data["code"]
-        transaction.on_commit(lambda: tasks.load_district_regions.delay(code))
-        messages.success(
-            request,
-            _("Loading the regions of %(name)s. Refresh this page in a minute to see them.")
-            % {"name": form.district_name},
-        )
-        return redirect("regions:list")
-    districts = (
-        Region.objects.filter(level=Region.Level.REGENCY)
-        .annotate(
-            n_kecamatan=Count("children", distinct=True),
-            n_villages=Count("children__children", distinct=True),
-        )
-        .order_by("code")
-    )
-    return render(request, "households/region_list.html", {"districts": districts, "form": form})

@@ -19,13 +19,14 @@ ROOMS = [
     ("matcher", ["dedup.engine"]),
     ("intake", ["programs.models", "programs.admin", "programs.apps", "programs.management",
                 "programs.intake", "programs"]),
+    ("accounts", ["accounts"]),
     ("cross-check", ["dedup"]),
     ("complaints", ["complaints"]),
     ("rounds", ["programs.rounds", "programs.tasks", "programs.urls"]),
     ("pages", ["bansos.views", "bansos.urls"]),
     ("demo", ["demo"]),
 ]  # fmt: skip
-PACKAGES = ("bansos", "households", "programs", "dedup", "complaints", "demo")
+PACKAGES = ("bansos", "households", "accounts", "programs", "dedup", "complaints", "demo")
 
 
 def room(module: str) -> int:

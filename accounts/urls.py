@@ -1,6 +1,10 @@
-"""The office's set-up, under three names: `users:`, `units:` and `regions:`."""
+"""The office's set-up, under three names (`users:`, `units:` and `regions:`), and everyone's
+password pages under Django's own names."""
 
+from django.contrib.auth import views as auth_views
 from django.urls import path
+
+from households.access import public, role_required, signed_in
 
 from . import views
 
@@ -8,6 +12,7 @@ users = [
     path("", views.user_list, name="list"),
     path("new/", views.user_edit, name="create"),
     path("<int:pk>/edit/", views.user_edit, name="edit"),
+    path("<int:pk>/password/", views.user_password, name="password"),
 ]
 units = [
     path("", views.unit_list, name="list"),
@@ -16,3 +21,37 @@ units = [
     path("agencies/", views.agencies, name="agencies"),
 ]
 regions = [path("", views.region_list, name="list")]
+
+RESET = "a forgotten password: a link by e-mail, valid for PASSWORD_RESET_HOURS"
+passwords = [
+    path(
+        "password/",
+        role_required(signed_in)(views.PasswordChange.as_view()),
+        name="password_change",
+    ),
+    path(
+        "password/done/",
+        role_required(signed_in)(auth_views.PasswordChangeDoneView.as_view()),
+        name="password_change_done",
+    ),
+    path(
+        "password/reset/",
+        public(RESET)(auth_views.PasswordResetView.as_view()),
+        name="password_reset",
+    ),
+    path(
+        "password/reset/sent/",
+        public(RESET)(auth_views.PasswordResetDoneView.as_view()),
+        name="password_reset_done",
+    ),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        public(RESET)(views.PasswordResetConfirm.as_view()),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password/reset/complete/",
+        public(RESET)(auth_views.PasswordResetCompleteView.as_view()),
+        name="password_reset_complete",
+    ),
+]

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count
@@ -8,42 +9,67 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from bansos.paging import paged
 from households import tasks
 from households.access import managers, role_required
 from households.models import Region, Unit, User
 
+from . import passwords
 from . import units as office_units
 from .forms import AgenciesForm, DistrictForm, UnitForm, UserForm
+from .history import changes
 
 
 @role_required(managers)
 @require_GET
 def user_list(request: HttpRequest) -> HttpResponse:
-    users = list(User.objects.select_related("unit").order_by("role", "username"))
-    for account in users:  # a link only to the accounts this user may edit
+    accounts = User.objects.select_related("unit").order_by("role", "username")
+    page, query = paged(request, accounts, per_page=100)
+    for account in page:  # a link only to the accounts this user may edit
         account.editable = request.user.may_edit(account)
-    return render(request, "accounts/user_list.html", {"users": users})
+    return render(request, "accounts/user_list.html", {"page": page, "query": query})
 
 
 @role_required(managers)
 @require_http_methods(["GET", "POST"])
 def user_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     user = get_object_or_404(User, pk=pk) if pk else None
-    is_admin = request.user.role == User.Role.ADMIN
     if user and not request.user.may_edit(user):
         raise PermissionDenied
-    form = UserForm(request.POST or None, instance=user)
-    if not is_admin:
-        form.fields["role"].choices = [
-            c for c in form.fields["role"].choices if c[0] in User.OPERATOR_ROLES
-        ]
-    if user == request.user:
-        form.fields["role"].disabled = True
+    form = UserForm(request.POST or None, instance=user, editor=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("User saved."))
-        return redirect("users:list")
-    return render(request, "accounts/user_form.html", {"form": form, "object": user})
+        if user is not None:
+            form.save()
+            messages.success(request, _("User saved."))
+            return redirect("users:list")
+        created = form.save(commit=False)
+        password = passwords.give_one_time_password(created)
+        return _show_password(request, created, password)
+    history = user.history.select_related("history_user")[:50] if user else []
+    return render(
+        request,
+        "accounts/user_form.html",
+        {"form": form, "object": user, "history": changes(history)},
+    )
+
+
+@role_required(managers)
+@require_POST
+def user_password(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new one-time password for someone who forgot theirs (or never got the slip)."""
+    user = get_object_or_404(User, pk=pk)
+    if not request.user.may_edit(user) or user == request.user:
+        raise PermissionDenied
+    password = passwords.give_one_time_password(user)
+    return _show_password(request, user, password)
+
+
+def _show_password(request: HttpRequest, user: User, password: str) -> HttpResponse:
+    """The one time the password is readable: in this answer to the POST, never stored, never
+    in a URL; the page is not kept by the browser (private, no-store)."""
+    return render(
+        request, "accounts/one_time_password.html", {"account": user, "password": password}
+    )
 
 
 @role_required(managers)
@@ -136,3 +162,19 @@ def region_list(request: HttpRequest) -> HttpResponse:
         .order_by("code")
     )
     return render(request, "accounts/region_list.html", {"districts": districts, "form": form})
+
+
+class PasswordChange(auth_views.PasswordChangeView):
+    """Choose one's own password; the one-time password's hold on every page ends."""
+
+    def form_valid(self, form):
+        form.user.must_change_password = False
+        return super().form_valid(form)
+
+
+class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
+    """The link from the reset e-mail: the password chosen here is the user's own."""
+
+    def form_valid(self, form):
+        form.user.must_change_password = False
+        return super().form_valid(form)

@@ -19,6 +19,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", public("signing out")(auth_views.LogoutView.as_view()), name="logout"),
+    *accounts.passwords,
     path("i18n/", include("django.conf.urls.i18n")),  # the language: also before signing in
     path(
         "health/",

@@ -133,7 +133,15 @@ class User(AbstractUser):
     unit = models.ForeignKey(
         Unit, models.PROTECT, null=True, blank=True, related_name="users", verbose_name=_("unit")
     )
+    must_change_password = models.BooleanField(
+        _("must choose a new password at the next sign-in"),
+        default=False,
+        help_text=_("Set with a one-time password; cleared when the user chooses their own."),
+    )
     objects = BansosUserManager()
+    # Who changed a role, a unit, the active flag, when: not the password's hash, and not the
+    # time of each sign-in (the audit has those).
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     class Meta:
         verbose_name = _("user")

@@ -34,7 +34,7 @@ def _household_data(household=None, **overrides):
 
 def _user_data(**overrides):
     data = dict(username="op.baru", first_name="Sri", last_name="Lestari", email="", unit="")
-    data.update(role="village", is_active="on", password1=PASSWORD, password2=PASSWORD)
+    data.update(role="village", is_active="on")
     return {**data, **overrides}
 
 
@@ -42,7 +42,7 @@ def _account_data(account, **overrides):
     """An existing account's form, its password left as it is."""
     unit = account.unit_id or ""
     data = _user_data(username=account.username, role=account.role, unit=unit)
-    return {**data, "password1": "", "password2": "", **overrides}
+    return {**data, **overrides}
 
 
 def search(client, typed, **params):

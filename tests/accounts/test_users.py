@@ -8,8 +8,6 @@ from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
-NEW_PASSWORD = "Sindur-jan-2026!"
-
 
 def _data(**overrides):
     data = {
@@ -20,17 +18,16 @@ def _data(**overrides):
         "role": "village",
         "unit": "",
         "is_active": "on",
-        "password1": NEW_PASSWORD,
-        "password2": NEW_PASSWORD,
     }
     return {**data, **overrides}
 
 
 def test_staff_creates_a_village_operator_who_can_log_in(client, login, users, units):
-    login(users["staff"]).post(reverse("users:create"), _data(unit=units["village_a"].pk))
+    shown = login(users["staff"]).post(reverse("users:create"), _data(unit=units["village_a"].pk))
     client.logout()
     assert User.objects.get(username="op.baru").unit == units["village_a"]
-    response = client.post(reverse("login"), {"username": "op.baru", "password": NEW_PASSWORD})
+    password = shown.context["password"]
+    response = client.post(reverse("login"), {"username": "op.baru", "password": password})
     assert response.status_code == 302
 
 
@@ -102,7 +99,7 @@ def test_staff_moves_an_operator_to_another_village(login, users, units):
     operator = users["village"]
     login(users["staff"]).post(
         reverse("users:edit", args=[operator.pk]),
-        _data(username=operator.username, unit=units["village_b"].pk, password1="", password2=""),
+        _data(username=operator.username, unit=units["village_b"].pk),
     )
     operator.refresh_from_db()
     assert operator.unit == units["village_b"]
@@ -137,7 +134,7 @@ def test_editing_a_user_without_a_password_keeps_the_password(client, login, use
     target = users["desk"]
     login(users["admin"]).post(
         reverse("users:edit", args=[target.pk]),
-        _data(username="posko", role="desk", password1="", password2=""),
+        _data(username="posko", role="desk"),
     )
     client.logout()
     response = client.post(reverse("login"), {"username": "posko", "password": PASSWORD})

@@ -12,7 +12,9 @@ class UserForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["username", "first_name", "last_name", "email", "role", "unit", "is_active"]
+        fields = [
+            "username", "first_name", "last_name", "email", "phone", "role", "unit", "is_active"
+        ]  # fmt: skip
 
     def __init__(self, *args, editor: User, **kwargs):
         super().__init__(*args, **kwargs)

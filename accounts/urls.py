@@ -6,13 +6,20 @@ from django.urls import path
 
 from households.access import public, role_required, signed_in
 
-from . import views
+from . import import_views, views
 
 users = [
     path("", views.user_list, name="list"),
     path("new/", views.user_edit, name="create"),
     path("<int:pk>/edit/", views.user_edit, name="edit"),
     path("<int:pk>/password/", views.user_password, name="password"),
+    path("import/", import_views.account_imports, name="imports"),
+    path("import/template.xlsx", import_views.account_template, name="template"),
+    path("import/<int:pk>/", import_views.account_import, name="import"),
+    path("import/<int:pk>/fix.xlsx", import_views.account_import_rejected, name="import_rejected"),
+    path(
+        "import/<int:pk>/problems.csv", import_views.account_import_problems, name="import_problems"
+    ),
 ]
 units = [
     path("", views.unit_list, name="list"),

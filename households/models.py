@@ -133,6 +133,7 @@ class User(AbstractUser):
     unit = models.ForeignKey(
         Unit, models.PROTECT, null=True, blank=True, related_name="users", verbose_name=_("unit")
     )
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
     must_change_password = models.BooleanField(
         _("must choose a new password at the next sign-in"),
         default=False,

@@ -153,7 +153,7 @@ class ProposalChecker:
         place = self._places[key]
         typed = {"desa": desa.strip(), "kecamatan": kecamatan.strip()}
         if place.region is None:
-            checked.problem("desa", _place_refusal(place, typed))
+            checked.problem("desa", place_refusal(place, typed))
             return
         checked.fields["desa_id"] = place.region
         for column, read_as, official in (
@@ -191,7 +191,7 @@ class ProposalChecker:
             self._seen_kk.setdefault(kk, number)
 
 
-def _place_refusal(place: Place, typed: dict[str, str]) -> str:
+def place_refusal(place: Place, typed: dict[str, str]) -> str:
     """Why a desa was not found, naming what it could be when there is a choice."""
     if not place.kecamatan:
         return (

@@ -7,6 +7,7 @@ compared after folding (see fold_header), so "No. KK", "NO_KK" and "nokk" are on
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 # Canonical column -> the header variants seen in proposals, rosters and ministry exports.
 ALIASES: dict[str, list[str]] = {
@@ -91,9 +92,9 @@ def fold_header(text: str) -> str:
     return _NOISE.sub("", unicodedata.normalize("NFKC", str(text)).casefold())
 
 
-def _index() -> dict[str, str]:
+def _index(aliases: dict[str, list[str]]) -> dict[str, str]:
     index: dict[str, str] = {}
-    for name, variants in ALIASES.items():
+    for name, variants in aliases.items():
         for variant in [name, *variants]:
             key = fold_header(variant)
             if index.setdefault(key, name) != name:
@@ -101,16 +102,22 @@ def _index() -> dict[str, str]:
     return index
 
 
-_INDEX = _index()
-
-
-def canonical(text: str) -> str | None:
-    """The canonical column for a header as typed, or None when it is not recognised.
+def header_map(aliases: dict[str, list[str]]) -> Callable[[str], str | None]:
+    """How a header as typed maps to one of `aliases`' columns (None when it is not known).
 
     A remark in brackets is ignored when the header alone is not known: "NIK (16 digit)".
-    "KK" alone is left unmapped on purpose: it may mean the card number or the head's name.
     """
-    found = _INDEX.get(fold_header(text))
-    if found is None and ("(" in text or "[" in text):
-        found = _INDEX.get(fold_header(_BRACKETS.sub(" ", text)))
-    return found
+    index = _index(aliases)
+
+    def canonical(text: str) -> str | None:
+        found = index.get(fold_header(text))
+        if found is None and ("(" in text or "[" in text):
+            found = index.get(fold_header(_BRACKETS.sub(" ", text)))
+        return found
+
+    return canonical
+
+
+# The canonical column of a proposal's or a roster's header. "KK" alone is left unmapped on
+# purpose: it may mean the card number or the head's name.
+canonical = header_map(ALIASES)

@@ -12,6 +12,7 @@ line by line and never held in memory whole.
 """
 
 import datetime
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,19 @@ from programs.intake.workbooks import (
 HEADER_SCAN_ROWS = 30  # non-blank rows searched for the header
 IDENTIFIER_COLUMNS = frozenset({"no_kk", "nik"})
 EXPECTED_HEADERS = "NIK, NO KK, NAMA, ALAMAT, DESA, KECAMATAN"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What a table's header may say: how a header cell maps to a column, and the headers a
+    refusal suggests when no row maps. Proposals and rosters by default; another table (the
+    office's accounts) brings its own."""
+
+    canonical: Callable[[str], str | None] = canonical
+    expected: str = EXPECTED_HEADERS
+
+
+FAMILIES = Layout()
 
 
 @dataclass
@@ -132,6 +146,7 @@ def open_sheet(
     max_rows: int = 2_000_000,
     required_any: tuple[str, ...] = ("nik", "no_kk"),
     max_unpacked: int = ZIP_MAX_TOTAL,
+    layout: Layout = FAMILIES,
 ) -> Sheet:
     """Open a proposal or roster file and find its header row.
 
@@ -142,6 +157,7 @@ def open_sheet(
     """
     path = Path(path)
     name = filename or path.name
+    find_header = functools.partial(_find_header, layout=layout)
     size = path.stat().st_size
     if size == 0:
         raise empty_file(name)
@@ -162,12 +178,12 @@ def open_sheet(
             sheets = open_xls(path, name)
         else:
             sheets = open_xlsx(path, name, max_unpacked)
-        sheet_name, source, header = _find_table(sheets, required_any, name)
+        sheet_name, source, header = _find_table(sheets, required_any, name, find_header)
         close = _nothing_to_close  # calamine frees a sheet's memory with the sheet
     else:
-        source, close, text = open_csv(path, name, start, required_any, _find_header)
+        source, close, text = open_csv(path, name, start, required_any, find_header)
         try:
-            header = _find_header(source, required_any, name)
+            header = find_header(source, required_any, name)
         except BaseException:
             close()
             raise
@@ -198,7 +214,9 @@ class _Header:
     duplicates: list[str]
 
 
-def _find_header(source: Iterator[RawRow], required_any: tuple[str, ...], name: str) -> _Header:
+def _find_header(
+    source: Iterator[RawRow], required_any: tuple[str, ...], name: str, layout: Layout
+) -> _Header:
     """The first row naming two known columns, one of them in `required_any`."""
     seen = 0
     for line, raw in source:
@@ -209,7 +227,7 @@ def _find_header(source: Iterator[RawRow], required_any: tuple[str, ...], name: 
         columns: dict[int, str] = {}
         ignored, duplicates = [], []
         for i, text in enumerate(cells):
-            found = canonical(text) if text else None
+            found = layout.canonical(text) if text else None
             if found is None:
                 if text:
                     ignored.append(text)
@@ -229,7 +247,7 @@ def _find_header(source: Iterator[RawRow], required_any: tuple[str, ...], name: 
             "%(name)s has no header row we recognise in its first %(rows)s rows. Put one row of "
             "column names above the data, such as %(expected)s, and upload again."
         )
-        % {"name": name, "rows": HEADER_SCAN_ROWS, "expected": EXPECTED_HEADERS},
+        % {"name": name, "rows": HEADER_SCAN_ROWS, "expected": layout.expected},
     )
 
 
@@ -238,7 +256,7 @@ def _nothing_to_close() -> None:
 
 
 def _find_table(
-    sheets: Sheets, required_any: tuple[str, ...], name: str
+    sheets: Sheets, required_any: tuple[str, ...], name: str, find_header: Callable
 ) -> tuple[str, Iterator[RawRow], _Header]:
     """The one sheet of a workbook with a header row: a cover sheet (letterhead, notes) may
     come first. Two sheets with a table are refused: which one to read is the sender's call."""
@@ -246,7 +264,7 @@ def _find_table(
     refused: list[ReadError] = []
     for sheet_name, source in sheets:
         try:
-            found.append((sheet_name, source, _find_header(source, required_any, name)))
+            found.append((sheet_name, source, find_header(source, required_any, name)))
         except ReadError as error:
             if error.code not in ("no_header", "empty"):
                 raise

@@ -14,3 +14,8 @@ function labelCells(root) {
 
 document.addEventListener("DOMContentLoaded", () => labelCells(document));
 document.addEventListener("htmx:afterSettle", (event) => labelCells(event.target));
+
+// A button that prints the page (the sign-in slips); CSP allows no inline handler.
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-print]")) window.print();
+});

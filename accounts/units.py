@@ -1,5 +1,5 @@
-"""The office's units in bulk: one per desa and kelurahan of the loaded regions, and the
-agencies (OPD) from a list. Both add only what is missing, so running them again is safe."""
+"""The office's units in bulk: one per desa, kelurahan and kecamatan of the loaded regions,
+and the agencies (OPD) from a list. Both add only what is missing, so running them again is safe."""
 
 from __future__ import annotations
 
@@ -43,6 +43,27 @@ def create_village_units(villages: QuerySet[Region] | None = None) -> list[Unit]
             name = village_unit_name(village, repeated | {village.name})
         taken.add(name)
         new.append(Unit(kind=Unit.Kind.VILLAGE, name=name, region=village))
+    return Unit.objects.bulk_create(new)
+
+
+@transaction.atomic
+def create_kecamatan_units() -> list[Unit]:
+    """A unit for each loaded kecamatan that has none (for its staff, who see all its
+    villages); returns the units made."""
+    kecamatan = Region.objects.filter(level=Region.Level.DISTRICT)
+    repeated = {
+        name
+        for name, times in Counter(kecamatan.values_list("name", flat=True)).items()
+        if times > 1
+    }
+    taken = set(Unit.objects.values_list("name", flat=True))
+    new = []
+    for region in kecamatan.filter(unit__isnull=True).select_related("parent").order_by("code"):
+        name = f"Kecamatan {region.name}"
+        if region.name in repeated or name in taken:
+            name = f"{name} ({region.parent.name})"
+        taken.add(name)
+        new.append(Unit(kind=Unit.Kind.KECAMATAN, name=name, region=region))
     return Unit.objects.bulk_create(new)
 
 

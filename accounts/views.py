@@ -93,7 +93,9 @@ def unit_list(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Unit saved."))
         return redirect("units:list")
     units = Unit.objects.select_related("region__parent").annotate(n_users=Count("users"))
-    without_unit = Region.objects.filter(level=Region.Level.VILLAGE, unit__isnull=True).count()
+    without_unit = Region.objects.filter(
+        level__in=[Region.Level.VILLAGE, Region.Level.DISTRICT], unit__isnull=True
+    ).count()
     return render(
         request,
         "accounts/unit_list.html",
@@ -109,19 +111,21 @@ def unit_list(request: HttpRequest) -> HttpResponse:
 @role_required(managers)
 @require_POST
 def village_units(request: HttpRequest) -> HttpResponse:
-    made = office_units.create_village_units()
+    made = office_units.create_village_units() + office_units.create_kecamatan_units()
     if made:
         messages.success(
             request,
             ngettext(
-                "%(n)s village unit added, named as Kemendagri names the village.",
-                "%(n)s village units added, named as Kemendagri names the villages.",
+                "%(n)s unit added, named as Kemendagri names its region.",
+                "%(n)s units added, named as Kemendagri names their regions.",
                 len(made),
             )
             % {"n": len(made)},
         )
     else:
-        messages.info(request, _("Every loaded desa and kelurahan already has its unit."))
+        messages.info(
+            request, _("Every loaded desa, kelurahan and kecamatan already has its unit.")
+        )
     return redirect("units:list")
 
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from complaints.models import OPEN, Complaint
 from households.access import role_required, signed_in
-from households.models import Household, User
+from households.models import Household, Region, User
 from programs.models import (
     Allocation,
     ProposalBatch,
@@ -63,6 +63,8 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         .order_by("-created_at", "pk")[:5],
     }
+    if user.watches_kecamatan:
+        context["villages"] = _kecamatan_villages(user)
     if user.role == User.Role.HEAD:  # what waits for the head's signature
         context["lists_waiting"] = (
             RecipientList.objects.filter(approved_at__isnull=True)
@@ -70,6 +72,36 @@ def home(request: HttpRequest) -> HttpResponse:
             .order_by("round__name", "target__code", "phase")
         )
     return render(request, f"home/{user.role}.html", context)
+
+
+def _kecamatan_villages(user: User) -> list[Region]:
+    """The kecamatan's desa and kelurahan, each with its households, proposals, rows to fix and
+    open complaints (one grouped query each)."""
+    villages = list(Region.objects.filter(parent__unit__id=user.unit_id).order_by("name"))
+    households = dict(
+        Household.objects.for_user(user).values_list("desa").annotate(n=Count("pk")).order_by()
+    )
+    batches = ProposalBatch.objects.for_user(user)
+    proposals = dict(batches.values_list("unit__region").annotate(n=Count("pk")).order_by())
+    to_fix = dict(
+        ProposalRow.objects.filter(batch__in=batches, status=ProposalRow.Status.INVALID)
+        .values_list("batch__unit__region")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    complaints = dict(
+        Complaint.objects.for_user(user)
+        .filter(status__in=OPEN)
+        .values_list("desa")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for village in villages:
+        village.n_households = households.get(village.pk, 0)
+        village.n_proposals = proposals.get(village.pk, 0)
+        village.n_to_fix = to_fix.get(village.pk, 0)
+        village.n_complaints = complaints.get(village.pk, 0)
+    return villages
 
 
 @role_required(signed_in)

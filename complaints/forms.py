@@ -142,7 +142,9 @@ class MoveForm(forms.Form):
         label=_("Assign to"), queryset=User.objects.none(), required=False
     )
     forward = forms.ModelChoiceField(
-        label=_("Or forward to"), queryset=Unit.objects.all(), required=False
+        label=_("Or forward to"),
+        queryset=Unit.objects.exclude(kind=Unit.Kind.KECAMATAN),
+        required=False,
     )
     note = forms.CharField(label=_("Note or reason"), required=False, widget=forms.Textarea)
     resolution = forms.CharField(

@@ -74,6 +74,8 @@ class ComplaintQuerySet(models.QuerySet):
                 Q(category__concerns_allocation=True, household__isnull=False)
                 | Q(proposal_row__isnull=False)
             )
+        if user.watches_kecamatan:  # about its villages, read only, as staff read them
+            return self.filter(desa__parent__unit__id=user.unit_id)
         return self.handled_by(user)
 
 

@@ -31,6 +31,7 @@ USERS = [  # username, role, unit, name
     ("operator.desa", User.Role.VILLAGE, "village", "Operator Desa"),
     ("operator.opd", User.Role.AGENCY, AGENCIES[0], "Operator Dishub"),
     ("posko", User.Role.DESK, None, "Posko Pengaduan"),
+    ("kecamatan", User.Role.KECAMATAN, "kecamatan", "TKSK Kecamatan"),
 ]
 COMPLAINANTS = ["Sumarni", "Pak Darmo", "Bu Tukinem", "Slamet Widodo", "Sri Lestari", "Wagiman"]
 MARKER_USER = "operator.desa"  # created only by the demo, in the same transaction as its data

@@ -3,7 +3,7 @@ every role."""
 
 from __future__ import annotations
 
-from accounts.units import create_village_units
+from accounts.units import create_kecamatan_units, create_village_units
 from demo.base import (
     AGENCIES,
     OPERATOR_DESA,
@@ -18,8 +18,10 @@ class Places:
 
     def units(self) -> dict[str, Unit]:
         create_village_units(Region.objects.filter(pk__in=[v.pk for v in self.villages]))
+        create_kecamatan_units()
         units: dict = {
-            "village": {u.region_id: u for u in Unit.objects.filter(region__in=self.villages)}
+            "village": {u.region_id: u for u in Unit.objects.filter(region__in=self.villages)},
+            "kecamatan": {u.region_id: u for u in Unit.objects.filter(kind=Unit.Kind.KECAMATAN)},
         }
         for name in AGENCIES:
             units[name], _created = Unit.objects.get_or_create(
@@ -40,10 +42,14 @@ class Places:
                 users[username] = existing[username]
                 kept.append(username)
                 continue
-            unit = units["village"][desa.pk] if unit_key == "village" else units.get(unit_key)
+            unit = units.get(unit_key)
+            if unit_key in ("village", "kecamatan"):  # the operator's desa, or its kecamatan
+                unit = units[unit_key][desa.pk if unit_key == "village" else desa.parent_id]
             first, last = full_name.split(" ", 1)
             if unit_key == "village":
                 last = f"{last} {desa.name}"
+            elif unit_key == "kecamatan":
+                last = desa.parent.name
             user = User(username=username, role=role, unit=unit, first_name=first, last_name=last)
             user.is_staff = user.is_superuser = role == User.Role.ADMIN
             user.set_password(PASSWORD)

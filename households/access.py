@@ -96,8 +96,14 @@ def id_revealers(user) -> bool:
 
 
 def complaint_readers(user) -> bool:
-    """The desk, the district roles, and operators for the complaints sent to their unit."""
-    return user.handles_complaints or user.proposes or user.sees_all_proposals
+    """The desk, the district roles, operators for the complaints sent to their unit, and
+    kecamatan staff for those about their villages."""
+    return (
+        user.handles_complaints
+        or user.proposes
+        or user.sees_all_proposals
+        or user.watches_kecamatan
+    )
 
 
 def desk_or_district(user) -> bool:

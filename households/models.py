@@ -66,11 +66,16 @@ class Region(models.Model):
 
 
 class Unit(models.Model):
-    """Where a non-district user works: one desa/kelurahan, or one regional agency (OPD)."""
+    """Where a non-district user works: one desa/kelurahan, one kecamatan, or one regional
+    agency (OPD)."""
 
     class Kind(models.TextChoices):
         VILLAGE = "village", _("village or kelurahan")
+        KECAMATAN = "kecamatan", _("kecamatan")
         AGENCY = "agency", _("regional agency (OPD)")
+
+    # The level of the region each kind of unit stands for (an agency stands for none).
+    REGION_LEVEL = {Kind.VILLAGE: Region.Level.VILLAGE, Kind.KECAMATAN: Region.Level.DISTRICT}
 
     kind = models.CharField(_("kind"), max_length=10, choices=Kind)
     name = models.CharField(_("name"), max_length=150, unique=True)
@@ -80,8 +85,8 @@ class Unit(models.Model):
         null=True,
         blank=True,
         related_name="unit",
-        verbose_name=_("desa or kelurahan"),
-        limit_choices_to={"level": Region.Level.VILLAGE},
+        verbose_name=_("region"),
+        limit_choices_to={"level__in": [Region.Level.DISTRICT, Region.Level.VILLAGE]},
     )
 
     class Meta:
@@ -90,9 +95,9 @@ class Unit(models.Model):
         verbose_name_plural = _("units")
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind="village", region__isnull=False)
+                condition=Q(kind__in=["village", "kecamatan"], region__isnull=False)
                 | Q(kind="agency", region__isnull=True),
-                name="unit_village_has_region_agency_has_none",
+                name="unit_region_fits_its_kind",
             ),
         ]
 
@@ -100,8 +105,13 @@ class Unit(models.Model):
         return self.name
 
     def clean(self) -> None:
-        if self.kind == self.Kind.VILLAGE and not self.region_id:
-            raise ValidationError({"region": _("A village unit needs its desa or kelurahan.")})
+        level = self.REGION_LEVEL.get(self.kind)
+        if level and (not self.region_id or self.region.level != level):
+            message = {
+                self.Kind.VILLAGE: _("A village unit needs its desa or kelurahan."),
+                self.Kind.KECAMATAN: _("A kecamatan unit needs its kecamatan."),
+            }[self.kind]
+            raise ValidationError({"region": message})
         if self.kind == self.Kind.AGENCY and self.region_id:
             raise ValidationError({"region": _("An agency is not tied to one village.")})
 
@@ -121,13 +131,18 @@ class User(AbstractUser):
         VILLAGE = "village", _("village operator")
         AGENCY = "agency", _("agency (OPD) operator")
         DESK = "desk", _("complaint desk")
+        KECAMATAN = "kecamatan", _("kecamatan staff (TKSK)")
 
     DISTRICT_ROLES = frozenset({Role.ADMIN, Role.STAFF, Role.HEAD, Role.DESK})
     # The accounts Dinsos staff may create and manage; the rest are an administrator's.
-    OPERATOR_ROLES = frozenset({Role.VILLAGE, Role.AGENCY, Role.DESK})
+    OPERATOR_ROLES = frozenset({Role.VILLAGE, Role.AGENCY, Role.DESK, Role.KECAMATAN})
     # Who may see a full NIK or No. KK on a detail page; every reveal is logged.
     REVEAL_ROLES = frozenset({Role.ADMIN, Role.STAFF, Role.HEAD, Role.VILLAGE})
-    UNIT_KIND = {Role.VILLAGE: Unit.Kind.VILLAGE, Role.AGENCY: Unit.Kind.AGENCY}
+    UNIT_KIND = {
+        Role.VILLAGE: Unit.Kind.VILLAGE,
+        Role.AGENCY: Unit.Kind.AGENCY,
+        Role.KECAMATAN: Unit.Kind.KECAMATAN,
+    }
 
     role = models.CharField(_("role"), max_length=10, choices=Role)
     unit = models.ForeignKey(
@@ -177,7 +192,12 @@ class User(AbstractUser):
     @property
     def proposes(self) -> bool:
         """A village or agency operator, who sees only their own unit's proposals."""
-        return bool(self.unit_id) and self.role in self.UNIT_KIND
+        return bool(self.unit_id) and self.role in (self.Role.VILLAGE, self.Role.AGENCY)
+
+    @property
+    def watches_kecamatan(self) -> bool:
+        """Kecamatan staff: every desa of their kecamatan, read only, and nothing outside it."""
+        return bool(self.unit_id) and self.role == self.Role.KECAMATAN
 
     @property
     def can_reveal_ids(self) -> bool:
@@ -212,6 +232,8 @@ class HouseholdQuerySet(models.QuerySet):
             return self
         if user.role == User.Role.VILLAGE and user.unit_id:
             return self.filter(desa__unit__id=user.unit_id)
+        if user.watches_kecamatan:  # the kecamatan's own unit stands for its region
+            return self.filter(desa__parent__unit__id=user.unit_id)
         if user.role == User.Role.AGENCY and user.unit_id:
             # An agency sees the families it proposed, wherever they live.
             return self.filter(proposal_rows__batch__unit_id=user.unit_id).distinct()

@@ -204,6 +204,8 @@ class RosterRowQuerySet(models.QuerySet):
             return self
         if user.role == User.Role.VILLAGE and user.unit_id:
             return self.filter(desa__unit__id=user.unit_id)
+        if user.watches_kecamatan:
+            return self.filter(desa__parent__unit__id=user.unit_id)
         return self.none()
 
     def active(self) -> RosterRowQuerySet:
@@ -292,6 +294,8 @@ class BatchQuerySet(models.QuerySet):
     def for_user(self, user) -> BatchQuerySet:
         if user.sees_all_proposals:
             return self
+        if user.watches_kecamatan:  # its villages' proposals, to read
+            return self.filter(unit__region__parent__unit__id=user.unit_id)
         return self.filter(unit_id=user.unit_id) if user.proposes else self.none()
 
 
@@ -356,6 +360,8 @@ class UploadQuerySet(models.QuerySet):
     def for_user(self, user) -> UploadQuerySet:
         if user.sees_all_proposals:
             return self
+        if user.watches_kecamatan:
+            return self.filter(batch__unit__region__parent__unit__id=user.unit_id)
         return self.filter(batch__unit_id=user.unit_id) if user.proposes else self.none()
 
 

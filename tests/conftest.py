@@ -106,6 +106,10 @@ def units(regions):
             kind="village", name="Desa Harjobinangun", region=regions["desa_b"]
         ),
         "agency": Unit.objects.create(kind="agency", name="Dinas Perhubungan"),
+        # Kecamatan Purworejo, whose desa is Sindurjan (village_a); Harjobinangun is Grabag's.
+        "kecamatan": Unit.objects.create(
+            kind="kecamatan", name="Kecamatan Purworejo", region=regions["desa_a"].parent
+        ),
     }
 
 
@@ -125,6 +129,7 @@ def users(units):
         "village_b": make("op.harjobinangun", User.Role.VILLAGE, units["village_b"]),
         "agency": make("op.dishub", User.Role.AGENCY, units["agency"]),
         "desk": make("posko", User.Role.DESK),
+        "kecamatan": make("tksk.purworejo", User.Role.KECAMATAN, units["kecamatan"]),
     }
 
 

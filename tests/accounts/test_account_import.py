@@ -200,3 +200,17 @@ def test_operators_may_not_import_accounts(login, users):
     response = login(users["village"]).post(reverse("users:imports"), {"file": xlsx(GOOD)})
     assert response.status_code == 403
     assert not AccountImport.objects.exists()
+
+
+def test_kecamatan_staff_are_placed_in_their_kecamatans_unit(login, users, units):
+    rows = [
+        ["1", "Suyatno", "TKSK", "", "Purworejo", "", "", ""],
+        ["2", "Parmi", "petugas kecamatan (TKSK)", "", "Grabag", "", "", ""],  # no unit yet
+    ]
+    record = upload(login(users["staff"]), rows)
+    (ready,) = record.ready
+    assert ready["account"]["role"] == "kecamatan"
+    assert ready["account"]["unit"] == units["kecamatan"].pk
+    (refused,) = record.problem_rows
+    assert record.headers[refused["problems"][0][0]] == "KECAMATAN"
+    assert "Grabag" in refused["problems"][0][1]

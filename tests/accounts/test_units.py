@@ -68,13 +68,18 @@ def test_agencies_from_a_pasted_column_once_each(units):
 def test_staff_add_the_villages_units_from_the_units_page(login, users, more_villages):
     client = login(users["staff"])
     page = client.get(reverse("units:list"))
-    assert "3 desa/kelurahan yang dimuat belum memiliki unit." in page.content.decode()
+    # 3 desa and Grabag (the fixture's villages and Purworejo have their units).
+    assert "4 desa, kelurahan dan kecamatan yang dimuat belum" in page.content.decode()
     done = client.post(reverse("units:villages"), follow=True)
     text = done.content.decode()
-    assert "3 unit desa ditambahkan" in text
-    assert "Setiap desa dan kelurahan yang dimuat sudah memiliki unit." in text
+    assert "4 unit ditambahkan" in text
+    assert "Setiap desa, kelurahan dan kecamatan yang dimuat sudah memiliki unit." in text
     again = client.post(reverse("units:villages"), follow=True)
     assert Unit.objects.filter(kind="village").count() == 5
+    assert sorted(Unit.objects.filter(kind="kecamatan").values_list("name", flat=True)) == [
+        "Kecamatan Grabag",
+        "Kecamatan Purworejo",
+    ]
     assert again.status_code == 200
 
 

@@ -86,12 +86,13 @@ def test_the_user_list_links_only_to_accounts_one_may_edit(login, users):
     assert linked("admin") == set(users)
 
 
-def test_staff_can_only_grant_operator_and_desk_roles(login, users):
+def test_staff_can_only_grant_operator_desk_and_kecamatan_roles(login, users):
     form = login(users["staff"]).get(reverse("users:create")).context["form"]
     assert {value for value, _ in form.fields["role"].choices} - {""} == {
         "village",
         "agency",
         "desk",
+        "kecamatan",
     }
 
 

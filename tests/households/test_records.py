@@ -296,12 +296,14 @@ def test_a_members_corrected_nik_finds_the_family_and_the_old_one_no_longer_does
 # --- Accounts and units ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("editor", ["admin", "staff", "head", "village", "agency", "desk"])
+@pytest.mark.parametrize(
+    "editor", ["admin", "staff", "head", "village", "agency", "desk", "kecamatan"]
+)
 def test_who_may_edit_which_account(users, editor):
     may_edit = {name for name, account in users.items() if users[editor].may_edit(account)}
     expected = {
         "admin": set(users),  # every account, their own too
-        "staff": {"village", "village_b", "agency", "desk"},
+        "staff": {"village", "village_b", "agency", "desk", "kecamatan"},
     }
     assert may_edit == expected.get(editor, set())
 
@@ -419,7 +421,10 @@ def test_a_units_form_offers_its_own_village_but_none_taken_by_another(
 ):
     url = reverse("units:edit", args=[units["village_a"].pk])
     form = login(users["staff"]).get(url).context["form"]
-    assert list(form.fields["region"].queryset) == [regions["desa_a"]]
+    # Its own desa, and the kecamatan (no unit yet) a kecamatan unit could take; not desa_b.
+    offered = list(form.fields["region"].queryset)
+    assert regions["desa_a"] in offered and regions["desa_b"] not in offered
+    assert {r.level for r in offered} == {3, 4}
 
 
 @pytest.mark.parametrize("role", ["head", "village", "agency", "desk"])

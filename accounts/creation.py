@@ -70,7 +70,9 @@ def slips(made: list[tuple[User, str]]) -> list[Slip]:
     for account, password in made:
         account = accounts[account.pk]
         unit = account.unit
-        if unit is not None and unit.region_id:
+        if unit is not None and unit.kind == unit.Kind.KECAMATAN:
+            group, place = unit.region.name, unit.name
+        elif unit is not None and unit.region_id:
             group, place = unit.region.parent.name, unit.region.name
         elif unit is not None:
             group, place = "OPD", unit.name

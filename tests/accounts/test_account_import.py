@@ -214,3 +214,5 @@ def test_kecamatan_staff_are_placed_in_their_kecamatans_unit(login, users, units
     (refused,) = record.problem_rows
     assert record.headers[refused["problems"][0][0]] == "KECAMATAN"
     assert "Grabag" in refused["problems"][0][1]
+    (slip,) = login(users["staff"]).post(reverse("users:import", args=[record.pk])).context["slips"]
+    assert (slip.group, slip.place) == ("Purworejo", "Kecamatan Purworejo")

@@ -91,3 +91,24 @@ def test_a_rounds_pages_and_its_form_fit_a_phone(phone, live_server, users, retu
     found = {url: overflow(phone, live_server.url + url) for url in pages}
     wide = {url: f for url, f in found.items() if f["page"] > WIDTH or f["cut"]}
     assert wide == {}
+
+
+def test_kecamatan_staffs_pages_and_the_password_pages_fit_a_phone(
+    phone, live_server, users, households, batches
+):
+    log_in(phone, live_server, users["kecamatan"].username)
+    pages = [
+        reverse("home"),
+        reverse("households:list"),
+        reverse("households:detail", args=[households["a"].pk]),
+        reverse("programs:batches"),
+        reverse("programs:batch", args=[batches["a"].pk]),
+        reverse("complaints:list"),
+        reverse("password_change"),
+    ]
+    found = {url: overflow(phone, live_server.url + url) for url in pages}
+    phone.context.clear_cookies()
+    for url in (reverse("login"), reverse("password_reset")):
+        found[url] = overflow(phone, live_server.url + url)
+    wide = {url: f for url, f in found.items() if f["page"] > WIDTH or f["cut"]}
+    assert wide == {}

@@ -27,6 +27,7 @@ def log_in(page: Page, live_server, username: str) -> None:
         ("village", "Operator Kelurahan Sindurjan", "keluarga usulan Anda perlu diperbaiki"),
         ("agency", "Operator OPD: Dinas Perhubungan", "keluarga usulan Anda perlu diperbaiki"),
         ("desk", "Posko pengaduan", "cari dulu keluarganya"),
+        ("kecamatan", "Petugas Kecamatan Purworejo", "Desa dan kelurahan Anda"),
     ],
 )
 def test_role_logs_in_and_sees_its_home_page(

@@ -24,6 +24,9 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python .env
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@
 
+# The demo's published accounts skip two-factor sign-in (an office's administrators and head
+# set it up at their first sign-in).
+demo: export TWO_FACTOR_REQUIRED_ROLES =
 demo: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py load_demo --scale small

@@ -16,6 +16,7 @@ WATCHED = (
     "unit",
     "is_active",
     "must_change_password",
+    "two_factor",
     "email",
     "first_name",
     "last_name",

@@ -6,13 +6,14 @@ from django.urls import path
 
 from households.access import public, role_required, signed_in
 
-from . import import_views, views
+from . import import_views, two_factor_views, views
 
 users = [
     path("", views.user_list, name="list"),
     path("new/", views.user_edit, name="create"),
     path("<int:pk>/edit/", views.user_edit, name="edit"),
     path("<int:pk>/password/", views.user_password, name="password"),
+    path("<int:pk>/two-factor/reset/", two_factor_views.reset, name="two_factor_reset"),
     path("import/", import_views.account_imports, name="imports"),
     path("import/template.xlsx", import_views.account_template, name="template"),
     path("import/<int:pk>/", import_views.account_import, name="import"),
@@ -41,6 +42,11 @@ passwords = [
         role_required(signed_in)(auth_views.PasswordChangeDoneView.as_view()),
         name="password_change_done",
     ),
+    path("security/", two_factor_views.security, name="two_factor_security"),
+    path("security/verify/", two_factor_views.verify, name="two_factor_verify"),
+    path("security/set-up/", two_factor_views.setup, name="two_factor_setup"),
+    path("security/recovery-codes/", two_factor_views.recovery_codes, name="recovery_codes"),
+    path("security/off/", two_factor_views.switch_off, name="two_factor_off"),
     path(
         "password/reset/",
         public(RESET)(auth_views.PasswordResetView.as_view()),

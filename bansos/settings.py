@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "template_partials",
     "django_filters",
     "simple_history",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "households",
     "accounts",
     "programs",
@@ -59,8 +62,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "bansos.middleware.private_pages",
-    "accounts.middleware.password_change_first",
+    "accounts.middleware.sign_in_steps",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -113,6 +117,19 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="bansos@localhost")
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_HOURS", default=2) * 3600
+# Two-factor sign-in (accounts/two_factor.py): required, then offered, by role. An empty
+# TWO_FACTOR_REQUIRED_ROLES (make demo) asks no one.
+TWO_FACTOR_REQUIRED_ROLES = [
+    r for r in env.list("TWO_FACTOR_REQUIRED_ROLES", default=["admin", "head"]) if r
+]
+TWO_FACTOR_OPTIONAL_ROLES = [
+    r
+    for r in env.list(
+        "TWO_FACTOR_OPTIONAL_ROLES", default=["admin", "head", "staff", "desk", "kecamatan"]
+    )
+    if r
+]
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Bansos")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

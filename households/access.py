@@ -109,3 +109,8 @@ def complaint_readers(user) -> bool:
 def desk_or_district(user) -> bool:
     """The desk and the district roles: the monthly complaint report."""
     return user.handles_complaints or user.sees_all_proposals
+
+
+def two_factor_users(user) -> bool:
+    """The roles two-factor sign-in is required of or offered to (accounts/two_factor.py)."""
+    return user.two_factor_offered

@@ -154,6 +154,11 @@ class User(AbstractUser):
         default=False,
         help_text=_("Set with a one-time password; cleared when the user chooses their own."),
     )
+    two_factor = models.BooleanField(
+        _("two-factor sign-in"),
+        default=False,
+        help_text=_("A code from an authenticator app after the password."),
+    )
     objects = BansosUserManager()
     # Who changed a role, a unit, the active flag, when: not the password's hash, and not the
     # time of each sign-in (the audit has those).
@@ -220,6 +225,15 @@ class User(AbstractUser):
         if self.role == self.Role.ADMIN:
             return True
         return self.can_manage and account.role in self.OPERATOR_ROLES
+
+    @property
+    def two_factor_required(self) -> bool:
+        """Must set up two-factor sign-in before anything else (TWO_FACTOR_REQUIRED_ROLES)."""
+        return self.role in settings.TWO_FACTOR_REQUIRED_ROLES
+
+    @property
+    def two_factor_offered(self) -> bool:
+        return self.two_factor_required or self.role in settings.TWO_FACTOR_OPTIONAL_ROLES
 
     @property
     def can_edit_households(self) -> bool:

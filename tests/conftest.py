@@ -68,6 +68,12 @@ def media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def no_two_factor_unless_asked(settings):
+    # As in `make demo`: the two-factor tests switch it on for the roles they test.
+    settings.TWO_FACTOR_REQUIRED_ROLES = []
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     # The real hasher is slow on purpose; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -65,3 +65,9 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {login.username:<{width}}{login.role:<{role_width}}{login.unit}{kept}"
             )
+        required = ", ".join(settings.TWO_FACTOR_REQUIRED_ROLES) or "none"
+        self.stdout.write(
+            f"Two-factor sign-in is required of: {required} (TWO_FACTOR_REQUIRED_ROLES). "
+            "`make demo` serves with none, so the demo accounts skip it; an office's "
+            "administrators and head set it up at their first sign-in."
+        )

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from bansos.paging import paged
 from households.access import managers, role_required
+from households.models import Download
 from programs.intake.writers import XLSX, RejectedRow, write_problems_csv, write_rejected
 
 from . import creation, files, imports
@@ -122,6 +123,7 @@ def account_import_rejected(request: HttpRequest, pk: int) -> HttpResponse:
         for row in record.problem_rows
     ]
     write_rejected(response, headers=record.headers, rows=rows)
+    Download.record(request.user, Download.Kind.ACCOUNTS, record.filename, len(rows))
     return response
 
 

@@ -35,5 +35,6 @@ urlpatterns = [
     path("programs/", include("programs.urls")),
     path("cross-check/", include("dedup.urls")),
     path("complaints/", include("complaints.urls")),
+    path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
 ]

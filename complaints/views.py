@@ -27,7 +27,7 @@ from households.access import (
     signed_in,
 )
 from households.identity import mask_id
-from households.models import Household
+from households.models import Download, Household
 from programs.intake.forms import FamilyForm
 from programs.intake.writers import XLSX
 
@@ -322,6 +322,9 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     """Only to those who see it (Attachment.objects.for_user); always as a download, never
     shown in the page."""
     attachment = get_object_or_404(Attachment.objects.for_user(request.user), pk=pk)
+    Download.record(
+        request.user, Download.Kind.ATTACHMENT, f"{attachment.complaint} {attachment.name}"
+    )
     return FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,

@@ -16,6 +16,7 @@ from dedup.exports import write_result_csv, write_result_xlsx
 from dedup.forms import DecisionForm, RunForm, SettingsForm
 from dedup.models import MatchSettings, Result, ReviewPair, Run, moves
 from households.access import district, managers, role_required
+from households.models import Download
 from programs.intake.writers import XLSX
 from programs.models import ProposalBatch
 
@@ -167,6 +168,9 @@ def result_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         write_result_csv(response, results)
     response["Content-Disposition"] = f'attachment; filename="pemadanan-{run.pk}.{kind}"'
+    Download.record(
+        request.user, Download.Kind.CROSS_CHECK, f"pemadanan-{run.pk}.{kind}", results.count()
+    )
     return response
 
 

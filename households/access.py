@@ -114,3 +114,8 @@ def desk_or_district(user) -> bool:
 def two_factor_users(user) -> bool:
     """The roles two-factor sign-in is required of or offered to (accounts/two_factor.py)."""
     return user.two_factor_offered
+
+
+def auditors(user) -> bool:
+    """Administrators and the head: the audit trail of personal data."""
+    return user.role in (user.Role.ADMIN, user.Role.HEAD)

@@ -364,7 +364,7 @@ class IdReveal(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     household = models.ForeignKey(Household, models.PROTECT, related_name="reveals")
     field = models.CharField(max_length=8, choices=Field)
-    at = models.DateTimeField(auto_now_add=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["-at"]
@@ -373,3 +373,52 @@ class IdReveal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.field} {self.household_id}"
+
+
+class Download(models.Model):
+    """A file of personal data taken out of the app: who, when, what, how many rows, and why
+    (the purpose typed, or the one the kind of file serves). The audit page lists them with the
+    list exports, reveals and sign-ins."""
+
+    class Kind(models.TextChoices):
+        REJECTED_ROWS = "rejected", _("rows to fix")
+        CROSS_CHECK = "cross_check", _("cross-check result")
+        JPS_RETURNED = "jps_returned", _("JPS families to correct")
+        ATTACHMENT = "attachment", _("complaint attachment")
+        ACCOUNTS = "accounts", _("accounts to fix")
+        AUDIT = "audit", _("audit trail")
+
+    # What each kind of file is for, when nobody typed a purpose.
+    PURPOSES = {
+        Kind.REJECTED_ROWS: _("fixing the rows and uploading them again"),
+        Kind.CROSS_CHECK: _("reviewing the cross-check"),
+        Kind.JPS_RETURNED: _("correcting the returned families"),
+        Kind.ATTACHMENT: _("handling the complaint"),
+        Kind.ACCOUNTS: _("fixing the rows and uploading them again"),
+        Kind.AUDIT: _("inspection"),
+    }
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind)
+    label = models.CharField(_("what"), max_length=255)
+    rows = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    purpose = models.CharField(_("purpose"), max_length=300)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("personal data download")
+        verbose_name_plural = _("personal data downloads")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} {self.label}"
+
+    @classmethod
+    def record(cls, user, kind: str, label: str, rows: int | None = None, purpose: str = ""):
+        return cls.objects.create(
+            user=user,
+            kind=kind,
+            label=str(label)[:255],
+            rows=rows,
+            purpose=purpose or str(cls.PURPOSES[kind]),
+        )

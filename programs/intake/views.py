@@ -11,7 +11,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from bansos.paging import paged
 from households.access import managers, operators, role_required, signed_in
-from households.models import User
+from households.models import Download, User
 from programs.intake import imports, rosters, tasks, writers
 from programs.intake.checks import LABELS
 from programs.intake.filters import BatchFilter
@@ -330,7 +330,8 @@ def upload_rejected(request: HttpRequest, pk: int) -> HttpResponse:
     upload = get_object_or_404(Upload.objects.for_user(request.user), pk=pk)
     response = HttpResponse(content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="perbaiki-{upload.pk}.xlsx"'
-    _write_rejected(response, upload.rows.order_by("row_number"), upload)
+    rows = _write_rejected(response, upload.rows.order_by("row_number"), upload)
+    Download.record(request.user, Download.Kind.REJECTED_ROWS, upload.filename, rows)
     return response
 
 
@@ -344,17 +345,17 @@ def batch_rejected(request: HttpRequest, pk: int) -> HttpResponse:
     latest = rows.filter(status=ProposalRow.Status.INVALID, upload__isnull=False).last()
     response = HttpResponse(content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="perbaiki-usulan-{batch.pk}.xlsx"'
-    _write_rejected(response, rows, latest.upload if latest else None)
+    count = _write_rejected(response, rows, latest.upload if latest else None)
+    Download.record(request.user, Download.Kind.REJECTED_ROWS, batch.title, count)
     return response
 
 
-def _write_rejected(response: HttpResponse, rows, upload: Upload | None) -> None:
+def _write_rejected(response: HttpResponse, rows, upload: Upload | None) -> int:
+    """Writes the rows to fix; returns how many."""
     headers, columns = imports.layout(upload)
-    writers.write_rejected(
-        response,
-        headers=headers,
-        rows=[writers.RejectedRow(*row) for row in imports.rejected_rows(rows, headers, columns)],
-    )
+    rejected = [writers.RejectedRow(*row) for row in imports.rejected_rows(rows, headers, columns)]
+    writers.write_rejected(response, headers=headers, rows=rejected)
+    return len(rejected)
 
 
 def _batch_page(request, batch, upload_form=None, status=200) -> HttpResponse:

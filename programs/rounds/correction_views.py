@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from households.access import operators, role_required
+from households.models import Download
 from programs.intake.forms import FamilyForm, UploadForm
 from programs.intake.refusals import ReadError
 from programs.intake.writers import XLSX
@@ -72,10 +73,9 @@ def allocation_correct(request: HttpRequest, pk: int) -> HttpResponse:
 def returned_download(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content_type=XLSX)
     response["Content-Disposition"] = 'attachment; filename="perbaiki-jps.xlsx"'
-    corrections.write_returned(
-        response,
-        corrections.returned_for(request.user).filter(status=corrections.RETURNED),
-    )
+    returned = corrections.returned_for(request.user).filter(status=corrections.RETURNED)
+    corrections.write_returned(response, returned)
+    Download.record(request.user, Download.Kind.JPS_RETURNED, "perbaiki-jps.xlsx", returned.count())
     return response
 
 

@@ -23,10 +23,13 @@ ROOMS = [
     ("cross-check", ["dedup"]),
     ("complaints", ["complaints"]),
     ("rounds", ["programs.rounds", "programs.tasks", "programs.urls"]),
+    ("audit", ["audit"]),
     ("pages", ["bansos.views", "bansos.urls"]),
     ("demo", ["demo"]),
 ]  # fmt: skip
-PACKAGES = ("bansos", "households", "accounts", "programs", "dedup", "complaints", "demo")
+PACKAGES = (
+    "bansos", "households", "accounts", "programs", "dedup", "complaints", "audit", "demo"
+)  # fmt: skip
 
 
 def room(module: str) -> int:

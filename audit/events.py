@@ -28,6 +28,7 @@ KINDS = {
     "roster_import": _("roster imported"),
     "approval": _("recipient list approved"),
     "account": _("account changed"),
+    "file_deleted": _("uploaded file deleted (retention)"),
 }
 COLUMNS = ("moment", "event", "person", "subject", "why")
 
@@ -137,6 +138,16 @@ def _sources(f: Filters):
                Cast("version", text), output_field=text),
         F("reason"),
     )  # fmt: skip
+    yield (
+        {"file_deleted"},
+        shaped(
+            Upload.objects.filter(file_deleted_at__isnull=False),
+            "file_deleted_at",
+            "file_deleted",
+            "uploaded_by",
+            F("filename"),
+        ),
+    )
     yield {"account"}, shaped(
         User.history.all(),
         "history_date",

@@ -131,6 +131,9 @@ TWO_FACTOR_OPTIONAL_ROLES = [
     if r
 ]
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Bansos")
+# Proposal and roster files are deleted this many days after their proposal or roster version
+# closes (manage.py purge_uploads, daily); what was read from them stays.
+UPLOAD_RETENTION_DAYS = env.int("UPLOAD_RETENTION_DAYS", default=180)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -416,6 +416,9 @@ class Upload(models.Model):
     summary = models.JSONField(_("summary"), default=dict, blank=True)
     problems = models.JSONField(_("problems"), default=list, blank=True)
     error = models.TextField(_("why the file was refused"), blank=True)
+    # The file itself (full of NIKs) is deleted a while after its proposal or roster version
+    # closes (programs.intake.retention); what was read from it stays.
+    file_deleted_at = models.DateTimeField(_("file deleted"), null=True, blank=True)
     # Workers that took up the upload's current step and were lost before finishing it (out
     # of memory, killed): the step is given up after a few, not taken up again for ever.
     attempts = models.PositiveSmallIntegerField(default=0, editable=False)

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "dedup",
     "complaints",
     "audit",
+    "dbbackup",  # manage.py backup / restore (audit/backups.py)
     "demo",  # load_demo: a demo district in every app
 ]
 
@@ -165,8 +166,17 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Backups (manage.py backup, restore): the database dump and the uploaded files, in a folder.
+BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "backups")
+DBBACKUP_CLEANUP_KEEP = env.int("BACKUP_KEEP", default=14)
+# SQLite (a newcomer's machine, the tests) as SQLite's own dump, restorable into any SQLite.
+DBBACKUP_CONNECTOR_MAPPING = {"django.db.backends.sqlite3": "audit.backups.SqliteDump"}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "dbbackup": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(BACKUP_DIR)},
+    },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG

@@ -184,6 +184,24 @@ STORAGES = {
     },
 }
 
+# Past one machine: uploads, rosters and attachments in an S3-compatible bucket (MinIO, or any
+# S3 service), so a worker on another machine reads what the web server received. Without
+# S3_BUCKET they stay in MEDIA_ROOT.
+S3_BUCKET = env("S3_BUCKET", default="")
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env("S3_ENDPOINT_URL", default=None),
+            "access_key": env("S3_ACCESS_KEY", default=None),
+            "secret_key": env("S3_SECRET_KEY", default=None),
+            "region_name": env("S3_REGION", default=None),
+            "file_overwrite": False,  # two uploads named alike are two files
+            "default_acl": None,  # the bucket's own: private
+        },
+    }
+
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_MB", default=50) * 1024 * 1024
 # A district's roster CSV of a million rows is about 130 MB; a province's is larger.
 ROSTER_UPLOAD_MAX_BYTES = env.int("ROSTER_UPLOAD_MAX_MB", default=1024) * 1024 * 1024

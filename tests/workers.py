@@ -60,25 +60,35 @@ def pool_processes(worker: subprocess.Popen) -> list[int]:
 
 @pytest.fixture
 def start_worker(tmp_path, monkeypatch):
-    """start_worker(pool, hold=None): a `celery worker` process of the project on the test
-    database, media folder and the tests' queue; killed at the end of the test whatever
-    happened. `hold`: see tests/dedup/held_worker.py."""
-    from dedup.tasks import match_chunk
+    """start_worker(pool, hold=None, env=None, cwd=ROOT): a `celery worker` process of the
+    project on the test database, media folder and the tests' queue; killed at the end of the
+    test whatever happened. `hold`: see tests/dedup/held_worker.py."""
+    from dedup.tasks import count_families, match_chunk
     from programs.intake import tasks
 
     started: list[subprocess.Popen] = []
-    for task in (match_chunk, tasks.check_upload, tasks.save_upload, tasks.check_and_save):
+    routed = (
+        match_chunk, count_families, tasks.check_upload, tasks.save_upload,
+        tasks.check_and_save, tasks.import_roster,
+    )  # fmt: skip
+    for task in routed:
         monkeypatch.setattr(
             task, "delay", lambda *args, task=task: task.apply_async(args, queue=QUEUE)
         )
     purge()
 
-    def start(pool: str, hold: Path | None = None) -> subprocess.Popen:
+    def start(
+        pool: str, hold: Path | None = None, env: dict | None = None, cwd: Path = ROOT
+    ) -> subprocess.Popen:
+        """`env` adds to the worker's environment (or replaces the test's MEDIA_ROOT); `cwd`
+        is its working folder."""
         env = {
             **os.environ,
             "DATABASE_URL": database_url(),
             "MEDIA_ROOT": str(settings.MEDIA_ROOT),
             "DEBUG": "true",
+            "PYTHONPATH": str(ROOT),
+            **(env or {}),
         }
         if hold:
             env["HOLD_CHUNK_FILE"] = str(hold)
@@ -90,7 +100,7 @@ def start_worker(tmp_path, monkeypatch):
         ]
         log = (tmp_path / f"worker-{len(started)}.log").open("w")
         process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
         started.append(process)
         return process

@@ -10,6 +10,7 @@ twice, so uploading the same file again changes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 from collections import Counter
@@ -33,6 +34,7 @@ from programs.intake.headers import REQUIRED_PROPOSAL, canonical
 from programs.intake.readers import Sheet, open_sheet
 from programs.intake.refusals import ReadError
 from programs.intake.routing import Router, combined_title, target_batches
+from programs.intake.stored import local_copy
 from programs.intake.summary import sheet_summary
 from programs.intake.writers import TEMPLATE_HEADERS
 from programs.models import ProposalBatch, ProposalRow, Sector, Upload
@@ -211,17 +213,25 @@ def layout(upload: Upload | None) -> tuple[list[str], dict[str, int]]:
     return upload.summary.get("headers", []), dict(upload.summary.get("columns", []))
 
 
-def _open(upload: Upload) -> Sheet:
-    sheet = open_sheet(
-        upload.file.path,
-        filename=upload.filename,
-        max_bytes=settings.UPLOAD_MAX_BYTES,
-        max_rows=MAX_PROPOSAL_ROWS,
-        max_unpacked=MAX_PROPOSAL_UNPACKED,
-    )
+@contextlib.contextmanager
+def _open(upload: Upload) -> Iterator[Sheet]:
+    """The upload's sheet, read from a local copy when the storage is remote."""
+    with local_copy(upload.file, upload.filename) as path:
+        sheet = open_sheet(
+            path,
+            filename=upload.filename,
+            max_bytes=settings.UPLOAD_MAX_BYTES,
+            max_rows=MAX_PROPOSAL_ROWS,
+            max_unpacked=MAX_PROPOSAL_UNPACKED,
+        )
+        with sheet:
+            _require_columns(upload, sheet)
+            yield sheet
+
+
+def _require_columns(upload: Upload, sheet: Sheet) -> None:
     missing = [c for c in REQUIRED_PROPOSAL if c not in sheet.columns.values()]
     if missing:
-        sheet.close()
         raise ReadError(
             "columns",
             _(
@@ -230,7 +240,6 @@ def _open(upload: Upload) -> Sheet:
             )
             % {"name": upload.filename, "missing": ", ".join(LABELS[c] for c in missing)},
         )
-    return sheet
 
 
 VALID, INVALID, KNOWN, HEADER = "valid", "invalid", "known", "header"

@@ -20,17 +20,13 @@ The same two calls serve the browser (a Celery task runs `run_import`) and the
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import itertools
 import logging
 import os
-import shutil
-import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.files import File
@@ -44,6 +40,7 @@ from programs.intake.imports import given_up
 from programs.intake.readers import Sheet, SourceRow, open_sheet
 from programs.intake.refusals import ReadError
 from programs.intake.roster_values import LENGTHS, Counts, Values
+from programs.intake.stored import local_copy
 from programs.intake.summary import sheet_summary
 from programs.models import Program, RosterRow, RosterVersion, Upload, column_letter
 
@@ -113,7 +110,7 @@ def run_import(upload_id: int, *, progress: Progress | None = None) -> Upload:
     started = time.monotonic()
     try:
         with (
-            _local_path(upload) as path,
+            local_copy(upload.file, upload.filename) as path,
             open_sheet(
                 path,
                 filename=upload.filename,
@@ -284,24 +281,6 @@ def _delete_rows(version: RosterVersion) -> None:
         cursor.execute(f"DELETE FROM {table} WHERE {column} = %s", [version.pk])
     if connection.vendor == "postgresql":
         bulk.drop(version)  # the tables of an unfinished bulk load
-
-
-@contextlib.contextmanager
-def _local_path(upload: Upload) -> Iterator[Path]:
-    """The stored file as a path on this machine; copied to a temporary file when the storage
-    is remote."""
-    try:
-        path = upload.file.path
-    except NotImplementedError:
-        path = None
-    if path is not None:
-        yield Path(path)
-        return
-    suffix = Path(upload.filename).suffix
-    with tempfile.NamedTemporaryFile(suffix=suffix) as local, upload.file.open("rb") as stored:
-        shutil.copyfileobj(stored, local, 1024 * 1024)
-        local.flush()
-        yield Path(local.name)
 
 
 # One row (the row-by-row path) -----------------------------------------------------------

@@ -28,7 +28,10 @@ class AlreadyConfirmed(Exception):
 
 
 @transaction.atomic
-def create_accounts(record_pk: int) -> list[Slip]:
+def create_accounts(record_pk: int, by: User) -> list[Slip]:
+    """Create the ready rows' accounts, each with a one-time password. The roles are checked
+    again for `by`, who confirms: staff never create an administrator's or the head's account,
+    whoever uploaded the file."""
     record = AccountImport.objects.select_for_update().get(pk=record_pk)
     if record.status != AccountImport.Status.CHECKED:
         raise AlreadyConfirmed
@@ -38,11 +41,16 @@ def create_accounts(record_pk: int) -> list[Slip]:
         fields = row["account"]
         if not fields:
             continue
-        if fields["username"].casefold() in taken:  # made by hand since the file was checked
+        refusal = None
+        if not by.may_grant(fields["role"]):
+            refusal = _("Only an administrator creates %(role)s accounts.") % {
+                "role": User.Role(fields["role"]).label
+            }
+        elif fields["username"].casefold() in taken:  # made by hand since the file was checked
+            refusal = _("%(username)s already has an account.") % {"username": fields["username"]}
+        if refusal:
             row["account"] = None
-            row["problems"].append(
-                [None, _("%(username)s already has an account.") % {"username": fields["username"]}]
-            )
+            row["problems"].append([None, refusal])
             continue
         taken.add(fields["username"].casefold())
         account = User(

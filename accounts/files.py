@@ -28,7 +28,7 @@ def write_template(stream, editor: User) -> None:
         sheet.column_dimensions[letter].width = width
     for row in range(2, ROWS + 2):
         sheet.cell(row=row, column=7).number_format = TEXT  # NO HP keeps its leading 0
-    roles = User.Role if editor.role == User.Role.ADMIN else sorted(User.OPERATOR_ROLES)
+    roles = [role for role in User.Role if editor.may_grant(role)]
     labels = [str(User.Role(role).label) for role in roles]
     choice = DataValidation(type="list", formula1='"' + ",".join(labels) + '"', allow_blank=True)
     choice.add(f"B2:B{ROWS + 1}")

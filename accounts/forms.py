@@ -20,10 +20,9 @@ class UserForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.editor = editor
         self.fields["unit"].queryset = Unit.objects.select_related("region")
-        if editor.role != User.Role.ADMIN:
-            self.fields["role"].choices = [
-                c for c in self.fields["role"].choices if c[0] in User.OPERATOR_ROLES
-            ]
+        self.fields["role"].choices = [
+            c for c in self.fields["role"].choices if not c[0] or editor.may_grant(c[0])
+        ]
         if self.instance.pk == editor.pk:
             # Nobody locks themselves out or raises their own role.
             self.fields["role"].disabled = True

@@ -71,9 +71,12 @@ def account_imports(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def account_import(request: HttpRequest, pk: int) -> HttpResponse:
     record = get_object_or_404(AccountImport, pk=pk)
+    if request.method == "POST" and record.status == AccountImport.Status.REFUSED:
+        messages.error(request, _("This file was refused: upload a corrected one."))
+        return redirect("users:imports")
     if request.method == "POST":
         try:
-            slips = creation.create_accounts(record.pk)
+            slips = creation.create_accounts(record.pk, by=request.user)
         except creation.AlreadyConfirmed:
             messages.warning(
                 request,

@@ -51,6 +51,7 @@ ROLE_WORDS = {
     User.Role.KECAMATAN: ["kecamatan", "tksk", "staf kecamatan", "operator kecamatan"],
 }
 _WORD = re.compile(r"[^a-z0-9]+")
+_KECAMATAN_PREFIX = re.compile(r"^(kecamatan|kec) ")
 
 
 def _fold(text: str) -> str:
@@ -143,10 +144,18 @@ class _Rules:
         self.roles = role_names()
         self.places: PlaceIndex = place_index()
         self.units = {u.region_id: u for u in Unit.objects.filter(kind=Unit.Kind.VILLAGE)}
-        self.kecamatan = {
-            _fold(u.region.name): u
-            for u in Unit.objects.filter(kind=Unit.Kind.KECAMATAN).select_related("region")
+        self.kecamatan: dict[str, list[Unit]] = {}
+        for unit in Unit.objects.filter(kind=Unit.Kind.KECAMATAN).select_related("region"):
+            self.kecamatan.setdefault(_fold(unit.region.name), []).append(unit)
+        # Who has an account already, by name, role and unit: the same file uploaded twice
+        # would give everyone a second one.
+        self.people = {
+            (_fold(first), role, unit): username
+            for first, role, unit, username in User.objects.values_list(
+                "first_name", "role", "unit_id", "username"
+            )
         }
+        self.seen: dict[tuple, int] = {}  # (name, role, unit) -> the row that listed it first
         self.agencies = {_fold(u.name): u for u in Unit.objects.filter(kind=Unit.Kind.AGENCY)}
         self.taken = {name.casefold() for name in User.objects.values_list("username", flat=True)}
         self.first_line: dict[str, int] = {}  # username -> the row that asked for it first
@@ -168,7 +177,7 @@ class _Rules:
                 _("Unknown role %(role)s; write one of: %(roles)s.")
                 % {"role": values.get("peran", "") or "-", "roles": self._role_choices()},
             )
-        elif role not in User.OPERATOR_ROLES and self.editor.role != User.Role.ADMIN:
+        elif not self.editor.may_grant(role):
             self.problem(
                 row,
                 "peran",
@@ -193,6 +202,22 @@ class _Rules:
                 % {"phone": values["no_hp"]},
             )
         username = self._username(row, values.get("username", ""), name)
+        person = (_fold(name), role, unit.pk if unit else None)
+        if not row.problems and person in self.people:
+            self.problem(
+                row,
+                "nama",
+                _("%(name)s already has an account as %(role)s: %(username)s.")
+                % {"name": name, "role": User.Role(role).label, "username": self.people[person]},
+            )
+        elif not row.problems and person in self.seen:
+            self.problem(
+                row,
+                "nama",
+                _("%(name)s is also on row %(line)s of this file, with the same role and unit.")
+                % {"name": name, "line": self.seen[person]},
+            )
+        self.seen.setdefault(person, row.line)
         if not row.problems:
             row.account = {
                 "username": username,
@@ -204,7 +229,7 @@ class _Rules:
             }
 
     def _role_choices(self) -> str:
-        roles = User.Role if self.editor.role == User.Role.ADMIN else User.OPERATOR_ROLES
+        roles = [role for role in User.Role if self.editor.may_grant(role)]
         return ", ".join(str(User.Role(r).label) for r in roles)
 
     def _unit(self, row: AccountRow, role: str, values: dict[str, str]) -> Unit | None:
@@ -257,15 +282,19 @@ class _Rules:
                 )
             return unit
         if role == User.Role.KECAMATAN:
-            unit = self.kecamatan.get(_fold(kecamatan.removeprefix("Kecamatan ")))
-            if unit is None:
-                self.problem(
-                    row,
-                    "kecamatan",
-                    _("%(kecamatan)s has no kecamatan unit: add the units on the Units page first.")
-                    % {"kecamatan": kecamatan or "-"},
-                )
-            return unit
+            found = self.kecamatan.get(_KECAMATAN_PREFIX.sub("", _fold(kecamatan)), [])
+            if len(found) == 1:
+                return found[0]
+            self.problem(
+                row,
+                "kecamatan",
+                _("%(kecamatan)s has no kecamatan unit: add the units on the Units page first.")
+                % {"kecamatan": kecamatan or "-"}
+                if not found
+                else _("%(kecamatan)s is the name of %(n)s kecamatan units: write the unit's name.")
+                % {"kecamatan": kecamatan, "n": len(found)},
+            )
+            return None
         return None  # district roles work for the whole district
 
     def _username(self, row: AccountRow, typed: str, name: str) -> str:
@@ -300,8 +329,7 @@ class _Rules:
         while username in self.taken:
             n += 1
             username = f"{base}{n}"
-        self.taken.add(username)
-        self.first_line.setdefault(username, row.line)
+        self.taken.add(username)  # made here: a name typed on a later row is "taken", not "twice"
         return username
 
 

@@ -1,6 +1,7 @@
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
 
+# Namespaced view names: the admin's own logout and password pages are not these.
 ALWAYS = {"logout", "set_language"}
 # Each step a signed-in user may have to take before anything else, in order, and the pages
 # that step leaves open.
@@ -21,7 +22,7 @@ def sign_in_steps(get_response):
             if step is not None:
                 target, open_pages = step
                 try:
-                    name = resolve(request.path_info).url_name
+                    name = resolve(request.path_info).view_name
                 except Resolver404:
                     name = None  # a static file, or a page that is not there
                 if name is not None and name not in open_pages:

@@ -9,6 +9,8 @@ from django.contrib.auth.password_validation import validate_password
 
 from households.models import User
 
+from .history import PASSWORD
+
 # No 0/o, 1/l/i: read aloud or copied from a printed slip without doubt.
 ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 GROUPS, GROUP = 3, 4  # "k7qm-2xpa-9rtd"
@@ -28,6 +30,7 @@ def give_one_time_password(user: User, *, save: bool = True) -> str:
     validate_password(password, user)
     user.set_password(password)
     user.must_change_password = True
+    user._change_reason = PASSWORD  # the account's history says a password was set
     if save:
         user.save()
     return password

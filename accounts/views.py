@@ -1,5 +1,7 @@
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count
@@ -17,7 +19,7 @@ from households.models import Region, Unit, User
 from . import passwords
 from . import units as office_units
 from .forms import AgenciesForm, DistrictForm, UnitForm, UserForm
-from .history import changes
+from .history import PASSWORD, changes
 
 
 @role_required(managers)
@@ -45,7 +47,7 @@ def user_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         created = form.save(commit=False)
         password = passwords.give_one_time_password(created)
         return _show_password(request, created, password)
-    history = user.history.select_related("history_user")[:50] if user else []
+    history = user.history.select_related("history_user") if user else []
     return render(
         request,
         "accounts/user_form.html",
@@ -168,11 +170,23 @@ def region_list(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/region_list.html", {"districts": districts, "form": form})
 
 
+class OwnPasswordForm(PasswordChangeForm):
+    def clean_new_password1(self):
+        new = self.cleaned_data.get("new_password1")
+        if self.user.must_change_password and new and self.user.check_password(new):
+            raise forms.ValidationError(
+                _("Choose a password of your own, not the one-time password."), code="same"
+            )
+        return new
+
+
 class PasswordChange(auth_views.PasswordChangeView):
     """Choose one's own password; the one-time password's hold on every page ends."""
 
+    form_class = OwnPasswordForm
+
     def form_valid(self, form):
-        form.user.must_change_password = False
+        _own_password(form.user)
         return super().form_valid(form)
 
 
@@ -180,5 +194,12 @@ class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
     """The link from the reset e-mail: the password chosen here is the user's own."""
 
     def form_valid(self, form):
-        form.user.must_change_password = False
+        _own_password(form.user)
         return super().form_valid(form)
+
+
+def _own_password(user: User) -> None:
+    """The user chose their password: no one-time password holds the pages any more, and the
+    account's history says a password was set."""
+    user.must_change_password = False
+    user._change_reason = PASSWORD

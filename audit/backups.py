@@ -4,14 +4,14 @@ PostgreSQL, SQL statements on SQLite) and the uploaded files, read through Djang
 
 from __future__ import annotations
 
-import io
 import tarfile
+import tempfile
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import PurePosixPath
 
 from dbbackup.db.base import BaseDBConnector
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import File
 from django.core.files.storage import default_storage, storages
 from django.core.files.temp import NamedTemporaryFile
 from django.utils import timezone
@@ -34,19 +34,20 @@ def walk(storage=default_storage, folder: str = "") -> Iterator[str]:
 def back_up_files() -> tuple[str, int]:
     """A .tar.gz of every uploaded file into the backup storage; returns its name and how many
     files it holds."""
-    buffer = io.BytesIO()
     count = 0
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-        for name in sorted(walk()):
-            with default_storage.open(name, "rb") as file:
-                data = file.read()
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-            count += 1
-    target = storages["dbbackup"]
-    name = f"{FILES_PREFIX}{timezone.localtime():%Y-%m-%d-%H%M%S-%f}.tar.gz"
-    target.save(name, ContentFile(buffer.getvalue()))
+    # On disk, not in memory: a roster file alone may be a gigabyte.
+    with tempfile.TemporaryFile() as buffer:
+        with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+            for name in sorted(walk()):
+                info = tarfile.TarInfo(name)
+                info.size = default_storage.size(name)
+                with default_storage.open(name, "rb") as file:
+                    archive.addfile(info, file)
+                count += 1
+        buffer.seek(0)
+        target = storages["dbbackup"]
+        name = f"{FILES_PREFIX}{timezone.localtime():%Y-%m-%d-%H%M%S-%f}.tar.gz"
+        target.save(name, File(buffer))
     _keep_newest(target, settings.DBBACKUP_CLEANUP_KEEP)
     return name, count
 
@@ -59,13 +60,15 @@ def restore_files(name: str | None = None) -> tuple[str, int]:
         raise FileNotFoundError("no file backup in BACKUP_DIR")
     count = 0
     with source.open(name, "rb") as stored, tarfile.open(fileobj=stored, mode="r:gz") as archive:
-        for member in archive.getmembers():
-            if not member.isfile() or Path(member.name).is_absolute() or ".." in member.name:
-                continue  # only plain files, inside the media folder
-            data = archive.extractfile(member).read()
+        members = archive.getmembers()
+        for member in members:  # all checked before the first is put back
+            path = PurePosixPath(member.name)
+            if not member.isfile() or path.is_absolute() or ".." in path.parts:
+                raise ValueError(f"{name}: {member.name} is not a plain file of the media folder")
+        for member in members:
             if default_storage.exists(member.name):
                 default_storage.delete(member.name)
-            default_storage.save(member.name, ContentFile(data))
+            default_storage.save(member.name, File(archive.extractfile(member)))
             count += 1
     return name, count
 

@@ -54,14 +54,17 @@ def _sources(f: Filters):
     text = CharField()
 
     def shaped(qs, when, kind, person, subject, why=None):
+        """`person`: the field naming who did it; None for the app itself (retention)."""
         qs = _between(qs, when, f)
         if f.person:
-            qs = qs.filter(**{f"{_username(person)}__icontains": f.person})
+            qs = qs.filter(**{f"{_username(person)}__icontains": f.person}) if person else qs.none()
         return (
             qs.annotate(
                 moment=F(when),
                 event=kind if not isinstance(kind, str) else Value(kind, output_field=text),
-                person=Coalesce(F(_username(person)), Value(""), output_field=text),
+                person=Coalesce(F(_username(person)), Value(""), output_field=text)
+                if person
+                else Value("", output_field=text),
                 subject=Cast(subject, text),
                 why=Value("", output_field=text) if why is None else Cast(why, text),
             )
@@ -144,7 +147,7 @@ def _sources(f: Filters):
             Upload.objects.filter(file_deleted_at__isnull=False),
             "file_deleted_at",
             "file_deleted",
-            "uploaded_by",
+            None,
             F("filename"),
         ),
     )
@@ -153,8 +156,7 @@ def _sources(f: Filters):
         "history_date",
         "account",
         "history_user",
-        Concat(F("username"), Value(" · "), F("role"), Value(" · "), F("history_type"),
-               output_field=text),
+        Concat(F("username"), Value(" · "), F("role"), output_field=text),
     )  # fmt: skip
 
 

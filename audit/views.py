@@ -52,6 +52,7 @@ def trail(request: HttpRequest) -> HttpResponse:
     page, query = paged(request, events(filters), per_page=50)
     for event in page:
         event["label"] = KINDS.get(event["event"], event["event"])
+        event["subject"] = _bare_address(event)
     return render(request, "audit/trail.html", {"form": form, "page": page, "query": query})
 
 
@@ -68,7 +69,7 @@ def trail_xlsx(request: HttpRequest) -> HttpResponse:
         when = timezone.localtime(event["moment"]).replace(tzinfo=None)
         sheet.append(
             [when, str(KINDS.get(event["event"], event["event"])), safe_cell(event["person"]),
-             safe_cell(event["subject"] or ""), safe_cell(event["why"] or "")]
+             safe_cell(_bare_address(event)), safe_cell(event["why"] or "")]
         )  # fmt: skip
         count += 1
     out = io.BytesIO()
@@ -77,6 +78,14 @@ def trail_xlsx(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(out.getvalue(), content_type=XLSX)
     response["Content-Disposition"] = 'attachment; filename="jejak-audit.xlsx"'
     return response
+
+
+def _bare_address(event: dict) -> str:
+    """PostgreSQL writes an address as text with its mask (10.0.0.7/32): the address alone."""
+    subject = event["subject"] or ""
+    if event["event"] in ("sign_in", "failed_sign_in", "lock_out"):
+        return subject.removesuffix("/32").removesuffix("/128")
+    return subject
 
 
 def _cell(value, *, bold: bool, sheet):

@@ -91,6 +91,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "bansos.context_processors.csp_nonce",
+                "bansos.context_processors.password_reset",
             ],
         },
     },
@@ -113,9 +114,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Mail for password resets: EMAIL_URL as smtp+tls://user:password@host:587; without it the
-# messages are printed on the console (a newcomer's machine).
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+# Mail for password resets: EMAIL_URL as smtp+tls://user:password@host:587. Without it a
+# newcomer's machine prints the messages on the console; production sends none (a reset link
+# in a server log would open the account) and the sign-in page offers no reset by e-mail.
+PASSWORD_RESET_BY_EMAIL = DEBUG or bool(env("EMAIL_URL", default=""))
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "dummymail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="bansos@localhost")
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_HOURS", default=2) * 3600

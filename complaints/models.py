@@ -69,13 +69,13 @@ class ComplaintQuerySet(models.QuerySet):
         """Those `user` may read: the ones they handle; and for Dinsos staff allocating aid,
         read only and without the complainant's identity, those about a family in a category
         that concerns its allocation (wrongly listed, wrong data...), and those proposed."""
+        about_allocation = Q(category__concerns_allocation=True, household__isnull=False) | Q(
+            proposal_row__isnull=False
+        )
         if user.sees_all_proposals and not user.handles_complaints:
-            return self.filter(
-                Q(category__concerns_allocation=True, household__isnull=False)
-                | Q(proposal_row__isnull=False)
-            )
-        if user.watches_kecamatan:  # about its villages, read only, as staff read them
-            return self.filter(desa__parent__unit__id=user.unit_id)
+            return self.filter(about_allocation)
+        if user.watches_kecamatan:  # as staff read them, of its villages only
+            return self.filter(about_allocation, desa__parent__unit__id=user.unit_id)
         return self.handled_by(user)
 
 

@@ -119,3 +119,9 @@ def two_factor_users(user) -> bool:
 def auditors(user) -> bool:
     """Administrators and the head: the audit trail of personal data."""
     return user.role in (user.Role.ADMIN, user.Role.HEAD)
+
+
+def proposal_handlers(user) -> bool:
+    """Operators and the district roles, for the files of proposal rows (full NIK and No. KK);
+    kecamatan staff read the proposals, masked, and never take the files."""
+    return user.takes_proposal_files

@@ -200,6 +200,12 @@ class User(AbstractUser):
         return bool(self.unit_id) and self.role in (self.Role.VILLAGE, self.Role.AGENCY)
 
     @property
+    def takes_proposal_files(self) -> bool:
+        """The files of proposal rows (full NIK and No. KK): operators for their own unit, the
+        district roles for all; kecamatan staff read proposals masked, never the files."""
+        return self.proposes or self.sees_all_proposals
+
+    @property
     def watches_kecamatan(self) -> bool:
         """Kecamatan staff: every desa of their kecamatan, read only, and nothing outside it."""
         return bool(self.unit_id) and self.role == self.Role.KECAMATAN
@@ -218,13 +224,16 @@ class User(AbstractUser):
         """Manage users, units and programmes."""
         return self.role in (self.Role.ADMIN, self.Role.STAFF)
 
+    def may_grant(self, role: str) -> bool:
+        """Staff create and change the operators' and the desk's accounts; only an
+        administrator gives a district role."""
+        return self.role == self.Role.ADMIN or (self.can_manage and role in self.OPERATOR_ROLES)
+
     def may_edit(self, account: User) -> bool:
         """Staff manage operators and the desk; only an administrator touches district
         accounts, so nobody can make themselves the head who approves the lists they
         prepared."""
-        if self.role == self.Role.ADMIN:
-            return True
-        return self.can_manage and account.role in self.OPERATOR_ROLES
+        return self.may_grant(account.role)
 
     @property
     def two_factor_required(self) -> bool:

@@ -5,7 +5,9 @@ upload keeps when (`file_deleted_at`, shown on its page and in the audit trail).
 
 An upload closes when:
 - it was refused or cancelled: at once (nothing was kept from it);
-- it brought proposals: when every proposal its rows went to is closed (the last one's time);
+- it brought proposals: when every proposal its rows went to has been cross-checked (or
+  closed), at the last one's time: the rows are read, checked and kept, and fixes come back as
+  new files;
 - it brought a roster: when a later version of the programme was activated, or the import
   failed.
 """
@@ -17,7 +19,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Min
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from programs.models import ProposalBatch, RosterVersion, Upload
@@ -54,13 +56,13 @@ def closed_at(upload: Upload) -> datetime.datetime | None:
         batch_ids.add(upload.batch_id)
     if not batch_ids:
         return upload.created_at  # nothing was saved from it
-    batches = ProposalBatch.objects.filter(pk__in=batch_ids)
-    if batches.exclude(status=ProposalBatch.Status.CLOSED).exists():
+    done = (ProposalBatch.Status.CHECKED, ProposalBatch.Status.CLOSED)
+    if ProposalBatch.objects.filter(pk__in=batch_ids).exclude(status__in=done).exists():
         return None
-    closings = (
-        ProposalBatch.history.filter(id__in=batch_ids, status=ProposalBatch.Status.CLOSED)
+    closings = (  # when each last became checked (a batch may go back and be checked again)
+        ProposalBatch.history.filter(id__in=batch_ids, status__in=done)
         .values("id")
-        .annotate(at=Min("history_date"))
+        .annotate(at=Max("history_date"))
     )
     return max((row["at"] for row in closings), default=upload.created_at)
 

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRefresh
 
 from bansos.paging import paged
-from households.access import managers, operators, role_required, signed_in
+from households.access import managers, operators, proposal_handlers, role_required, signed_in
 from households.models import Download, User
 from programs.intake import imports, rosters, tasks, writers
 from programs.intake.checks import LABELS
@@ -212,7 +212,7 @@ def row_delete(request: HttpRequest, pk: int, row: int) -> HttpResponse:
     return redirect(f"{reverse('programs:batch', args=[pk])}?status=invalid")
 
 
-@role_required(signed_in)
+@role_required(proposal_handlers)
 @require_GET
 def template_download(request: HttpRequest) -> HttpResponse:
     unit = request.user.unit
@@ -312,7 +312,7 @@ def _may_change(user: User, upload: Upload) -> bool:
     return upload.uploaded_by_id == user.pk or user.can_manage
 
 
-@role_required(signed_in)
+@role_required(proposal_handlers)
 @require_GET
 def upload_problems(request: HttpRequest, pk: int) -> HttpResponse:
     upload = get_object_or_404(Upload.objects.for_user(request.user), pk=pk)
@@ -324,7 +324,7 @@ def upload_problems(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@role_required(signed_in)
+@role_required(proposal_handlers)
 @require_GET
 def upload_rejected(request: HttpRequest, pk: int) -> HttpResponse:
     upload = get_object_or_404(Upload.objects.for_user(request.user), pk=pk)
@@ -335,7 +335,7 @@ def upload_rejected(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@role_required(signed_in)
+@role_required(proposal_handlers)
 @require_GET
 def batch_rejected(request: HttpRequest, pk: int) -> HttpResponse:
     """Every row of a proposal still waiting for a fix, whichever file brought it (a village

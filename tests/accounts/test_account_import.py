@@ -216,3 +216,37 @@ def test_kecamatan_staff_are_placed_in_their_kecamatans_unit(login, users, units
     assert "Grabag" in refused["problems"][0][1]
     (slip,) = login(users["staff"]).post(reverse("users:import", args=[record.pk])).context["slips"]
     assert (slip.group, slip.place) == ("Purworejo", "Kecamatan Purworejo")
+
+
+def test_staff_confirming_an_administrators_file_never_create_district_accounts(
+    login, users, units
+):
+    record = upload(
+        login(users["admin"]),
+        [
+            ["1", "Budi", "Administrator", "", "", "", "", ""],
+            ["2", "Sri", "Operator desa", "Sindurjan", "Purworejo", "", "", ""],
+        ],
+    )
+    assert len(record.ready) == 2  # the administrator may
+    slips = login(users["staff"]).post(reverse("users:import", args=[record.pk])).context["slips"]
+    assert [slip.account.first_name for slip in slips] == ["Sri"]
+    assert not User.objects.filter(first_name="Budi").exists()
+    record.refresh_from_db()
+    (refused,) = record.problem_rows
+    assert "administrator" in refused["problems"][-1][1].lower()
+
+
+def test_the_same_file_uploaded_again_gives_nobody_a_second_account(login, users, units):
+    staff = login(users["staff"])
+    first = upload(staff, GOOD)
+    staff.post(reverse("users:import", args=[first.pk]))
+    again = upload(staff, GOOD)
+    assert again.ready == []
+    assert all("sudah memiliki akun" in row["problems"][0][1] for row in again.rows)
+
+
+def test_a_kecamatan_is_found_however_the_office_writes_it(login, users, units):
+    rows = [["1", "Suyatno", "TKSK", "", "KEC. PURWOREJO", "", "", ""]]
+    (ready,) = upload(login(users["staff"]), rows).ready
+    assert ready["account"]["unit"] == units["kecamatan"].pk

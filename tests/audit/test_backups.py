@@ -87,3 +87,18 @@ def test_old_backups_beyond_the_kept_number_are_removed(backup_dir, settings, us
     for _ in range(3):
         backups.back_up_files()
     assert len([p for p in backup_dir.iterdir() if p.name.startswith("files-")]) == 2
+
+
+def test_a_backup_naming_a_file_outside_the_media_folder_restores_nothing(backup_dir, users):
+    import io
+    import tarfile
+
+    backup_dir.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(backup_dir / "files-2099-01-01-000000-000000.tar.gz", "w:gz") as archive:
+        for name in ("uploads/a.csv", "../../bansos/settings.py"):
+            info = tarfile.TarInfo(name)
+            info.size = 2
+            archive.addfile(info, io.BytesIO(b"x\n"))
+    with pytest.raises(ValueError, match="not a plain file of the media folder"):
+        backups.restore_files()
+    assert list(backups.walk()) == []  # not even the harmless one

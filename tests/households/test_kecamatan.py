@@ -14,15 +14,16 @@ from tests.conftest import program
 pytestmark = pytest.mark.django_db
 
 
-def complaint_about(users, desa) -> Complaint:
+def complaint_about(users, household, category="Salah sasaran (inclusion error)") -> Complaint:
     return desk.log(
         by=users["desk"],
         channel=Complaint.Channel.WALK_IN,
-        category=Category.objects.get(name="Belum menerima bantuan"),
+        category=Category.objects.get(name=category),
         complainant_name="Sumarni",
         complainant_contact="081234567890",
-        desa=desa,
-        story="Belum menerima bantuan.",
+        desa=household.desa,
+        household=household,
+        story="Tetangga kami yang mampu menerima bantuan.",
     )
 
 
@@ -48,8 +49,8 @@ def both_sides(users, regions, households, batches):
     return {
         "uploads": uploads,
         "complaints": {
-            "a": complaint_about(users, regions["desa_a"]),
-            "b": complaint_about(users, regions["desa_b"]),
+            "a": complaint_about(users, households["a"]),
+            "b": complaint_about(users, households["b"]),
         },
         "version": version,
     }
@@ -63,6 +64,16 @@ def test_the_scoping_querysets_hold_the_kecamatans_villages_only(users, househol
     assert list(Upload.objects.for_user(staff)) == [both_sides["uploads"]["a"]]
     assert list(Complaint.objects.for_user(staff)) == [both_sides["complaints"]["a"]]
     assert [r.name for r in RosterRow.objects.for_user(staff)] == [households["a"].head_name]
+
+
+def test_it_reads_the_complaints_of_its_villages_that_staff_read_and_no_others(
+    users, households, both_sides
+):
+    staff, kecamatan = users["staff"], users["kecamatan"]
+    personal = complaint_about(users, households["a"], category="Belum menerima bantuan")
+    assert personal not in Complaint.objects.for_user(staff)
+    assert personal not in Complaint.objects.for_user(kecamatan)
+    assert both_sides["complaints"]["a"] in Complaint.objects.for_user(kecamatan)
 
 
 def test_its_own_villages_pages_open(login, users, households, batches, both_sides):
@@ -88,15 +99,27 @@ def test_another_kecamatans_household_upload_and_complaint_are_not_found(
         reverse("households:detail", args=[households["b"].pk]),
         reverse("programs:batch", args=[batches["b"].pk]),
         reverse("programs:batch", args=[batches["agency"].pk]),
-        reverse("programs:batch_rejected", args=[batches["b"].pk]),
         reverse("programs:upload", args=[both_sides["uploads"]["b"].pk]),
-        reverse("programs:upload_rejected", args=[both_sides["uploads"]["b"].pk]),
-        reverse("programs:upload_problems", args=[both_sides["uploads"]["b"].pk]),
         reverse("complaints:detail", args=[both_sides["complaints"]["b"].pk]),
     ):
         assert client.get(url).status_code == 404, url
     roster = client.get(reverse("programs:version", args=[both_sides["version"].pk]))
     assert households["b"].head_name not in roster.content.decode()
+
+
+def test_kecamatan_staff_never_take_the_files_with_full_numbers(login, users, batches, both_sides):
+    client = login(users["kecamatan"])
+    upload = both_sides["uploads"]["a"]
+    for url in (
+        reverse("programs:batch_rejected", args=[batches["a"].pk]),
+        reverse("programs:upload_rejected", args=[upload.pk]),
+        reverse("programs:upload_problems", args=[upload.pk]),
+        reverse("programs:template"),
+    ):
+        assert client.get(url).status_code == 403, url
+    page = client.get(reverse("programs:batch", args=[batches["a"].pk])).content.decode()
+    assert reverse("programs:batch_rejected", args=[batches["a"].pk]) not in page
+    assert batches["a"].rows.first().nik not in page  # masked on the page
 
 
 def test_kecamatan_staff_read_and_never_change(login, users, batches, both_sides):

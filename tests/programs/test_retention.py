@@ -26,15 +26,6 @@ def upload_of(user, *, kind=Upload.Kind.PROPOSAL, status=Upload.Status.DONE, day
     return made
 
 
-def close(batch, users, days_ago):
-    batch.move_to(ProposalBatch.Status.SUBMITTED, by=users["village"])
-    batch.move_to(ProposalBatch.Status.CHECKED, by=users["staff"])
-    batch.move_to(ProposalBatch.Status.CLOSED, by=users["staff"])
-    batch.history.filter(status=ProposalBatch.Status.CLOSED).update(
-        history_date=NOW - datetime.timedelta(days=days_ago)
-    )
-
-
 def stored(upload) -> bool:
     return upload.file.storage.exists(upload.file.name)
 
@@ -57,11 +48,14 @@ def test_a_proposal_file_stays_while_its_proposal_is_open(users, batches, settin
     upload = upload_of(users["village"], batch=batch, days_ago=400)
     ProposalRow.objects.filter(batch=batch).update(upload=upload)
     assert retention.purge(now=NOW) == []
-    close(batch, users, days_ago=10)
-    assert retention.purge(now=NOW) == []  # closed, but only 10 days ago
-    close_time = batch.history.filter(status="closed").first().history_date
-    assert retention.closed_at(upload) == close_time
-    batch.history.filter(status="closed").update(history_date=NOW - datetime.timedelta(days=31))
+    batch.move_to(ProposalBatch.Status.SUBMITTED, by=users["village"])
+    assert retention.purge(now=NOW) == []  # submitted, not yet cross-checked
+    batch.move_to(ProposalBatch.Status.CHECKED, by=users["staff"])
+    checked = batch.history.filter(status="checked")
+    checked.update(history_date=NOW - datetime.timedelta(days=10))
+    assert retention.purge(now=NOW) == []  # cross-checked, but only 10 days ago
+    assert retention.closed_at(upload) == NOW - datetime.timedelta(days=10)
+    checked.update(history_date=NOW - datetime.timedelta(days=31))
     (purged,) = retention.purge(now=NOW)
     assert purged.upload == upload and not stored(upload)
     assert ProposalRow.objects.filter(upload=upload).count() == 2  # what was read stays

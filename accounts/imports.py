@@ -97,10 +97,6 @@ class Checked:
     rows: list[AccountRow] = field(default_factory=list)
     refused: str = ""  # why the whole file was refused
 
-    @property
-    def ready(self) -> list[AccountRow]:
-        return [row for row in self.rows if row.account is not None]
-
 
 def check_file(path: Path, filename: str, editor: User) -> Checked:
     """Read and check every row; creates nothing."""

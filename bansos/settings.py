@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "programs",
     "dedup",
     "complaints",
+    "verification",
     "audit",
     "dbbackup",  # manage.py backup / restore (audit/backups.py)
     "demo",  # load_demo: a demo district in every app

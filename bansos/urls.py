@@ -36,5 +36,6 @@ urlpatterns = [
     path("cross-check/", include("dedup.urls")),
     path("complaints/", include("complaints.urls")),
     path("audit/", include("audit.urls")),
+    path("verification/", include("verification.urls")),
     path("admin/", admin.site.urls),
 ]

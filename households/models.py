@@ -396,6 +396,7 @@ class Download(models.Model):
         ATTACHMENT = "attachment", _("complaint attachment")
         ACCOUNTS = "accounts", _("accounts to fix")
         AUDIT = "audit", _("audit trail")
+        ROSTER_CHANGES = "roster_chg", _("roster changes")
 
     # What each kind of file is for, when nobody typed a purpose.
     PURPOSES = {
@@ -405,6 +406,7 @@ class Download(models.Model):
         Kind.ATTACHMENT: _("handling the complaint"),
         Kind.ACCOUNTS: _("fixing the rows and uploading them again"),
         Kind.AUDIT: _("inspection"),
+        Kind.ROSTER_CHANGES: _("checking the families a roster changed"),
     }
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")

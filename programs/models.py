@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -132,6 +133,12 @@ class Program(models.Model):
         return self.versions.filter(status=RosterVersion.Status.ACTIVE).first()
 
 
+# A roster version became the programme's active one (inside the activating transaction):
+# `version`, and `replaced`, the version active until then (None for the first). Apps above
+# the intake listen (verification compares the two).
+roster_activated = Signal()
+
+
 class RosterVersion(models.Model):
     """One import of a programme's list for a period. Only a completed import becomes active;
     the versions before it stay readable."""
@@ -190,12 +197,13 @@ class RosterVersion(models.Model):
         with transaction.atomic():
             # Two imports finishing at once take turns here instead of failing on the constraint.
             Program.objects.select_for_update().get(pk=self.program_id)
-            RosterVersion.objects.filter(program=self.program, status=self.Status.ACTIVE).update(
-                status=self.Status.SUPERSEDED
-            )
+            active = RosterVersion.objects.filter(program=self.program, status=self.Status.ACTIVE)
+            replaced = active.first()
+            active.update(status=self.Status.SUPERSEDED)
             self.status = self.Status.ACTIVE
             self.activated_at = timezone.now()
             self.save(update_fields=["status", "activated_at"])
+            roster_activated.send(RosterVersion, version=self, replaced=replaced)
 
 
 class RosterRowQuerySet(models.QuerySet):

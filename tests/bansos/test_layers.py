@@ -23,12 +23,14 @@ ROOMS = [
     ("cross-check", ["dedup"]),
     ("complaints", ["complaints"]),
     ("rounds", ["programs.rounds", "programs.tasks", "programs.urls"]),
+    ("verification", ["verification"]),
     ("audit", ["audit"]),
     ("pages", ["bansos.views", "bansos.urls"]),
     ("demo", ["demo"]),
 ]  # fmt: skip
 PACKAGES = (
-    "bansos", "households", "accounts", "programs", "dedup", "complaints", "audit", "demo"
+    "bansos", "households", "accounts", "programs", "dedup", "complaints", "verification",
+    "audit", "demo",
 )  # fmt: skip
 
 

@@ -1,0 +1,71 @@
+"""What changed on a roster: when a version becomes active, its families are compared with the
+version it replaced (dedup/engine/changes.py), and each change is stored with the desa it
+counts under. Safe to run again: a version's changes are replaced whole."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+
+from django.db import transaction
+
+from dedup.engine.changes import MOVED, Family, compare
+from households.models import Region
+from programs.models import RosterRow, RosterVersion
+
+from .models import RosterChange
+
+logger = logging.getLogger(__name__)
+CHUNK = 10_000
+FIELDS = ("id", "no_kk", "nik", "desil", "desa_id")
+
+
+def on_activated(sender, version: RosterVersion, replaced: RosterVersion | None, **kwargs) -> None:
+    """programs.models.roster_activated: compare in the background once the version is live."""
+    if replaced is None:
+        return
+    from . import tasks  # tasks imports this module
+
+    transaction.on_commit(lambda: tasks.compare_roster.delay(version.pk, replaced.pk))
+
+
+def families(version: RosterVersion) -> list[Family]:
+    rows = RosterRow.objects.filter(version=version).order_by("row_number").values_list(*FIELDS)
+    return [Family(pk, kk, nik, desil, desa) for pk, kk, nik, desil, desa in rows.iterator(CHUNK)]
+
+
+def compare_versions(version: RosterVersion, replaced: RosterVersion) -> dict[str, int]:
+    """Store the changes from `replaced` to `version`; returns how many of each kind."""
+    changes = compare(families(replaced), families(version))
+    moved = {c.before for c in changes if c.kind == MOVED} | {
+        c.after for c in changes if c.kind == MOVED
+    }
+    names = {pk: region.name for pk, region in Region.objects.in_bulk(moved).items()}
+
+    def shown(kind: str, value) -> str:
+        if value is None:
+            return ""
+        return names.get(value, str(value)) if kind == MOVED else str(value)
+
+    made = (
+        RosterChange(
+            version=version,
+            replaced=replaced,
+            kind=change.kind,
+            old_row_id=change.old.key if change.old else None,
+            new_row_id=change.new.key if change.new else None,
+            desa_id=(change.new or change.old).place,
+            before=shown(change.kind, change.before),
+            after=shown(change.kind, change.after),
+        )
+        for change in changes
+    )
+    with transaction.atomic():
+        RosterChange.objects.filter(version=version).delete()
+        while chunk := list(itertools.islice(made, CHUNK)):
+            RosterChange.objects.bulk_create(chunk)
+    counts: dict[str, int] = {}
+    for change in changes:
+        counts[change.kind] = counts.get(change.kind, 0) + 1
+    logger.info("roster version %s against %s: %s", version.pk, replaced.pk, counts)
+    return counts

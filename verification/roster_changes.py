@@ -67,5 +67,5 @@ def compare_versions(version: RosterVersion, replaced: RosterVersion) -> dict[st
     counts: dict[str, int] = {}
     for change in changes:
         counts[change.kind] = counts.get(change.kind, 0) + 1
-    logger.info("roster version %s against %s: %s", version.pk, replaced.pk, counts)
+    logger.debug("roster version %s against %s: %s", version.pk, replaced.pk, counts)
     return counts

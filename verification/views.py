@@ -28,24 +28,32 @@ KINDS = RosterChange.Kind
 def roster_changes(request: HttpRequest, pk: int) -> HttpResponse:
     version = get_object_or_404(RosterVersion.objects.select_related("program"), pk=pk)
     changes = RosterChange.objects.filter(version=version)
-    grouped = changes.values("desa_id", "desa__name", "desa__parent__name", "kind").annotate(
-        n=Count("pk")
-    )
-    places: dict = {}
+    grouped = changes.values(
+        "desa_id", "desa__name", "desa__parent_id", "desa__parent__name", "kind"
+    ).annotate(n=Count("pk"))
+    kecamatan: dict = {}  # (name, id) -> {"counts": {...}, "villages": {(name, id): {...}}}
     totals = dict.fromkeys(KINDS.values, 0)
     for group in grouped.order_by():
-        key = (group["desa__parent__name"] or "", group["desa__name"] or "", group["desa_id"])
-        counts = places.setdefault(key, dict.fromkeys(KINDS.values, 0))
-        counts[group["kind"]] += group["n"]
-        totals[group["kind"]] += group["n"]
-    rows = [
+        place = kecamatan.setdefault(
+            (group["desa__parent__name"] or "", group["desa__parent_id"]),
+            {"counts": dict.fromkeys(KINDS.values, 0), "villages": {}},
+        )
+        village = place["villages"].setdefault(
+            (group["desa__name"] or "", group["desa_id"]), dict.fromkeys(KINDS.values, 0)
+        )
+        for counts in (village, place["counts"], totals):
+            counts[group["kind"]] += group["n"]
+    places = [
         {
-            "kecamatan": k,
-            "desa": d,
-            "desa_id": desa,
-            "counts": list(counts.items()),
+            "name": name,
+            "id": pk_,
+            "counts": list(place["counts"].items()),
+            "villages": [
+                {"name": desa, "id": desa_id, "counts": list(counts.items())}
+                for (desa, desa_id), counts in sorted(place["villages"].items())
+            ],
         }
-        for (k, d, desa), counts in sorted(places.items(), key=lambda item: item[0][:2])
+        for (name, pk_), place in sorted(kecamatan.items())
     ]
     replaced = changes.values_list("replaced__period", flat=True).first()
     return render(
@@ -55,7 +63,7 @@ def roster_changes(request: HttpRequest, pk: int) -> HttpResponse:
             "version": version,
             "replaced": replaced,
             "kinds": KINDS.choices,
-            "rows": rows,
+            "places": places,
             "totals": [totals[kind] for kind in KINDS.values],
         },
     )
@@ -65,6 +73,8 @@ def _filtered(request: HttpRequest, version: RosterVersion):
     changes = RosterChange.objects.filter(version=version).select_related("desa__parent")
     if request.GET.get("kind") in KINDS.values:
         changes = changes.filter(kind=request.GET["kind"])
+    if request.GET.get("kecamatan", "").isdigit():
+        changes = changes.filter(desa__parent_id=int(request.GET["kecamatan"]))
     if request.GET.get("desa", "").isdigit():
         changes = changes.filter(desa_id=int(request.GET["desa"]))
     elif request.GET.get("desa") == "none":
@@ -104,7 +114,7 @@ def roster_changes_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Changes"))
     sheet.append(
-        [_("Change"), _("Kecamatan"), _("Desa or kelurahan"), _("Name"), "NIK", "No. KK",
+        [_("Kind of change"), _("Kecamatan"), _("Desa or kelurahan"), _("Name"), "NIK", "No. KK",
          _("Before"), _("After")]
     )  # fmt: skip
     count = 0

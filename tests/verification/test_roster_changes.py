@@ -80,10 +80,19 @@ def test_staff_see_the_counts_per_desa_each_opening_its_list(login, users, regio
     _october, november = two_versions
     client = login(users["staff"])
     page = client.get(reverse("verification:roster_changes", args=[november.pk]))
-    rows = {row["desa"]: dict(row["counts"]) for row in page.context["rows"]}
-    assert rows["Sindurjan"] == {"joined": 0, "left": 1, "desil": 1, "head": 0, "moved": 0}
-    assert rows["Harjobinangun"] == {"joined": 1, "left": 0, "desil": 0, "head": 1, "moved": 1}
+    places = {place["name"]: place for place in page.context["places"]}
+    assert list(places) == ["Grabag", "Purworejo"]
+    (sindurjan,) = places["Purworejo"]["villages"]
+    assert dict(sindurjan["counts"]) == {"joined": 0, "left": 1, "desil": 1, "head": 0, "moved": 0}
+    assert dict(places["Grabag"]["counts"]) == {
+        "joined": 1, "left": 0, "desil": 0, "head": 1, "moved": 1,
+    }  # fmt: skip
     assert page.context["totals"] == [1, 1, 1, 1, 1]
+    by_kecamatan = client.get(
+        reverse("verification:roster_change_list", args=[november.pk]),
+        {"kecamatan": regions["desa_a"].parent_id},
+    )
+    assert sorted(c.kind for c in by_kecamatan.context["page"]) == ["desil", "left"]
     listed = client.get(
         reverse("verification:roster_change_list", args=[november.pk]),
         {"desa": regions["desa_b"].pk, "kind": "head"},

@@ -9,6 +9,7 @@ import logging
 
 from django.db import transaction
 
+from bansos.memory import without_cycle_collection
 from dedup.engine.changes import MOVED, Family, compare
 from households.models import Region
 from programs.models import RosterRow, RosterVersion
@@ -34,6 +35,7 @@ def families(version: RosterVersion) -> list[Family]:
     return [Family(pk, kk, nik, desil, desa) for pk, kk, nik, desil, desa in rows.iterator(CHUNK)]
 
 
+@without_cycle_collection()
 def compare_versions(version: RosterVersion, replaced: RosterVersion) -> dict[str, int]:
     """Store the changes from `replaced` to `version`; returns how many of each kind."""
     changes = compare(families(replaced), families(version))

@@ -5,7 +5,9 @@ With DEBUG off (production) it refuses to start without a SECRET_KEY.
 """
 
 from datetime import timedelta
+from importlib.util import find_spec
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from csp.constants import NONCE, NONE, SELF
@@ -139,6 +141,10 @@ OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Bansos")
 # Proposal and roster files are deleted this many days after their proposal or roster version
 # closes (manage.py purge_uploads, daily); what was read from them stays.
 UPLOAD_RETENTION_DAYS = env.int("UPLOAD_RETENTION_DAYS", default=180)
+# The visits' map: a tile server's URL template ("https://tiles.example/{z}/{x}/{y}.png") when
+# the office has one; empty, the points are drawn on a blank background (no outside request).
+VISIT_MAP_TILES = env("VISIT_MAP_TILES", default="")
+VISIT_MAP_ATTRIBUTION = env("VISIT_MAP_ATTRIBUTION", default="")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -168,7 +174,12 @@ FORMAT_MODULE_PATH = ["bansos.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Leaflet's own script and styles (static/leaflet/), as django-leaflet ships them: the visits'
+# map. Only its files are served; the app itself is not installed (it needs GeoDjango's GDAL).
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    Path(find_spec("leaflet").submodule_search_locations[0]) / "static",
+]
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # Backups (manage.py backup, restore): the database dump and the uploaded files, in a folder.
 BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "backups")
@@ -247,7 +258,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        # A tile server of the office's (VISIT_MAP_TILES) draws the visits' map.
+        "img-src": [SELF, "data:", *filter(None, [urlsplit(VISIT_MAP_TILES).netloc])],
         "object-src": [NONE],
         "base-uri": [SELF],
         "frame-ancestors": [NONE],

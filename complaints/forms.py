@@ -55,7 +55,7 @@ class ComplaintForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["desa"].queryset = villages().order_by("parent__name", "name")
-        self.fields["program"].queryset = Program.objects.all()
+        self.fields["program"].queryset = Program.objects.aid()
         self.warnings: list[str] = []
         # Several families match what was typed: they are offered to pick from (NIK masked).
         self.matches, more = self._families() if self.is_bound else ([], False)

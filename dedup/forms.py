@@ -26,7 +26,9 @@ class RunForm(SettingsForm):
         widget=forms.CheckboxSelectMultiple,
     )
     versions = forms.ModelMultipleChoiceField(
-        RosterVersion.objects.filter(status=RosterVersion.Status.ACTIVE).select_related("program"),
+        RosterVersion.objects.filter(
+            status=RosterVersion.Status.ACTIVE, program__screens_out=""
+        ).select_related("program"),
         label=_("Rosters (their active lists)"),
         widget=forms.CheckboxSelectMultiple,
     )

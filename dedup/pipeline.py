@@ -76,7 +76,10 @@ def start_run(
 
     thresholds = thresholds or MatchSettings.current().thresholds
     if versions is None:
-        versions = RosterVersion.objects.filter(status=RosterVersion.Status.ACTIVE)
+        # Exclusion lists (civil servants, deaths) screen rounds; they are no roster of aid.
+        versions = RosterVersion.objects.filter(
+            status=RosterVersion.Status.ACTIVE, program__screens_out=""
+        )
     with transaction.atomic():
         run = Run.objects.create(
             created_by=user,

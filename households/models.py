@@ -285,6 +285,11 @@ class Household(models.Model):
         MALE = "L", _("male")
         FEMALE = "P", _("female")
 
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("lives here")
+        DIED = "died", _("head of household died")
+        MOVED = "moved", _("moved away")
+
     no_kk = models.CharField(_("No. KK"), max_length=16, db_index=True, validators=[validate_no_kk])
     head_nik = models.CharField(
         _("NIK of head"),
@@ -307,6 +312,7 @@ class Household(models.Model):
         verbose_name=_("desa or kelurahan"),
         limit_choices_to={"level": Region.Level.VILLAGE},
     )
+    status = models.CharField(_("status"), max_length=6, choices=Status, default=Status.ACTIVE)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     history = HistoricalRecords(excluded_fields=["head_name_folded", "updated_at"])
@@ -342,6 +348,11 @@ class Member(models.Model):
         PARENT = "parent", _("parent")
         OTHER = "other", _("other family")
 
+    class Status(models.TextChoices):
+        LIVING = "living", _("lives in the family")
+        DIED = "died", _("died")
+        MOVED = "moved", _("moved out")
+
     household = models.ForeignKey(
         Household, models.CASCADE, related_name="members", verbose_name=_("household")
     )
@@ -350,6 +361,7 @@ class Member(models.Model):
     sex = models.CharField(_("sex"), max_length=1, choices=Household.Sex, blank=True)
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
     relation = models.CharField(_("relation to head"), max_length=10, choices=Relation)
+    status = models.CharField(_("status"), max_length=6, choices=Status, default=Status.LIVING)
     history = HistoricalRecords()
 
     class Meta:

@@ -63,8 +63,24 @@ class SourceFamily(FamilyRecord):
         abstract = True
 
 
+class ProgramQuerySet(models.QuerySet):
+    def aid(self) -> ProgramQuerySet:
+        """Programmes of aid: every one but the exclusion lists."""
+        return self.filter(screens_out="")
+
+    def exclusion_lists(self) -> ProgramQuerySet:
+        return self.exclude(screens_out="")
+
+
 class Program(models.Model):
-    """A programme roster (DTSEN, BPNT, PKH...) or an aid target the office allocates to."""
+    """A programme roster (DTSEN, BPNT, PKH...), an aid target the office allocates to, or an
+    exclusion list (civil servants, deaths, moved out) imported and versioned like a roster."""
+
+    class Exclusion(models.TextChoices):
+        CIVIL_SERVANT = "asn", _("civil servants, soldiers and police (ASN/TNI/Polri)")
+        DEATH = "death", _("deaths (civil registry)")
+        MOVED = "moved", _("moved out of the district")
+        OTHER = "other", _("another list the office names")
 
     class Level(models.TextChoices):
         CENTRAL = "pusat", _("central")
@@ -99,8 +115,20 @@ class Program(models.Model):
         default=False,
         help_text=_("The roster ranks each family into desil 1-10 (DTSEN)."),
     )
+    screens_out = models.CharField(
+        _("exclusion list"),
+        max_length=8,
+        choices=Exclusion,
+        blank=True,
+        help_text=_(
+            "Left empty for an aid programme. An exclusion list (civil servants, deaths, moved "
+            "out) is not a roster of aid: its families are screened out of rounds, never "
+            "cross-checked as receiving aid."
+        ),
+    )
     description = models.TextField(_("description"), blank=True)
     history = HistoricalRecords()
+    objects = ProgramQuerySet.as_manager()
 
     class Meta:
         ordering = ["code"]
@@ -137,6 +165,14 @@ class Program(models.Model):
 # `version`, and `replaced`, the version active until then (None for the first). Apps above
 # the intake listen (verification compares the two).
 roster_activated = Signal()
+
+# A recipient list is about to be approved (`recipients`, by `user`): a receiver raises
+# ValidationError to hold it back (verification: screening hits still undecided).
+list_approving = Signal()
+
+# The round's page is drawn (`round`, for `user`): each receiver returns notices, dicts of
+# "text", "url" and "level" ("warning" or "info"), shown at the top of the page.
+round_notices = Signal()
 
 
 class RosterVersion(models.Model):

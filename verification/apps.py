@@ -7,8 +7,10 @@ class VerificationConfig(AppConfig):
     verbose_name = _("Keeping the data true")
 
     def ready(self) -> None:
-        from programs.models import roster_activated
+        from programs.models import list_approving, roster_activated, round_notices
 
-        from . import roster_changes
+        from . import roster_changes, screening
 
         roster_activated.connect(roster_changes.on_activated, dispatch_uid="compare_roster")
+        list_approving.connect(screening.on_list_approving, dispatch_uid="screening_holds")
+        round_notices.connect(screening.round_notices, dispatch_uid="screening_notices")

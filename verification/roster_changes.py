@@ -23,8 +23,8 @@ FIELDS = ("id", "no_kk", "nik", "desil", "desa_id")
 
 def on_activated(sender, version: RosterVersion, replaced: RosterVersion | None, **kwargs) -> None:
     """programs.models.roster_activated: compare in the background once the version is live."""
-    if replaced is None:
-        return
+    if replaced is None or version.program.screens_out:
+        return  # an exclusion list is screened against, not followed family by family
     from . import tasks  # tasks imports this module
 
     transaction.on_commit(lambda: tasks.compare_roster.delay(version.pk, replaced.pk))

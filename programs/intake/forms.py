@@ -54,6 +54,7 @@ class ProgramForm(forms.ModelForm):
             "active_from",
             "active_until",
             "carries_desil",
+            "screens_out",
             "description",
         ]
         widgets = {"active_from": DateInput(), "active_until": DateInput()}

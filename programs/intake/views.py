@@ -38,7 +38,8 @@ def program_list(request: HttpRequest) -> HttpResponse:
             to_attr="active_versions",
         )
     )
-    return render(request, "programs/program_list.html", {"programs": programs})
+    context = {"programs": programs.aid(), "exclusion_lists": programs.exclusion_lists()}
+    return render(request, "programs/program_list.html", context)
 
 
 @role_required(signed_in)

@@ -21,6 +21,7 @@ from programs.models import (
     ListEntry,
     Program,
     RecipientList,
+    list_approving,
 )
 from programs.rounds.plan import (
     INSERT_BATCH,
@@ -83,6 +84,7 @@ def approve(recipients: RecipientList, *, by: User) -> RecipientList:
         return recipients  # approved a moment ago (a second click)
     if recipients.prepared_by_id == by.pk:
         raise ValidationError(_("The head approves a list someone else prepared."))
+    list_approving.send(RecipientList, recipients=recipients, user=by)
     listed = set(recipients.allocations.values_list("pk", flat=True))
     now = set(
         members(recipients.round, recipients.target, recipients.phase).values_list("pk", flat=True)

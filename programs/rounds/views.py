@@ -20,7 +20,14 @@ from complaints.models import OPEN, Complaint
 from dedup.models import Run
 from households.access import district, managers, notice_readers, role_required
 from programs import rounds
-from programs.models import Allocation, AllocationRound, ListExport, ProposalRow, RecipientList
+from programs.models import (
+    Allocation,
+    AllocationRound,
+    ListExport,
+    ProposalRow,
+    RecipientList,
+    round_notices,
+)
 from programs.rounds import list_exports, tasks
 from programs.rounds.forms import ExportForm, RoundForm
 
@@ -112,6 +119,14 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             rechecked__round=round_, rechecked__status=Allocation.Status.CORRECTED
         ).distinct(),
         "lists": _lists(round_, targets) if saved else [],
+        # What the apps above know of the round: screening, families flagged since.
+        "notices": [
+            notice
+            for _receiver, found in round_notices.send(
+                AllocationRound, round=round_, user=request.user
+            )
+            for notice in found
+        ],
     }
     return render(request, "programs/round_detail.html", context)
 

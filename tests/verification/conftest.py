@@ -1,0 +1,131 @@
+"""A saved round the verification tests screen and visit: three families on the provincial
+quota, two in Sindurjan (kecamatan Purworejo), one in Harjobinangun (Grabag)."""
+
+import datetime
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from dedup.models import Run
+from households.models import Member
+from programs.models import (
+    Allocation,
+    AllocationRound,
+    ProposalBatch,
+    ProposalRow,
+    RosterRow,
+    RosterVersion,
+)
+from tests.conftest import make_nik, program
+from verification.models import Cycle
+
+
+@pytest.fixture
+def round_(users, units, regions, make_household):
+    staff = users["staff"]
+    run = Run.objects.create(created_by=staff, status=Run.Status.DONE)
+    made = AllocationRound.objects.create(name="Bansos Juli 2026", run=run, created_by=staff)
+    province = program("BANSOSPROV")
+    made.targets.create(program=province, places=5, position=0)
+    batches = {}
+    for number, (unit, operator, desa, name) in enumerate(
+        [
+            ("village_a", "village", "desa_a", "SLAMET RIYADI"),
+            ("village_a", "village", "desa_a", "SUPARNO"),
+            ("village_b", "village_b", "desa_b", "SUPARMAN"),
+        ],
+        start=1,
+    ):
+        if unit not in batches:
+            batches[unit] = ProposalBatch.objects.create(
+                unit=units[unit], title=f"Usulan {unit}", created_by=users[operator]
+            )
+        household = make_household(regions[desa], name)
+        row = ProposalRow.objects.create(
+            batch=batches[unit],
+            row_number=number,
+            household=household,
+            no_kk=household.no_kk,
+            nik=household.head_nik,
+            name=name,
+            address=household.address,
+            rt=household.rt,
+            rw=household.rw,
+            desa=household.desa,
+        )
+        Allocation.objects.create(
+            round=made, household=household, proposal_row=row, target=province
+        )
+    run.batches.set(batches.values())
+    return made
+
+
+def family(round_, name):
+    return round_.allocations.get(household__head_name=name).household
+
+
+def exclusion_list(code, screens_out, rows, period="November 2026"):
+    """An active exclusion list of (nik, no_kk, name, birth date) rows."""
+    listed = program(code)
+    listed.screens_out = screens_out
+    listed.save()
+    version = RosterVersion.objects.create(program=listed, period=period)
+    for n, (nik, kk, name, born) in enumerate(rows, start=1):
+        RosterRow.objects.create(
+            version=version, row_number=n, nik=nik, no_kk=kk, name=name, birth_date=born
+        )
+    version.row_count = len(rows)
+    version.save()
+    version.activate()
+    return version
+
+
+@pytest.fixture
+def civil_servants(round_):
+    """SLAMET is a civil servant (ASN list: his NIK, his name); a stranger is on it too."""
+    slamet = family(round_, "SLAMET RIYADI")
+    return exclusion_list(
+        "ASN",
+        "asn",
+        [
+            (slamet.head_nik, "", "SLAMET RIYADI", slamet.head_birth_date),
+            (make_nik(), "", "BAMBANG SUTOPO", datetime.date(1975, 1, 2)),
+        ],
+    )
+
+
+@pytest.fixture
+def wife_died(round_):
+    """SUPARNO's wife is on the civil registry's deaths list."""
+    suparno = family(round_, "SUPARNO")
+    wife = Member.objects.create(
+        household=suparno,
+        nik=make_nik(female=True, born=datetime.date(1984, 5, 6)),
+        name="SUWARTI",
+        sex="P",
+        relation=Member.Relation.SPOUSE,
+    )
+    exclusion_list("MATI", "death", [(wife.nik, "", "SUWARTI", datetime.date(1984, 5, 6))])
+    return wife
+
+
+@pytest.fixture
+def cycle(users):
+    return Cycle.objects.create(
+        name="Verifikasi Triwulan IV 2026",
+        starts_on=datetime.date(2026, 10, 1),
+        due_on=datetime.date(2026, 12, 31),
+        created_by=users["staff"],
+    )
+
+
+def photo(name="rumah.jpg", size=(3000, 2000), colour=(120, 90, 60)) -> SimpleUploadedFile:
+    """A phone camera's JPEG, with EXIF saying who took it and where."""
+    image = Image.new("RGB", size, colour)
+    exif = Image.Exif()
+    exif[0x013B] = "Operator Sindurjan"  # Artist
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif, quality=90)
+    return SimpleUploadedFile(name, out.getvalue(), content_type="image/jpeg")

@@ -1,0 +1,227 @@
+"""Verification visits, from the village to the district: a cycle's tasks, the operator's
+visit (the household as found, the outcome, two photos, the phone's location), the
+kecamatan's check (approve, or send back with a reason), the district's approval, and what an
+approved outcome changes: the household and its members (with history), the family's
+proposal rows, its open allocations and the screening hit that sent it.
+
+    task = add_task(cycle, household, reason="manual", by=staff)
+    submit(task, {"outcome": "died", ...}, photos, by=operator)
+    check(task, approve=True, by=kecamatan); approve(task, by=staff)
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from households.models import Household, Member, User
+from programs.models import ProposalRow
+
+from . import screening
+from .models import Cycle, ScreeningHit, Step, Task
+
+STATUS, OUTCOME = Task.Status, Task.Outcome
+PHOTO_MAX_BYTES = 15 * 1024 * 1024  # a phone's camera: 3-8 MB; larger is not a photo
+PHOTO_SIDE = 1600  # pixels on the long side once shrunk: a house and a face stay readable
+PHOTO_QUALITY = 82
+# Outcomes that take the family out of rounds not yet approved.
+LEAVES_ROUNDS = {OUTCOME.MOVED, OUTCOME.DIED, OUTCOME.NOT_POOR, OUTCOME.REFUSES}
+CORRECTED = ("head_name", "address", "rt", "rw")  # fields a visit may correct
+
+
+def add_task(
+    cycle: Cycle,
+    household: Household,
+    *,
+    reason: str,
+    by: User,
+    note: str = "",
+    hit: ScreeningHit | None = None,
+) -> Task | None:
+    """The family to visit in the cycle; None when it is in the cycle already (not twice)."""
+    if cycle.closed:
+        raise ValidationError(_("The cycle is closed."))
+    try:
+        with transaction.atomic():
+            return Task.objects.create(
+                cycle=cycle,
+                household=household,
+                desa_id=household.desa_id,
+                reason=reason,
+                reason_note=note[:255],
+                hit=hit,
+                head_name=household.head_name,
+                address=household.address,
+                rt=household.rt,
+                rw=household.rw,
+                created_by=by,
+            )
+    except IntegrityError:
+        return None
+
+
+def add_tasks(
+    cycle: Cycle, households: Iterable[Household], *, reason: str, by: User, note: str = ""
+) -> int:
+    """Many families at once (a filter, a roster's changes); returns how many were added."""
+    return sum(
+        add_task(cycle, household, reason=reason, note=note, by=by) is not None
+        for household in households
+    )
+
+
+def shrink_photo(upload) -> ContentFile:
+    """A photo checked by its content (a JPEG, PNG, WebP or HEIC a phone makes, not whatever
+    its name says), turned upright, shrunk to PHOTO_SIDE and saved as JPEG without its
+    metadata (a phone's EXIF carries its owner and place)."""
+    if upload.size > PHOTO_MAX_BYTES:
+        raise ValidationError(_("The photo is larger than 15 MB."))
+    try:
+        with Image.open(upload) as image:
+            image.verify()  # the whole file is an image, not a header in front of something else
+        upload.seek(0)
+        with Image.open(upload) as image:
+            if image.format not in {"JPEG", "PNG", "WEBP", "MPO", "HEIF"}:
+                raise ValidationError(_("Send a photo (JPG or PNG)."))
+            image = ImageOps.exif_transpose(image).convert("RGB")
+            image.thumbnail((PHOTO_SIDE, PHOTO_SIDE))
+            out = io.BytesIO()
+            image.save(out, "JPEG", quality=PHOTO_QUALITY, optimize=True)
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as refused:
+        raise ValidationError(_("This file is not a photo.")) from refused
+    return ContentFile(out.getvalue())
+
+
+@transaction.atomic
+def submit(task: Task, data: dict, photos: dict, *, by: User) -> Task:
+    """The operator's visit: the household as found (`data`: outcome, head_name, address, rt,
+    rw, note, members {pk: status}, latitude, longitude, accuracy) and the photos ("house",
+    "head": uploads). A visit sent back keeps the photos it had unless new ones come."""
+    task = Task.objects.select_for_update().get(pk=task.pk)
+    if not task.visitable:
+        raise ValidationError(_("This visit was sent already."))
+    if by.role != User.Role.VILLAGE or not Task.objects.for_user(by).filter(pk=task.pk).exists():
+        raise PermissionDenied
+    for field in ("outcome", *CORRECTED, "note", "latitude", "longitude", "accuracy"):
+        setattr(task, field, data.get(field))
+    own = set(task.household.members.values_list("pk", flat=True))
+    task.members = {
+        str(pk): status
+        for pk, status in (data.get("members") or {}).items()
+        if int(pk) in own and status in Member.Status.values
+    }
+    for which in ("house", "head"):
+        if photos.get(which):
+            getattr(task, f"photo_{which}").save(
+                f"{task.pk}-{which}.jpg", shrink_photo(photos[which]), save=False
+            )
+    missing = [
+        label
+        for which, label in (("house", _("the house")), ("head", _("the head of household")))
+        if not getattr(task, f"photo_{which}")
+    ]
+    if missing and task.outcome not in (OUTCOME.NOT_FOUND, OUTCOME.MOVED, OUTCOME.DIED):
+        raise ValidationError(_("Take a photo of %(what)s.") % {"what": " & ".join(missing)})
+    task.status, task.visited_by, task.visited_at = STATUS.SUBMITTED, by, timezone.now()
+    task._history_user = by
+    task.save()
+    Step.objects.create(task=task, action=Step.Action.SUBMITTED, by=by)
+    return task
+
+
+@transaction.atomic
+def check(task: Task, *, approve: bool, by: User, reason: str = "") -> Task:
+    """The kecamatan's check of its village's visit: approved on to the district, or sent back
+    to the operator with the reason."""
+    task = Task.objects.select_for_update().get(pk=task.pk)
+    if not by.watches_kecamatan or not Task.objects.for_user(by).filter(pk=task.pk).exists():
+        raise PermissionDenied
+    if task.status != STATUS.SUBMITTED:
+        raise ValidationError(_("Only a visit waiting for the kecamatan is checked."))
+    return _step(task, approve=approve, by=by, reason=reason, to=STATUS.CHECKED)
+
+
+@transaction.atomic
+def approve(task: Task, *, by: User, send_back: bool = False, reason: str = "") -> Task:
+    """The district's approval, after the kecamatan's check; the outcome then changes the
+    data. Or sent back to the operator with the reason."""
+    task = Task.objects.select_for_update().get(pk=task.pk)
+    if not by.can_manage:
+        raise PermissionDenied
+    if task.status != STATUS.CHECKED:
+        raise ValidationError(_("The kecamatan checks the visit first."))
+    task = _step(task, approve=not send_back, by=by, reason=reason, to=STATUS.APPROVED)
+    if task.status == STATUS.APPROVED:
+        apply_outcome(task, by=by)
+    return task
+
+
+def _step(task: Task, *, approve: bool, by: User, reason: str, to: str) -> Task:
+    reason = reason.strip()
+    if not approve and not reason:
+        raise ValidationError(_("Say why the visit goes back: the operator reads it."))
+    task.status = to if approve else STATUS.RETURNED
+    task.sent_back_reason = "" if approve else reason
+    task._history_user = by
+    task.save(update_fields=["status", "sent_back_reason"])
+    action = (
+        (Step.Action.CHECKED if to == STATUS.CHECKED else Step.Action.APPROVED)
+        if approve
+        else Step.Action.RETURNED
+    )
+    Step.objects.create(task=task, action=action, by=by, reason=reason)
+    return task
+
+
+def apply_outcome(task: Task, *, by: User) -> None:
+    """What an approved visit changes, each change in the history with the cycle's name."""
+    why = _("Verification %(cycle)s: %(outcome)s") % {
+        "cycle": task.cycle.name,
+        "outcome": task.get_outcome_display(),
+    }
+    household = Household.objects.select_for_update().get(pk=task.household_id)
+    changed = [
+        f for f in CORRECTED if getattr(task, f) and getattr(task, f) != getattr(household, f)
+    ]
+    for field in changed:
+        setattr(household, field, getattr(task, field))
+    if task.outcome == OUTCOME.DIED:
+        household.status, changed = Household.Status.DIED, [*changed, "status"]
+    elif task.outcome == OUTCOME.MOVED:
+        household.status, changed = Household.Status.MOVED, [*changed, "status"]
+    if changed:
+        household._history_user, household._change_reason = by, why
+        household.save()
+        # The family's proposal rows say what the household now says.
+        fields = {"head_name": "name", "address": "address", "rt": "rt", "rw": "rw"}
+        updates = {fields[f]: getattr(household, f) for f in changed if f in fields}
+        if updates:
+            ProposalRow.objects.filter(household=household).update(**updates)
+    for member in household.members.filter(pk__in=[int(pk) for pk in task.members]):
+        status = task.members[str(member.pk)]
+        if member.status != status:
+            member.status = status
+            member._history_user, member._change_reason = by, why
+            member.save()
+    if task.outcome in LEAVES_ROUNDS:
+        screening.remove_from_open_rounds(household, reason=why, by=by)
+    if task.hit_id:
+        hit = task.hit
+        # Found eligible: cleared; gone from the rounds: screened out; not found: staff decide.
+        hit.decision = (
+            ScreeningHit.Decision.CLEARED
+            if task.outcome == OUTCOME.ELIGIBLE
+            else ScreeningHit.Decision.EXCLUDED
+            if task.outcome in LEAVES_ROUNDS
+            else ScreeningHit.Decision.UNDECIDED
+        )
+        hit.note = f"{hit.note}\n{why}".strip()
+        hit.decided_by, hit.decided_at, hit._history_user = by, timezone.now(), by
+        hit.save(update_fields=["decision", "note", "decided_by", "decided_at"])

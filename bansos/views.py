@@ -2,7 +2,7 @@
 what households, programmes, proposals and complaints know. The apps below import nothing from
 here; this module imports from each of them."""
 
-from itertools import pairwise
+from itertools import groupby, pairwise
 
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from complaints.models import OPEN, Complaint
 from households.access import role_required, signed_in
-from households.models import Household, Region, User
+from households.models import Household, Member, Region, User
 from programs.models import (
     Allocation,
     ProposalBatch,
@@ -22,6 +22,7 @@ from programs.models import (
     RosterVersion,
 )
 from programs.rounds.corrections import returned_for
+from verification.models import Task
 
 
 class LazyCount(SimpleLazyObject):
@@ -63,8 +64,14 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         .order_by("-created_at", "pk")[:5],
     }
+    visits = Task.objects.for_user(user).filter(cycle__closed=False)
+    if user.role == User.Role.VILLAGE:
+        context["visits_to_do"] = LazyCount(
+            visits.filter(status__in=[Task.Status.OPEN, Task.Status.RETURNED]).count
+        )
     if user.watches_kecamatan:
         context["villages"] = _kecamatan_villages(user)
+        context["visits_to_check"] = LazyCount(visits.filter(status=Task.Status.SUBMITTED).count)
     if user.role == User.Role.HEAD:  # what waits for the head's signature
         context["lists_waiting"] = (
             RecipientList.objects.filter(approved_at__isnull=True)
@@ -119,11 +126,20 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     # One record more than shown, so the oldest shown one still has something to compare with.
     history = household.history.select_related("history_user").order_by("-history_date")[:51]
+    member_history = (
+        Member.history.filter(household_id=household.pk)
+        .select_related("history_user")
+        .order_by("id", "-history_date")
+    )
     context = {
         "household": household,
         "members": members,
         "memberships": memberships,
-        "history": _history_rows(history)[:50],
+        "history": sorted(
+            [*_history_rows(history)[:50], *_member_rows(member_history)],
+            key=lambda row: row["record"].history_date,
+            reverse=True,
+        )[:50],
         "proposals": household.proposal_rows.filter(
             batch__in=ProposalBatch.objects.for_user(request.user)
         ).select_related("batch__unit"),
@@ -136,12 +152,28 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "households/household_detail.html", context)
 
 
-def _history_rows(records) -> list[dict]:
-    """Each historical record with the fields it changed, newest first."""
+def _history_rows(records, model=Household, who: str = "") -> list[dict]:
+    """Each historical record with the fields it changed (a new value where it is a choice,
+    "status: died"), newest first."""
     # Households loaded in bulk (demo data, imports) have no history records at all.
     rows = []
     for newer, older in pairwise([*records, None]):
         diff = newer.diff_against(older).changes if older else []
-        changes = [str(Household._meta.get_field(c.field).verbose_name) for c in diff]
-        rows.append({"record": newer, "changes": changes})
+        changes = []
+        for change in diff:
+            field = model._meta.get_field(change.field)
+            label = str(field.verbose_name)
+            if field.choices:
+                label += f": {dict(field.choices).get(change.new, change.new)}"
+            changes.append(label)
+        rows.append({"record": newer, "changes": changes, "who": who})
+    return rows
+
+
+def _member_rows(records) -> list[dict]:
+    """The members' history lines, each member's compared with its own earlier record."""
+    rows = []
+    for _pk, own in groupby(records, key=lambda record: record.id):
+        own = list(own)
+        rows += _history_rows(own, Member, who=own[0].name)
     return rows

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import identity
 from .address import normalize_rt_rw
-from .models import Household, Region, User
+from .models import Household, Member, Region, User
 
 
 class DateInput(forms.DateInput):
@@ -136,3 +136,28 @@ class HouseholdSearchForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "search", "autofocus": True}),
     )
     desa = VillageChoiceField(label=_("desa or kelurahan"), required=False, queryset=villages())
+
+
+class MemberForm(forms.ModelForm):
+    """A family member added or corrected in the browser; one who died or moved out is marked,
+    never deleted, so the family's history keeps them."""
+
+    class Meta:
+        model = Member
+        fields = ["name", "nik", "sex", "birth_date", "relation", "status"]
+        widgets = {"birth_date": DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        nik = self.fields["nik"]
+        nik.widget.attrs.update(inputmode="numeric", autocomplete="off")
+        nik.max_length, nik.validators = None, []  # typed with spaces: checked below
+        nik.widget.attrs.pop("maxlength", None)
+
+    def clean_nik(self) -> str:
+        if not self.cleaned_data["nik"].strip():
+            return ""  # a child without a NIK yet
+        checked = identity.check_nik(self.cleaned_data["nik"])
+        if checked.errors:
+            raise forms.ValidationError([p.message for p in checked.errors])
+        return checked.value

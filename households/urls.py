@@ -11,4 +11,6 @@ urlpatterns = [
     path("<int:pk>/edit/", views.household_edit, name="edit"),
     path("<int:pk>/delete/", views.household_delete, name="delete"),
     path("<int:pk>/reveal/<str:field>/", views.household_reveal, name="reveal"),
+    path("<int:pk>/members/new/", views.member_edit, name="member_create"),
+    path("<int:pk>/members/<int:member>/edit/", views.member_edit, name="member_edit"),
 ]

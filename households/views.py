@@ -19,8 +19,8 @@ from .access import (
     role_required,
     signed_in,
 )
-from .forms import HouseholdForm, HouseholdSearchForm
-from .models import Household, IdReveal
+from .forms import HouseholdForm, HouseholdSearchForm, MemberForm
+from .models import Household, IdReveal, Member
 
 
 @role_required(signed_in)
@@ -134,3 +134,22 @@ def household_delete(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Household deleted."))
         return redirect("households:list")
     return render(request, "households/household_confirm_delete.html", {"household": household})
+
+
+@role_required(household_editors)
+@require_http_methods(["GET", "POST"])
+def member_edit(request: HttpRequest, pk: int, member: int | None = None) -> HttpResponse:
+    """A member added or corrected, or marked died or moved out; every change is in the
+    history with who and when."""
+    household = get_object_or_404(Household.objects.for_user(request.user), pk=pk)
+    found = get_object_or_404(Member, household=household, pk=member) if member else None
+    form = MemberForm(request.POST or None, instance=found or Member(household=household))
+    if request.method == "POST" and form.is_valid():
+        if found and not form.has_changed():
+            messages.info(request, _("Nothing was changed."))
+        else:
+            form.save()
+            messages.success(request, _("Family member saved."))
+        return redirect("households:detail", pk=household.pk)
+    context = {"form": form, "household": household, "member": found}
+    return render(request, "households/member_form.html", context)

@@ -556,6 +556,12 @@ class AllocationRound(models.Model):
     allowed_pairs = models.JSONField(_("programmes a family may hold together"), default=list)
     order = models.JSONField(_("order of eligible families"), default=list)
     kecamatan_shares = models.BooleanField(_("share places by kecamatan"), default=False)
+    desil_limit = models.PositiveSmallIntegerField(
+        _("highest desil admitted"),
+        null=True,
+        blank=True,
+        help_text=_("Families whose desil rises above it on a new roster are flagged."),
+    )
     # Families staff place although a roster excludes them: {proposal row id: [code, reason]}.
     overrides = models.JSONField(_("overrides"), default=dict, blank=True)
     # Saving the allocation runs in the background: when it started, and why it failed.

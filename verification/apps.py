@@ -9,8 +9,9 @@ class VerificationConfig(AppConfig):
     def ready(self) -> None:
         from programs.models import list_approving, roster_activated, round_notices
 
-        from . import roster_changes, screening
+        from . import flags, roster_changes, screening
 
         roster_activated.connect(roster_changes.on_activated, dispatch_uid="compare_roster")
         list_approving.connect(screening.on_list_approving, dispatch_uid="screening_holds")
         round_notices.connect(screening.round_notices, dispatch_uid="screening_notices")
+        round_notices.connect(flags.round_notices, dispatch_uid="roster_flags")

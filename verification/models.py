@@ -19,6 +19,7 @@ class RosterChange(models.Model):
         DESIL = "desil", _("desil changed")
         HEAD = "head", _("head changed")
         MOVED = "moved", _("moved to another desa")
+        DIED = "died", _("a member died")
 
     version = models.ForeignKey(
         RosterVersion, models.CASCADE, related_name="changes", verbose_name=_("version")

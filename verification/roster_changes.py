@@ -8,11 +8,12 @@ import itertools
 import logging
 
 from django.db import transaction
+from django.db.models import Q
 
 from bansos.memory import without_cycle_collection
 from dedup.engine.changes import MOVED, Family, compare
-from households.models import Region
-from programs.models import RosterRow, RosterVersion
+from households.models import Household, Member, Region
+from programs.models import Program, RosterRow, RosterVersion
 
 from .models import RosterChange
 
@@ -62,12 +63,55 @@ def compare_versions(version: RosterVersion, replaced: RosterVersion) -> dict[st
         )
         for change in changes
     )
+    died = deaths(version, replaced)
     with transaction.atomic():
         RosterChange.objects.filter(version=version).delete()
         while chunk := list(itertools.islice(made, CHUNK)):
             RosterChange.objects.bulk_create(chunk)
+        RosterChange.objects.bulk_create(died, batch_size=CHUNK)
     counts: dict[str, int] = {}
-    for change in changes:
+    for change in [*changes, *died]:
         counts[change.kind] = counts.get(change.kind, 0) + 1
     logger.debug("roster version %s against %s: %s", version.pk, replaced.pk, counts)
     return counts
+
+
+def deaths(version: RosterVersion, replaced: RosterVersion) -> list[RosterChange]:
+    """Families of the new version one of whose people died: on the civil registry's deaths
+    list (an active exclusion list of deaths) or marked died in the household (a visit, a
+    member's page). A roster carries one row a family, so deaths come from the people the
+    office knows, matched to the roster by the head's NIK or the No. KK."""
+    registry = RosterRow.objects.active().filter(
+        version__program__screens_out=Program.Exclusion.DEATH
+    )
+    dead_niks = registry.exclude(nik="").values("nik")
+    people = [
+        *Member.objects.filter(Q(nik__in=dead_niks) | Q(status=Member.Status.DIED)).values_list(
+            "household__head_nik", "household__no_kk", "name"
+        ),
+        *Household.objects.filter(
+            Q(head_nik__in=dead_niks) | Q(status=Household.Status.DIED)
+        ).values_list("head_nik", "no_kk", "head_name"),
+    ]
+    who: dict[str, str] = {}
+    for nik, kk, name in people:
+        who.setdefault(nik, name)
+        who.setdefault(kk, name)
+    found: dict[int, RosterChange] = {}
+    numbers = sorted(who)
+    for start in range(0, len(numbers), 5000):  # under the database's parameter limit
+        part = numbers[start : start + 5000]
+        rows = RosterRow.objects.filter(version=version).filter(Q(nik__in=part) | Q(no_kk__in=part))
+        for pk, nik, kk, desa in rows.values_list("pk", "nik", "no_kk", "desa_id"):
+            found.setdefault(
+                pk,
+                RosterChange(
+                    version=version,
+                    replaced=replaced,
+                    kind=RosterChange.Kind.DIED,
+                    new_row_id=pk,
+                    desa_id=desa,
+                    after=(who.get(nik) or who.get(kk) or "")[:40],
+                ),
+            )
+    return list(found.values())

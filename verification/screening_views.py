@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from bansos.paging import paged
 from households.access import district, managers, role_required
 from programs.models import AllocationRound, RosterRow
 
-from . import screening
+from . import flags, screening
 from .forms import HitDecisionForm
 from .models import Screening, ScreeningHit
 
@@ -101,3 +101,23 @@ def hit_decide(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Decision saved."))
     return redirect("verification:screening", pk=hit.screening.round_id)
+
+
+@role_required(district)
+@require_http_methods(["GET", "POST"])
+def round_flags(request: HttpRequest, pk: int) -> HttpResponse:
+    """The round's families a new roster puts in doubt, and the round's desil limit."""
+    round_ = get_object_or_404(AllocationRound, pk=pk)
+    if request.method == "POST":
+        if not managers(request.user):
+            raise PermissionDenied
+        limit = request.POST.get("desil_limit", "").strip()
+        if limit and not (limit.isdigit() and 1 <= int(limit) <= 10):
+            messages.error(request, _("The desil is a number from 1 to 10."))
+        else:
+            round_.desil_limit = int(limit) if limit else None
+            round_.save(update_fields=["desil_limit"])
+            messages.success(request, _("Desil limit saved."))
+        return redirect("verification:round_flags", pk=pk)
+    context = {"round": round_, **flags.flagged(round_)}
+    return render(request, "verification/round_flags.html", context)

@@ -13,6 +13,7 @@ urlpatterns = [
         screening_views.screening_start,
         name="screening_start",
     ),
+    path("rounds/<int:pk>/flags/", screening_views.round_flags, name="round_flags"),
     path("hits/<int:pk>/decide/", screening_views.hit_decide, name="hit_decide"),
     path("cycles/", visit_views.cycle_list, name="cycles"),
     path("cycles/<int:pk>/", visit_views.cycle_detail, name="cycle"),

@@ -182,7 +182,7 @@ def _step(task: Task, *, approve: bool, by: User, reason: str, to: str) -> Task:
 
 def apply_outcome(task: Task, *, by: User) -> None:
     """What an approved visit changes, each change in the history with the cycle's name."""
-    why = _("Verification %(cycle)s: %(outcome)s") % {
+    why = _("Visit of %(cycle)s: %(outcome)s") % {
         "cycle": task.cycle.name,
         "outcome": task.get_outcome_display(),
     }

@@ -126,8 +126,14 @@ DISTRICT_STAFF = {
 }
 
 
-def operator_cards(*, to_fix, complaints, drafts, families):
+VISITS = "keluarga yang harus dikunjungi untuk verifikasi (termasuk yang dikembalikan)"
+CYCLES = "/verification/cycles/"
+
+
+def operator_cards(*, to_fix, complaints, drafts, families, visits=None):
     return {
+        # A village's visits of the verification cycles; no cycle here.
+        **({VISITS: (visits, CYCLES)} if visits is not None else {}),
         "keluarga usulan Anda perlu diperbaiki": (to_fix, BATCHES),
         "pengaduan yang diteruskan kepada Anda": (complaints, COMPLAINTS),
         "keluarga JPS dikembalikan kepada Anda untuk diperbaiki": ("0", RETURNED),  # no round yet
@@ -157,8 +163,14 @@ def operator_cards(*, to_fix, complaints, drafts, families):
                 "daftar program aktif": ("2", ROSTERS),
             },
         ),
-        ("village", operator_cards(to_fix="5", complaints="2", drafts="1", families="3")),
-        ("village_b", operator_cards(to_fix="2", complaints="1", drafts="3", families="1")),
+        (
+            "village",
+            operator_cards(to_fix="5", complaints="2", drafts="1", families="3", visits="0"),
+        ),
+        (
+            "village_b",
+            operator_cards(to_fix="2", complaints="1", drafts="3", families="1", visits="0"),
+        ),
         # The agency's families are those it proposed.
         ("agency", operator_cards(to_fix="3", complaints="0", drafts="2", families="1")),
     ],

@@ -115,9 +115,10 @@ def test_village_operator_corrects_own_family_and_the_page_says_who_when_and_wha
     )
     response = family_page(client, household)
     rows = response.context["history"]
-    assert [(r["record"].history_type, r["record"].history_user) for r in rows] == [
-        ("~", users["village"]),
-        ("+", None),  # made outside the pages, newest first
+    assert [(r["record"].history_type, r["record"].history_user, r["who"]) for r in rows] == [
+        ("~", users["village"], ""),
+        ("+", None, "SRI WAHYUNI"),  # the wife, listed after the household was made
+        ("+", None, ""),  # made outside the pages, newest first
     ]
     newest = rows[0]
     assert newest["changes"] == ["nama kepala keluarga", "RW"]
@@ -515,3 +516,34 @@ def test_the_same_search_keeps_its_address_and_the_village_stays_readable(
     assert first.url.startswith(reverse("households:list") + "?s=")
     assert f"desa={desa}" in first.url and nik not in first.url
     assert list(client.get(first.url).context["page"]) == [households["a"]]
+
+
+def test_a_member_is_added_corrected_and_marked_died_in_the_browser_with_history(
+    login, users, households
+):
+    household = households["a"]
+    client = login(users["village"])
+    url = reverse("households:member_create", args=[household.pk])
+    refused = client.post(
+        url, {"name": "ANTON", "nik": "12345", "relation": "child", "status": "living"}
+    )
+    assert "NIK berisi 5 digit, seharusnya 16." in refused.content.decode()
+    client.post(url, {"name": "ANTON", "nik": "", "relation": "child", "status": "living"})
+    son = household.members.get(name="ANTON")
+    client.post(
+        reverse("households:member_edit", args=[household.pk, son.pk]),
+        {"name": "ANTON", "nik": "", "relation": "child", "status": "died"},
+    )
+    son.refresh_from_db()
+    assert son.status == "died"
+    rows = family_page(client, household).context["history"]
+    assert (rows[0]["who"], rows[0]["changes"], rows[0]["record"].history_user) == (
+        "ANTON",
+        ["status: meninggal"],
+        users["village"],
+    )
+    # Another village's operator cannot touch the family.
+    other = login(users["village_b"])
+    assert (
+        other.get(reverse("households:member_edit", args=[household.pk, son.pk])).status_code == 404
+    )

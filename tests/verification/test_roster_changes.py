@@ -83,11 +83,13 @@ def test_staff_see_the_counts_per_desa_each_opening_its_list(login, users, regio
     places = {place["name"]: place for place in page.context["places"]}
     assert list(places) == ["Grabag", "Purworejo"]
     (sindurjan,) = places["Purworejo"]["villages"]
-    assert dict(sindurjan["counts"]) == {"joined": 0, "left": 1, "desil": 1, "head": 0, "moved": 0}
-    assert dict(places["Grabag"]["counts"]) == {
-        "joined": 1, "left": 0, "desil": 0, "head": 1, "moved": 1,
+    assert dict(sindurjan["counts"]) == {
+        "joined": 0, "left": 1, "desil": 1, "head": 0, "moved": 0, "died": 0,
     }  # fmt: skip
-    assert page.context["totals"] == [1, 1, 1, 1, 1]
+    assert dict(places["Grabag"]["counts"]) == {
+        "joined": 1, "left": 0, "desil": 0, "head": 1, "moved": 1, "died": 0,
+    }  # fmt: skip
+    assert page.context["totals"] == [1, 1, 1, 1, 1, 0]
     by_kecamatan = client.get(
         reverse("verification:roster_change_list", args=[november.pk]),
         {"kecamatan": regions["desa_a"].parent_id},
@@ -121,3 +123,34 @@ def test_operators_and_kecamatan_staff_may_not_open_the_changes(login, users, tw
     for role in ("village", "agency", "kecamatan", "desk"):
         url = reverse("verification:roster_changes", args=[november.pk])
         assert login(users[role]).get(url).status_code == 403
+
+
+def test_a_family_whose_member_died_is_counted_from_the_deaths_list(
+    regions, make_household, django_capture_on_commit_callbacks
+):
+    """Rosters carry one row a family: a death is known from the civil registry's list (a
+    member's NIK) or from the household (a member marked died), matched by the head's NIK."""
+    from households.models import Member
+    from tests.verification.conftest import exclusion_list
+
+    a = regions["desa_a"]
+    karto = make_household(a, "KARTO")
+    wife = Member.objects.create(
+        household=karto, nik=make_nik(female=True), name="SUMIYATI", relation="spouse"
+    )
+    paimin = make_household(a, "PAIMIN")
+    Member.objects.create(household=paimin, name="TUKIYEM", relation="parent", status="died")
+    alive = make_household(a, "SLAMET")
+    exclusion_list("MATI", "death", [(wife.nik, "", "SUMIYATI", None)])
+    rows = [(h.no_kk, h.head_nik, h.head_name, 3, a) for h in (karto, paimin, alive)]
+    october = version_of("Oktober 2026", rows)
+    with django_capture_on_commit_callbacks(execute=True):
+        october.activate()
+    november = version_of("November 2026", rows)
+    with django_capture_on_commit_callbacks(execute=True):
+        november.activate()
+    died = RosterChange.objects.filter(version=november, kind=RosterChange.Kind.DIED)
+    assert sorted((c.new_row.name, c.after) for c in died) == [
+        ("KARTO", "SUMIYATI"),
+        ("PAIMIN", "TUKIYEM"),
+    ]

@@ -77,7 +77,7 @@ def test_a_visit_sent_back_once_then_approved_changes_the_household(round_, user
     assert suparno.status == Household.Status.DIED and suparno.rt == "004"
     record = suparno.history.latest()
     assert record.history_user == users["staff"]
-    assert record.history_change_reason == "Verifikasi Verifikasi Triwulan IV 2026: meninggal"
+    assert record.history_change_reason == "Kunjungan Verifikasi Triwulan IV 2026: meninggal"
     assert suparno.proposal_rows.get().rt == "004"  # the correction reaches the proposal row
     # A death takes the family out of the open round, with the reason.
     assert not Allocation.objects.filter(household=suparno).exists()

@@ -158,3 +158,27 @@ def test_the_head_reads_the_screening_but_does_not_decide(screened, round_, user
     )
     assert response.status_code == 403
     assert Household.objects.filter(pk=hit.household_id).exists()
+
+
+def test_a_member_on_the_list_with_the_familys_no_kk_is_named_not_the_head(
+    round_, users, django_capture_on_commit_callbacks
+):
+    """The deaths list carries the wife's NIK and the family's No. KK: the hit names her (her
+    very NIK), not the head (the same No. KK)."""
+    import datetime
+
+    from households.models import Member
+    from tests.conftest import make_nik
+    from tests.verification.conftest import exclusion_list
+
+    suparno = family(round_, "SUPARNO")
+    wife = Member.objects.create(
+        household=suparno, nik=make_nik(female=True), name="SUWARTI", relation="spouse"
+    )
+    exclusion_list(
+        "MATI", "death", [(wife.nik, suparno.no_kk, "SUWARTI", datetime.date(1984, 5, 6))]
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        made = screening.start(round_, by=users["staff"])
+    (hit,) = made.hits.all()
+    assert (hit.person, hit.reason) == ("SUWARTI", "NIK anggota keluarga sama")

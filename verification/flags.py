@@ -8,55 +8,67 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from households.models import User
-from programs.models import AllocationRound, RosterRow, RosterVersion
+from households.models import Household, User
+from programs.models import Allocation, AllocationRound, RosterRow, RosterVersion
 
 from .models import RosterChange
 
-PART = 5000  # numbers per query, under the database's parameter limit
+
+def _rows_of_round(rows, round_: AllocationRound):
+    """The roster rows carrying the head's NIK or the No. KK of a family of the round, matched
+    in the database: a round of 71,000 families never comes into Python to be looked up."""
+    households = Household.objects.filter(allocations__round=round_)
+    return rows.filter(
+        Q(nik__in=households.values("head_nik")) | Q(no_kk__in=households.values("no_kk"))
+    )
 
 
-def _by_number(round_: AllocationRound) -> dict[str, object]:
-    allocations = round_.allocations.select_related("household", "target", "household__desa")
+def _holders(round_: AllocationRound, rows: list[RosterRow]) -> dict[str, Allocation]:
+    """The round's allocations of the families these rows name, by head's NIK and No. KK."""
+    niks, kks = {row.nik for row in rows}, {row.no_kk for row in rows} - {""}
+    allocations = round_.allocations.filter(
+        Q(household__head_nik__in=niks) | Q(household__no_kk__in=kks)
+    ).select_related("household__desa", "target")
     found = {}
     for allocation in allocations:
-        found[allocation.household.head_nik] = allocation
         found[allocation.household.no_kk] = allocation
+        found[allocation.household.head_nik] = allocation  # the head's own NIK first
     return found
-
-
-def _rows(rows, numbers: list[str]):
-    for start in range(0, len(numbers), PART):
-        part = numbers[start : start + PART]
-        yield from rows.filter(Q(nik__in=part) | Q(no_kk__in=part))
 
 
 def flagged(round_: AllocationRound) -> dict[str, list[tuple]]:
     """{"left": [(allocation, roster row, programme code)], "desil": [(allocation, row)]}."""
-    holders = _by_number(round_)
-    numbers = sorted(n for n in holders if n)
-    left_ids = dict(
-        RosterChange.objects.filter(
-            kind=RosterChange.Kind.LEFT, version__status=RosterVersion.Status.ACTIVE
-        ).values_list("old_row_id", "version__program__code")
+    left_changes = RosterChange.objects.filter(
+        kind=RosterChange.Kind.LEFT, version__status=RosterVersion.Status.ACTIVE
     )
-    left = []
-    if left_ids:
-        rows = RosterRow.objects.filter(pk__in=left_ids)
-        for row in _rows(rows, numbers):
-            allocation = holders.get(row.nik) or holders.get(row.no_kk)
-            left.append((allocation, row, left_ids[row.pk]))
-    desil = []
+    left_rows = list(
+        _rows_of_round(
+            RosterRow.objects.filter(pk__in=left_changes.values("old_row_id")), round_
+        ).select_related("version__program")
+    )
+    desil_rows = []
     if round_.desil_limit:
-        rows = RosterRow.objects.active().filter(
-            version__program__carries_desil=True, desil__gt=round_.desil_limit
+        desil_rows = list(
+            _rows_of_round(
+                RosterRow.objects.active().filter(
+                    version__program__carries_desil=True, desil__gt=round_.desil_limit
+                ),
+                round_,
+            )
         )
-        seen = set()
-        for row in _rows(rows, numbers):
-            allocation = holders.get(row.nik) or holders.get(row.no_kk)
-            if allocation.pk not in seen:
-                seen.add(allocation.pk)
-                desil.append((allocation, row))
+    holders = _holders(round_, [*left_rows, *desil_rows])
+
+    def holder(row: RosterRow) -> Allocation:
+        return holders.get(row.nik) or holders[row.no_kk]
+
+    # A left row belongs to the version it left; the code named is the programme's.
+    left = [(holder(row), row, row.version.program.code) for row in left_rows]
+    desil, seen = [], set()
+    for row in desil_rows:
+        allocation = holder(row)
+        if allocation.pk not in seen:
+            seen.add(allocation.pk)
+            desil.append((allocation, row))
     return {"left": left, "desil": desil}
 
 

@@ -94,13 +94,11 @@ def screen(screening: Screening) -> int:
     earlier screening of the round. Safe to run twice. Returns the number of hits."""
     round_ = screening.round
     versions = list(screening.versions.all())
-    allocations = dict(
-        round_.allocations.exclude(status=Allocation.Status.RETURNED).values_list(
-            "household_id", "pk"
-        )
-    )
+    screened = round_.allocations.exclude(status=Allocation.Status.RETURNED)
+    allocations = dict(screened.values_list("household_id", "pk"))
+    # Subqueries, never the round's 71,000 ids as parameters (SQLite takes 32,766 at most).
     households = list(
-        Household.objects.filter(pk__in=allocations.keys()).values(
+        Household.objects.filter(pk__in=screened.values("household_id")).values(
             "pk", "no_kk", "head_nik", "head_name", "head_sex", "head_birth_date", "address",
             "rt", "rw", "desa_id",
         )
@@ -118,27 +116,28 @@ def screen(screening: Screening) -> int:
     # a part's size (benchmarks/bench_screening.py: 1.5 GB to 0.6 GB, and faster).
     for start in range(0, len(families), MATCH_PART):
         candidates |= match(families[start : start + MATCH_PART], index, thresholds)
+    version_of: dict[int, int] = {}  # list row -> its version, from the ref "version:row"
     for ref, matched in candidates.items():
         household = int(ref.partition(":")[2])
         for candidate in matched:
-            row = int(candidate.ref.partition(":")[2])
-            found[(household, row)] = (names[household], candidate.score, candidate.reason)
+            version, _colon, row = candidate.ref.partition(":")
+            version_of[int(row)] = int(version)
+            found[(household, int(row))] = (names[household], candidate.score, candidate.reason)
     _progress(screening, 70)
     # A member (a civil servant's wife, a son who died) is found by the very NIK only.
-    by_nik: dict[str, list[int]] = defaultdict(list)
+    by_nik: dict[str, list[tuple[int, int]]] = defaultdict(list)  # NIK -> (version, row)
     for record in records:
         if record.nik:
-            by_nik[record.nik].append(int(record.ref.partition(":")[2]))
+            version, _colon, row = record.ref.partition(":")
+            by_nik[record.nik].append((int(version), int(row)))
     members = Member.objects.filter(
-        household__in=allocations.keys(), status=Member.Status.LIVING
+        household__in=screened.values("household_id"), status=Member.Status.LIVING
     ).exclude(nik="")
     for household, name, nik in members.values_list("household_id", "name", "nik").iterator():
-        for row in by_nik.get(nik, ()):
+        for version, row in by_nik.get(nik, ()):
             # The very NIK names who it is, over the head's match by the family's No. KK.
+            version_of[row] = version
             found[(household, row)] = (name, 100, "NIK anggota keluarga sama")
-    version_of = dict(RosterRow.objects.filter(pk__in={r for _h, r in found}).values_list(
-        "pk", "version_id"
-    )) if found else {}  # fmt: skip
     _store(screening, found, allocations, version_of)
     screening.families = len(households)
     screening.screened = sorted(allocations)
@@ -260,7 +259,8 @@ def holding_back(recipients: RecipientList) -> list[str]:
             % {"n": len(unscreened)}
         ]
     open_hits = screening.hits.filter(
-        household__in=households, decision__in=[DECISIONS.UNDECIDED, DECISIONS.VISIT]
+        household__in=recipients.allocations.values("household_id"),
+        decision__in=[DECISIONS.UNDECIDED, DECISIONS.VISIT],
     ).count()
     if open_hits:
         return [

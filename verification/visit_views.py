@@ -10,7 +10,7 @@ from collections import defaultdict
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Case, Count, Q, Value, When
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,7 +23,7 @@ from bansos.paging import paged
 from complaints.models import OPEN, Complaint
 from households.access import managers, role_required
 from households.models import Household
-from programs.models import Allocation
+from programs.models import Allocation, RosterRow
 
 from . import visits
 from .forms import AddByFilterForm, AddByNumberForm, CheckForm, CycleForm, VisitForm
@@ -100,9 +100,12 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if desa.isdigit():
         listed = listed.filter(desa_id=int(desa))
     # The operator's own work first: what was sent back, then what waits for a visit.
-    order = {STATUS.RETURNED: 0, STATUS.OPEN: 1}
-    listed = sorted(listed, key=lambda t: (order.get(t.status, 2), t.desa.name, t.pk))
-    page, query = paged(request, listed)
+    first = Case(
+        When(status=STATUS.RETURNED, then=Value(0)),
+        When(status=STATUS.OPEN, then=Value(1)),
+        default=Value(2),
+    )
+    page, query = paged(request, listed.order_by(first, "desa__name", "pk"))
     context = {
         "cycle": cycle,
         "places": places,
@@ -166,10 +169,11 @@ def _chosen(data: dict) -> tuple[list[Household], str, str]:
     if source == AddByFilterForm.Source.ROSTER:
         version = data["version"]
         changed = RosterChange.objects.filter(version=version).exclude(kind=RosterChange.Kind.LEFT)
-        numbers = changed.values_list("new_row__nik", "new_row__no_kk")
-        niks = {nik for nik, _kk in numbers if nik}
-        kks = {kk for _nik, kk in numbers if kk}
-        found = Household.objects.filter(Q(head_nik__in=niks) | Q(no_kk__in=kks))
+        rows = RosterRow.objects.filter(pk__in=changed.values("new_row_id"))
+        found = Household.objects.filter(
+            Q(head_nik__in=rows.exclude(nik="").values("nik"))
+            | Q(no_kk__in=rows.exclude(no_kk="").values("no_kk"))
+        )
         return list(found), Task.Reason.ROSTER, f"{version.program.code} {version.period}"
     if source == AddByFilterForm.Source.JPS:
         returned = Allocation.objects.filter(round=data["round"], status=Allocation.Status.RETURNED)

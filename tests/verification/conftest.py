@@ -129,3 +129,32 @@ def photo(name="rumah.jpg", size=(3000, 2000), colour=(120, 90, 60)) -> SimpleUp
     out = io.BytesIO()
     image.save(out, "JPEG", exif=exif, quality=90)
     return SimpleUploadedFile(name, out.getvalue(), content_type="image/jpeg")
+
+
+def version_of(period, families, code="DTSEN"):
+    """An imported DTSEN version of (no_kk, nik, name, desil, desa) families, activated."""
+    made = RosterVersion.objects.create(program=program(code), period=period)
+    for n, (kk, nik, name, desil, desa) in enumerate(families, start=1):
+        RosterRow.objects.create(
+            version=made, row_number=n, no_kk=kk, nik=nik, name=name, desil=desil, desa=desa
+        )
+    return made
+
+
+@pytest.fixture
+def november(round_, regions, django_capture_on_commit_callbacks):
+    """DTSEN: SLAMET left in November; SUPARNO's desil rose from 2 to 6; SUPARMAN stayed."""
+    slamet, suparno, suparman = (
+        family(round_, name) for name in ("SLAMET RIYADI", "SUPARNO", "SUPARMAN")
+    )
+
+    def row(household, desil):
+        return (household.no_kk, household.head_nik, household.head_name, desil, household.desa)
+
+    october = version_of("Oktober 2026", [row(slamet, 3), row(suparno, 2), row(suparman, 1)])
+    with django_capture_on_commit_callbacks(execute=True):
+        october.activate()
+    made = version_of("November 2026", [row(suparno, 6), row(suparman, 1)])
+    with django_capture_on_commit_callbacks(execute=True):
+        made.activate()
+    return made

@@ -5,28 +5,8 @@ import pytest
 from django.urls import reverse
 
 from tests.verification.conftest import family
-from tests.verification.test_roster_changes import version_of
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def november(round_, regions, django_capture_on_commit_callbacks):
-    """DTSEN: SLAMET left in November; SUPARNO's desil rose from 2 to 6; SUPARMAN stayed."""
-    slamet, suparno, suparman = (
-        family(round_, name) for name in ("SLAMET RIYADI", "SUPARNO", "SUPARMAN")
-    )
-
-    def row(household, desil):
-        return (household.no_kk, household.head_nik, household.head_name, desil, household.desa)
-
-    october = version_of("Oktober 2026", [row(slamet, 3), row(suparno, 2), row(suparman, 1)])
-    with django_capture_on_commit_callbacks(execute=True):
-        october.activate()
-    made = version_of("November 2026", [row(suparno, 6), row(suparman, 1)])
-    with django_capture_on_commit_callbacks(execute=True):
-        made.activate()
-    return made
 
 
 def test_the_round_page_flags_who_left_and_who_rose_above_the_limit(round_, users, november, login):

@@ -9,22 +9,13 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from households.models import Download
-from programs.models import RosterRow, RosterVersion
-from tests.conftest import make_nik, make_no_kk, program
+from programs.models import RosterRow
+from tests.conftest import make_nik, make_no_kk
+from tests.verification.conftest import version_of
 from verification.models import RosterChange
 from verification.roster_changes import compare_versions
 
 pytestmark = pytest.mark.django_db
-
-
-def version_of(period, families, code="DTSEN"):
-    """An imported DTSEN version of (no_kk, nik, name, desil, desa) families, activated."""
-    made = RosterVersion.objects.create(program=program(code), period=period)
-    for n, (kk, nik, name, desil, desa) in enumerate(families, start=1):
-        RosterRow.objects.create(
-            version=made, row_number=n, no_kk=kk, nik=nik, name=name, desil=desil, desa=desa
-        )
-    return made
 
 
 @pytest.fixture

@@ -201,3 +201,15 @@ def test_the_map_draws_visits_without_outside_tiles(cycle, users, task, login):
     text = page.content.decode()
     assert "leaflet/leaflet.js" in text and "-7.7131" in text
     assert "latar kosong" in text  # no tile server configured
+
+
+def test_staff_add_the_families_a_roster_version_changed(round_, cycle, users, login, november):
+    """DTSEN November: SUPARNO's desil changed (visited); SLAMET left the roster (nothing to
+    visit on it); SUPARMAN did not change."""
+    login(users["staff"]).post(
+        reverse("verification:cycle_add", args=[cycle.pk]),
+        {"source": "roster", "version": november.pk},
+    )
+    assert [(t.household.head_name, t.reason, t.reason_note) for t in cycle.tasks.all()] == [
+        ("SUPARNO", "roster", "DTSEN November 2026")
+    ]

@@ -28,6 +28,7 @@ from demo.people import People
 from demo.places import Places
 from demo.proposals import Proposals
 from demo.rosters import Rosters
+from demo.verification import Verification
 from households.models import Household, Member, Region, User
 from households.regions import load_district
 from programs.models import (
@@ -118,7 +119,7 @@ def _summary(created: bool, started: float, kept: list[str] | None = None) -> De
     )
 
 
-class _Demo(Places, Rosters, Proposals, Complaints):
+class _Demo(Places, Rosters, Proposals, Complaints, Verification):
     def __init__(self, rng: random.Random, households: int, history: bool, stdout: TextIO | None):
         self.rng, self.target, self.history, self.stdout = rng, households, history, stdout
         # Its own sequence: the gaps leave every other draw of the demo as it was.
@@ -159,4 +160,6 @@ class _Demo(Places, Rosters, Proposals, Complaints):
             version.row_count, version.problem_count = roster.rows.count, roster.problems
             version.save(update_fields=["row_count", "problem_count"])
             version.activate()
+        self.exclusion_lists(users["staf"])
+        self.verification_cycle(users, operator_desa)
         return kept

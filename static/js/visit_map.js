@@ -12,21 +12,25 @@
   if (box.dataset.tiles) {
     L.tileLayer(box.dataset.tiles, { maxZoom: 19, attribution: box.dataset.attribution }).addTo(map);
   }
-  var layer = L.featureGroup().addTo(map);
+  // The view first: Leaflet places layers (a circle's radius in metres) on a map with a view.
+  if (points.length) {
+    var bounds = L.latLngBounds(points.map(function (p) { return [p.lat, p.lng]; }));
+    map.fitBounds(bounds, { padding: [24, 24], maxZoom: 17 });
+  } else {
+    map.setView([-2.5, 118], 4);  // Indonesia
+  }
   points.forEach(function (p) {
+    if (p.accuracy) {
+      L.circle([p.lat, p.lng], { radius: p.accuracy, color: colours[p.status], weight: 1,
+                                 fillOpacity: 0.08, interactive: false }).addTo(map);
+    }
     var marker = L.circleMarker([p.lat, p.lng], {
       radius: 8, color: colours[p.status] || "#333", weight: 2, fillOpacity: 0.7
-    }).addTo(layer);
+    }).addTo(map);
     var link = document.createElement("a");
     link.href = p.url;
     link.textContent = p.label;
     marker.bindPopup(link);
-    if (p.accuracy) {
-      L.circle([p.lat, p.lng], { radius: p.accuracy, color: colours[p.status], weight: 1,
-                                 fillOpacity: 0.08, interactive: false }).addTo(layer);
-    }
   });
-  if (points.length) { map.fitBounds(layer.getBounds(), { padding: [24, 24], maxZoom: 17 }); }
-  else { map.setView([-2.5, 118], 4); }  // Indonesia
   box.dataset.drawn = String(points.length);
 })();

@@ -119,3 +119,40 @@ def test_a_visit_from_the_village_phone_to_the_district(browser, live_server, us
     # The village reads the outcome; there is nothing left to fill.
     expect(operator.get_by_role("button", name="Kirim hasil kunjungan")).to_have_count(0)
     assert operator.evaluate("localStorage.length") == 0  # the draft left the phone
+
+
+def test_the_map_draws_the_visits_without_asking_outside_and_pages_fit_a_phone(
+    browser, live_server, users, visit
+):
+    visit.latitude, visit.longitude, visit.accuracy, visit.status = (
+        -7.7131,
+        110.0082,
+        20,
+        "submitted",
+    )
+    visit.save()
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 360, "height": 780})
+    page = context.new_page()
+    outside = []
+    page.on(
+        "request",
+        lambda r: outside.append(r.url) if not r.url.startswith(live_server.url) else None,
+    )
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    log_in(page, live_server, "tksk.purworejo")
+    page.goto(f"/verification/cycles/{visit.cycle_id}/")
+    expect(page.locator("#progress")).to_contain_text("Sindurjan")
+    assert page.evaluate(WIDE) <= 0
+    page.get_by_role("link", name="Peta kunjungan").click()
+    page.wait_for_load_state("load")
+    assert errors == []
+    expect(page.locator("#visit-map")).to_have_attribute("data-drawn", "1")
+    # The visit's point and its accuracy circle, drawn by Leaflet as SVG paths.
+    expect(page.locator("#visit-map path.leaflet-interactive")).to_have_count(1)
+    page.locator("#visit-map path.leaflet-interactive").click()
+    expect(page.locator(".leaflet-popup")).to_contain_text("SUPARNO")
+    assert page.evaluate(WIDE) <= 0
+    assert outside == []  # no tile server configured: nothing fetched from outside
+    context.close()

@@ -86,14 +86,18 @@ class Verification:
         families = list(Household.objects.filter(desa=operator_desa).order_by("pk")[:10])
         if neighbour is not None:
             families += list(Household.objects.filter(desa=neighbour).order_by("pk")[:4])
-        reasons = [Task.Reason.ROSTER, Task.Reason.MANUAL, Task.Reason.COMPLAINT]
-        tasks = [
-            visits.add_task(
-                cycle, household, reason=rng.choice(reasons), note="DTSEN November 2026",
-                by=users["staf"],
+        # Why each family is visited, with what a member of staff would write.
+        reasons = [
+            (Task.Reason.ROSTER, "DTSEN November 2026: desil berubah"),
+            (Task.Reason.MANUAL, "Usulan RT, belum pernah diverifikasi"),
+            (Task.Reason.COMPLAINT, "Tetangga melapor keluarga sudah pindah"),
+        ]
+        tasks = []
+        for household in families:
+            reason, note = rng.choice(reasons)
+            tasks.append(
+                visits.add_task(cycle, household, reason=reason, note=note, by=users["staf"])
             )
-            for household in families
-        ]  # fmt: skip
         operator, kecamatan, staff = users["operator.desa"], users["kecamatan"], users["staf"]
         steps = ["approved", "checked", "returned", "submitted", "submitted"]
         for task, step in zip(tasks, steps, strict=False):

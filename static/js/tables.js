@@ -4,7 +4,7 @@ function labelCells(root) {
   for (const table of root.querySelectorAll(".table-wrap table")) {
     const headings = [...table.querySelectorAll("thead th")].map((th) => th.innerText.trim());
     if (!headings.length) continue;
-    for (const row of table.querySelectorAll("tbody tr")) {
+    for (const row of table.querySelectorAll("tbody tr, tfoot tr")) {
       [...row.children].forEach((cell, i) => {
         if (headings[i] && !cell.hasAttribute("data-label")) cell.dataset.label = headings[i];
       });

@@ -522,6 +522,8 @@ def compare(a: _Family, b: _Family) -> tuple[int, str] | None:
         if names >= 80:
             return 98, _join("No. KK sama", name_words)
         return 92, f"No. KK sama, kepala keluarga berbeda{_spouse(a, b)}"
+    if nik == "slip" and _born_apart(a, b):
+        return None  # two people born on the days their own NIKs say: neighbours, not a typo
     for which, slip, other in (("NIK", nik, kk), ("No. KK", kk, nik)):
         if slip == "slip" and other != "different" and names >= SLIP_NAME:
             # A birth date read from the same NIK says nothing more: only written dates count.
@@ -553,6 +555,20 @@ def compare(a: _Family, b: _Family) -> tuple[int, str] | None:
     if names >= 85 and (born or mother):
         return 75, _join(name_words, "tanggal lahir sama" if born else mother)
     return None
+
+
+def _born_apart(a: _Family, b: _Family) -> bool:
+    """Both records write a birth date, each the one its own NIK carries, and they differ: the
+    NIKs are one digit apart because two people were born a day (or a month) apart, not
+    because one was mistyped (a mistyped NIK would not carry its own written date)."""
+    written_a, written_b = a.record.birth_date, b.record.birth_date
+    return (
+        written_a is not None
+        and written_b is not None
+        and written_a != written_b
+        and nik_birth(a.nik, today=_TODAY)[0] == written_a
+        and nik_birth(b.nik, today=_TODAY)[0] == written_b
+    )
 
 
 def _identifier(a: str, b: str) -> str:

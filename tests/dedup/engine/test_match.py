@@ -66,6 +66,19 @@ def test_nik_with_one_digit_wrong_same_name_and_neighbourhood_is_a_match():
     assert result == {"BPNT:4": (92, "NIK beda 1 digit + nama sama + RT/RW sama")}
 
 
+def test_namesakes_born_a_day_apart_as_their_own_niks_say_are_two_people():
+    """NIKs one digit apart in the day of birth, each written date the one its own NIK holds:
+    two SLAMETs of one village born a day apart, not a typo (a list of NIK and name only)."""
+    first, second = datetime.date(1975, 3, 12), datetime.date(1975, 3, 13)
+    one = family("USULAN:1", nik=nik(first), birth_date=first, no_kk="", rt="", address="")
+    other = family("ASN:9", nik=nik(second), birth_date=second, no_kk="", rt="", address="")
+    assert found(one, other) == {}
+    # A typo: the written date is the person's, whatever digit the NIK lost.
+    typed = family("USULAN:1", nik=nik(second), birth_date=first, no_kk="", rt="", address="")
+    right = family("ASN:9", nik=nik(first), birth_date=first, no_kk="", rt="", address="")
+    assert found(typed, right)["ASN:9"][1].startswith("NIK beda 1 digit")
+
+
 def test_nik_with_two_neighbouring_digits_swapped_is_a_match():
     right = nik(serial=1234)
     typed = right[:12] + "2134"

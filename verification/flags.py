@@ -23,40 +23,48 @@ def _rows_of_round(rows, round_: AllocationRound):
     )
 
 
-def _holders(round_: AllocationRound, rows: list[RosterRow]) -> dict[str, Allocation]:
-    """The round's allocations of the families these rows name, by head's NIK and No. KK."""
-    niks, kks = {row.nik for row in rows}, {row.no_kk for row in rows} - {""}
-    allocations = round_.allocations.filter(
-        Q(household__head_nik__in=niks) | Q(household__no_kk__in=kks)
-    ).select_related("household__desa", "target")
-    found = {}
-    for allocation in allocations:
-        found[allocation.household.no_kk] = allocation
-        found[allocation.household.head_nik] = allocation  # the head's own NIK first
+def _named_by(round_: AllocationRound, rows):
+    """The round's allocations of the families these rows name (subqueries, no id lists)."""
+    return round_.allocations.filter(
+        Q(household__head_nik__in=rows.exclude(nik="").values("nik"))
+        | Q(household__no_kk__in=rows.exclude(no_kk="").values("no_kk"))
+    )
+
+
+def _left_rows():
+    """The rows of the versions that active versions replaced, of the families that left."""
+    left = RosterChange.objects.filter(
+        kind=RosterChange.Kind.LEFT, version__status=RosterVersion.Status.ACTIVE
+    )
+    return RosterRow.objects.filter(pk__in=left.values("old_row_id"))
+
+
+def _desil_rows(round_: AllocationRound):
+    return RosterRow.objects.active().filter(
+        version__program__carries_desil=True, desil__gt=round_.desil_limit
+    )
+
+
+def counts(round_: AllocationRound) -> dict[str, int]:
+    """How many of the round's families each flag holds: counted in the database, for the
+    round's page (each view of it)."""
+    found = {"left": _named_by(round_, _left_rows()).count(), "desil": 0}
+    if round_.desil_limit:
+        found["desil"] = _named_by(round_, _desil_rows(round_)).count()
     return found
 
 
 def flagged(round_: AllocationRound) -> dict[str, list[tuple]]:
     """{"left": [(allocation, roster row, programme code)], "desil": [(allocation, row)]}."""
-    left_changes = RosterChange.objects.filter(
-        kind=RosterChange.Kind.LEFT, version__status=RosterVersion.Status.ACTIVE
-    )
-    left_rows = list(
-        _rows_of_round(
-            RosterRow.objects.filter(pk__in=left_changes.values("old_row_id")), round_
-        ).select_related("version__program")
-    )
-    desil_rows = []
-    if round_.desil_limit:
-        desil_rows = list(
-            _rows_of_round(
-                RosterRow.objects.active().filter(
-                    version__program__carries_desil=True, desil__gt=round_.desil_limit
-                ),
-                round_,
-            )
-        )
-    holders = _holders(round_, [*left_rows, *desil_rows])
+    left_rows = list(_rows_of_round(_left_rows(), round_).select_related("version__program"))
+    desil_rows = list(_rows_of_round(_desil_rows(round_), round_)) if round_.desil_limit else []
+    holders: dict[str, Allocation] = {}
+    for query in [_named_by(round_, _left_rows())] + (
+        [_named_by(round_, _desil_rows(round_))] if round_.desil_limit else []
+    ):
+        for allocation in query.select_related("household__desa", "target"):
+            holders[allocation.household.no_kk] = allocation
+            holders[allocation.household.head_nik] = allocation  # the head's own NIK first
 
     def holder(row: RosterRow) -> Allocation:
         return holders.get(row.nik) or holders[row.no_kk]
@@ -76,17 +84,15 @@ def round_notices(sender, round: AllocationRound, user: User, **kwargs) -> list[
     """programs.models.round_notices: the families a new roster puts in doubt."""
     if not user.sees_all_proposals or not round.allocations.exists():
         return []
-    found = flagged(round)
+    found = counts(round)
     url = reverse("verification:round_flags", args=[round.pk])
     notices = []
     if found["left"]:
-        text = _("%(n)s families of this round have left a roster since.") % {
-            "n": len(found["left"])
-        }
+        text = _("%(n)s families of this round have left a roster since.") % {"n": found["left"]}
         notices.append({"text": text, "url": url, "level": "warning"})
     if found["desil"]:
         text = _("%(n)s families now stand above the round's desil %(limit)s.") % {
-            "n": len(found["desil"]),
+            "n": found["desil"],
             "limit": round.desil_limit,
         }
         notices.append({"text": text, "url": url, "level": "warning"})

@@ -102,12 +102,16 @@ class VisitForm(forms.ModelForm):
         for name in ("photo_house_upload", "photo_head_upload"):
             # The phone opens its camera; a gallery stays one tap away.
             self.fields[name].widget.attrs.update(accept="image/*", capture="environment")
-        self.members = list(self.instance.household.members.all())
+        household = self.instance.household
+        if self.instance.status == Task.Status.OPEN:  # not visited yet: the household as now
+            for field in ("head_name", "address", "rt", "rw"):
+                self.initial[field] = getattr(household, field)
+        self.members = list(household.members.all())
         for member in self.members:
+            # Sent back: the status the operator gave, else the member's own.
+            _seen, found = self.instance.members.get(str(member.pk), [None, member.status])
             self.fields[f"member_{member.pk}"] = forms.ChoiceField(
-                label=member.name,
-                choices=Member.Status.choices,
-                initial=self.instance.members.get(str(member.pk), member.status),
+                label=member.name, choices=Member.Status.choices, initial=found
             )
 
     def member_fields(self):
@@ -115,10 +119,13 @@ class VisitForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("latitude") is None or cleaned.get("longitude") is None:
+        latitude, longitude = cleaned.get("latitude"), cleaned.get("longitude")
+        if latitude is None or longitude is None:
             raise forms.ValidationError(
                 _("The phone's location is missing: allow location and tap the button again.")
             )
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            raise forms.ValidationError(_("The location is not a place on Earth."))
         return cleaned
 
     def visit(self) -> tuple[dict, dict]:

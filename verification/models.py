@@ -207,7 +207,11 @@ class Task(models.Model):
     address = models.CharField(_("address (street, dusun)"), max_length=255, blank=True)
     rt = models.CharField(_("RT"), max_length=3, blank=True)
     rw = models.CharField(_("RW"), max_length=3, blank=True)
-    members = models.JSONField(_("members' status"), default=dict, blank=True)  # {pk: status}
+    # What the visit changes, against the household as it stood when the visit was sent:
+    # {"rt": ["002", "004"]} and {"<member pk>": ["living", "died"]}. Applied on approval
+    # where the household still says what the operator saw.
+    corrections = models.JSONField(_("corrections"), default=dict, blank=True)
+    members = models.JSONField(_("members' status"), default=dict, blank=True)
     note = models.TextField(_("note"), blank=True)
     photo_house = models.FileField(upload_to="visits/%Y/%m/", blank=True)
     photo_head = models.FileField(upload_to="visits/%Y/%m/", blank=True)

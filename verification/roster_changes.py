@@ -97,12 +97,20 @@ def deaths(version: RosterVersion, replaced: RosterVersion) -> list[RosterChange
     for nik, kk, name in people:
         who.setdefault(nik, name)
         who.setdefault(kk, name)
+    # Reported on the version before already: a death is news once.
+    reported = set()
+    before = RosterChange.objects.filter(version=replaced, kind=RosterChange.Kind.DIED)
+    for nik, kk, name in before.values_list("new_row__nik", "new_row__no_kk", "after"):
+        reported |= {(number, name) for number in (nik, kk) if number}
     found: dict[int, RosterChange] = {}
     numbers = sorted(who)
     for start in range(0, len(numbers), 5000):  # under the database's parameter limit
         part = numbers[start : start + 5000]
         rows = RosterRow.objects.filter(version=version).filter(Q(nik__in=part) | Q(no_kk__in=part))
         for pk, nik, kk, desa in rows.values_list("pk", "nik", "no_kk", "desa_id"):
+            name = (who.get(nik) or who.get(kk) or "")[:40]
+            if (nik, name) in reported or (kk, name) in reported:
+                continue
             found.setdefault(
                 pk,
                 RosterChange(
@@ -111,7 +119,7 @@ def deaths(version: RosterVersion, replaced: RosterVersion) -> list[RosterChange
                     kind=RosterChange.Kind.DIED,
                     new_row_id=pk,
                     desa_id=desa,
-                    after=(who.get(nik) or who.get(kk) or "")[:40],
+                    after=name,
                 ),
             )
     return list(found.values())

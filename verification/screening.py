@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
@@ -26,7 +27,7 @@ from households.models import Household, Member, User
 from programs import rounds
 from programs.models import Allocation, AllocationRound, RecipientList, RosterRow, RosterVersion
 
-from .models import Screening, ScreeningHit
+from .models import Screening, ScreeningHit, Task
 
 DECISIONS = ScreeningHit.Decision
 REF_FAMILY = "K"  # a household's ref in the engine: "K:<pk>"
@@ -138,7 +139,15 @@ def screen(screening: Screening) -> int:
             # The very NIK names who it is, over the head's match by the family's No. KK.
             version_of[row] = version
             found[(household, row)] = (name, 100, "NIK anggota keluarga sama")
-    _store(screening, found, allocations, version_of)
+    # Who each hit names on its list, across the list's versions: the row's NIK, else No. KK.
+    wanted = {row for _household, row in found}
+    number_of = {
+        int(record.ref.partition(":")[2]): record.nik or record.no_kk
+        for record in records
+        if int(record.ref.partition(":")[2]) in wanted
+    }
+    program_of = {version.pk: version.program_id for version in versions}
+    _store(screening, found, allocations, version_of, number_of, program_of)
     screening.families = len(households)
     screening.screened = sorted(allocations)
     screening.status, screening.progress = Screening.Status.DONE, 100
@@ -148,14 +157,31 @@ def screen(screening: Screening) -> int:
 
 
 @transaction.atomic
-def _store(screening: Screening, found: dict, allocations: dict, version_of: dict) -> None:
-    earlier = {
-        (hit.household_id, hit.row_id): hit
-        for hit in ScreeningHit.objects.filter(screening__round=screening.round)
+def _store(
+    screening: Screening,
+    found: dict,
+    allocations: dict,
+    version_of: dict,
+    number_of: dict,
+    program_of: dict,
+) -> None:
+    """Replace the screening's hits. A hit staff decided in an earlier screening of the round
+    keeps its decision: the same family, the same list (whatever its version) and the same
+    number on it; of two decisions, the latest."""
+    earlier: dict[tuple, dict] = {}
+    decided = (
+        ScreeningHit.objects.filter(screening__round=screening.round)
         .exclude(screening=screening)
         .exclude(decision=DECISIONS.UNDECIDED)
-        .order_by("screening__started_at")  # the latest decision wins
-    }
+        .order_by("decided_at", "pk")
+        .values(
+            "household_id", "version__program_id", "row__nik", "row__no_kk", "decision",
+            "note", "decided_by_id", "decided_at",
+        )
+    )  # fmt: skip
+    for hit in decided:
+        number = _clean(hit["row__nik"]) or _clean(hit["row__no_kk"])
+        earlier[(hit["household_id"], hit["version__program_id"], number)] = hit
     screening.hits.all().delete()
     hits = []
     for (household, row), (person, score, reason) in found.items():
@@ -169,10 +195,10 @@ def _store(screening: Screening, found: dict, allocations: dict, version_of: dic
             score=score,
             reason=reason[:255],
         )
-        before = earlier.get((household, row))
+        before = earlier.get((household, program_of[version_of[row]], number_of[row]))
         if before is not None:  # decided before: not asked again
-            hit.decision, hit.note = before.decision, before.note
-            hit.decided_by_id, hit.decided_at = before.decided_by_id, before.decided_at
+            hit.decision, hit.note = before["decision"], before["note"]
+            hit.decided_by_id, hit.decided_at = before["decided_by_id"], before["decided_at"]
         hits.append(hit)
     ScreeningHit.objects.bulk_create(hits, batch_size=INSERT_BATCH)
 
@@ -183,6 +209,13 @@ def _progress(screening: Screening, percent: int) -> None:
 
 def latest(round_: AllocationRound) -> Screening | None:
     return round_.screenings.first()
+
+
+def stalled(screening: Screening) -> bool:
+    """Running for longer than any screening takes: its worker died (killed, out of memory),
+    and it may be started again."""
+    limit = timezone.now() - settings.DEDUP_STALLED_AFTER
+    return screening.status == Screening.Status.RUNNING and screening.started_at < limit
 
 
 @transaction.atomic
@@ -202,11 +235,12 @@ def decide(hit: ScreeningHit, decision: str, *, note: str, by: User, cycle=None)
             "list": hit.version.program.get_screens_out_display(),
             "why": note,
         }
-        remove_from_open_rounds(hit.household, reason=reason, by=by)
+        # Out of this round: another round (BLT Desa, say) screens on its own.
+        remove_from_open_rounds(hit.household, reason=reason, by=by, round_=hit.screening.round)
     if decision == DECISIONS.VISIT:
         if cycle is None:
             raise ValidationError(_("Choose the verification cycle of the visit."))
-        visits.add_task(
+        made = visits.add_task(
             cycle,
             hit.household,
             reason="screening",
@@ -214,6 +248,18 @@ def decide(hit: ScreeningHit, decision: str, *, note: str, by: User, cycle=None)
             by=by,
             hit=hit,
         )
+        # In the cycle already: its visit settles this hit too, unless it is over.
+        if (
+            made is None
+            and cycle.tasks.filter(household=hit.household, status=Task.Status.APPROVED).exists()
+        ):
+            raise ValidationError(
+                _(
+                    "The family's visit in %(cycle)s is approved already: decide from its "
+                    "outcome, or choose another cycle."
+                )
+                % {"cycle": cycle}
+            )
     hit.decision, hit.note, hit.decided_by, hit.decided_at = decision, note, by, timezone.now()
     hit._history_user = by
     # Only the decision: removing the family from the round has already unlinked its allocation.
@@ -221,13 +267,19 @@ def decide(hit: ScreeningHit, decision: str, *, note: str, by: User, cycle=None)
     return hit
 
 
-def remove_from_open_rounds(household: Household, *, reason: str, by: User) -> list[str]:
-    """The family's allocations not yet on an approved list are removed with the reason (each
-    kept in the allocation's history); those already approved stay as signed, named back."""
+def remove_from_open_rounds(
+    household: Household, *, reason: str, by: User, round_: AllocationRound | None = None
+) -> list[str]:
+    """The family's allocations not yet on an approved list (of `round_`, or of every round)
+    are removed with the reason (each kept in the allocation's history); those already
+    approved stay as signed, named back."""
     kept = []
-    for allocation in Allocation.objects.filter(household=household).exclude(
+    allocations = Allocation.objects.filter(household=household).exclude(
         status=Allocation.Status.APPROVED
-    ):
+    )
+    if round_ is not None:
+        allocations = allocations.filter(round=round_)
+    for allocation in allocations:
         try:
             rounds.move(allocation, to=None, reason=reason[:200], by=by)
         except ValidationError:  # on an approved list: it stays as signed
@@ -289,6 +341,9 @@ def round_notices(sender, round: AllocationRound, user: User, **kwargs) -> list[
     screening = latest(round)
     if screening is None:
         text = _("Not screened against the exclusion lists yet.")
+        return [{"text": text, "url": url, "level": "warning"}]
+    if screening.status == Screening.Status.FAILED or stalled(screening):
+        text = _("The last screening did not finish: screen again.")
         return [{"text": text, "url": url, "level": "warning"}]
     if screening.status != Screening.Status.DONE:
         return [{"text": _("Screening is running."), "url": url, "level": "info"}]

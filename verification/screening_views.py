@@ -29,7 +29,11 @@ def round_screening(request: HttpRequest, pk: int) -> HttpResponse:
     evidence, the undecided first, each decided here."""
     round_ = get_object_or_404(AllocationRound, pk=pk)
     latest = screening.latest(round_)
-    running = latest is not None and latest.status == Screening.Status.RUNNING
+    running = (
+        latest is not None
+        and latest.status == Screening.Status.RUNNING
+        and not screening.stalled(latest)
+    )
     if request.htmx:  # the progress bar asks
         if running:
             return render(request, "verification/_screening_progress.html", {"screening": latest})
@@ -71,7 +75,11 @@ def round_screening(request: HttpRequest, pk: int) -> HttpResponse:
 def screening_start(request: HttpRequest, pk: int) -> HttpResponse:
     round_ = get_object_or_404(AllocationRound, pk=pk)
     latest = screening.latest(round_)
-    if latest is not None and latest.status == Screening.Status.RUNNING:
+    if (
+        latest is not None
+        and latest.status == Screening.Status.RUNNING
+        and not screening.stalled(latest)
+    ):
         return redirect("verification:screening", pk=pk)  # a second click
     try:
         screening.start(round_, by=request.user)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("cycles/", visit_views.cycle_list, name="cycles"),
     path("cycles/<int:pk>/", visit_views.cycle_detail, name="cycle"),
     path("cycles/<int:pk>/add/", visit_views.cycle_add, name="cycle_add"),
+    path("cycles/<int:pk>/close/", visit_views.cycle_close, name="cycle_close"),
     path("cycles/<int:pk>/map/", visit_views.cycle_map, name="cycle_map"),
     path("visits/<int:pk>/", visit_views.task_detail, name="task"),
     path("visits/<int:pk>/check/", visit_views.task_check, name="task_check"),

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from bansos.paging import paged
 from complaints.models import OPEN, Complaint
 from households.access import managers, role_required
-from households.models import Household
+from households.models import Household, Member
 from programs.models import Allocation, RosterRow
 
 from . import visits
@@ -126,6 +126,18 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(managers)
 @require_POST
+def cycle_close(request: HttpRequest, pk: int) -> HttpResponse:
+    """A cycle closed takes no more families and no more visits; opened again, it does."""
+    cycle = get_object_or_404(Cycle, pk=pk)
+    cycle.closed = not cycle.closed
+    cycle._history_user = request.user
+    cycle.save(update_fields=["closed"])
+    messages.success(request, _("Cycle closed.") if cycle.closed else _("Cycle opened again."))
+    return redirect("verification:cycle", pk=pk)
+
+
+@role_required(managers)
+@require_POST
 def cycle_add(request: HttpRequest, pk: int) -> HttpResponse:
     """Families added by hand (one NIK or No. KK) or by a filter."""
     cycle = get_object_or_404(Cycle, pk=pk)
@@ -224,13 +236,27 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Visit sent to the kecamatan."))
                 return redirect("verification:task", pk=pk)
         task.refresh_from_db()  # the form's values stay in the form, not in the task
+    statuses = dict(Member.Status.choices)
+    names = dict(task.household.members.values_list("pk", "name"))
     context = {
         "task": task,
         "form": form,
         "steps": task.steps.select_related("by"),
-        "members": task.household.members.all(),
+        # What approving the visit changes, shown to whoever checks it.
+        "corrections": [
+            (Household._meta.get_field(field).verbose_name, seen, found)
+            for field, (seen, found) in task.corrections.items()
+        ],
+        "member_changes": [
+            (names.get(int(pk), "?"), statuses.get(seen, seen), statuses.get(found, found))
+            for pk, (seen, found) in task.members.items()
+        ],
         "may_check": user.watches_kecamatan and task.status == STATUS.SUBMITTED,
-        "may_approve": user.can_manage and task.status == STATUS.CHECKED,
+        "may_approve": user.can_manage
+        and (
+            task.status == STATUS.CHECKED
+            or (task.status == STATUS.SUBMITTED and not visits.kecamatan_checks(task))
+        ),
         "check_form": CheckForm(),
     }
     return render(request, "verification/task_detail.html", context)
@@ -280,7 +306,11 @@ def cycle_map(request: HttpRequest, pk: int) -> HttpResponse:
     """The cycle's visits with a location, on Leaflet: tiles from VISIT_MAP_TILES when the
     office has a tile server, else the points on a blank background."""
     cycle = get_object_or_404(Cycle, pk=pk)
-    tasks = Task.objects.for_user(request.user).filter(cycle=cycle, latitude__isnull=False)
+    tasks = Task.objects.for_user(request.user).filter(
+        cycle=cycle,
+        latitude__isnull=False,
+        household__in=Household.objects.for_user(request.user).values("pk"),
+    )
     desa = request.GET.get("desa", "")
     if desa.isdigit():
         tasks = tasks.filter(desa_id=int(desa))

@@ -19,3 +19,12 @@ document.addEventListener("htmx:afterSettle", (event) => labelCells(event.target
 document.addEventListener("click", (event) => {
   if (event.target.closest("[data-print]")) window.print();
 });
+
+// Signing out of a shared phone takes the half-filled visits kept on it (js/visit.js) along.
+document.addEventListener("submit", (event) => {
+  if (!event.target.matches("form[data-sign-out]")) return;
+  try {
+    Object.keys(localStorage).filter((key) => key.startsWith("visit-"))
+      .forEach((key) => localStorage.removeItem(key));
+  } catch (e) { /* storage switched off: nothing kept */ }
+});

@@ -143,6 +143,11 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "proposals": household.proposal_rows.filter(
             batch__in=ProposalBatch.objects.for_user(request.user)
         ).select_related("batch__unit"),
+        # Its verification visits, for those who may see them (not the desk, not agencies).
+        "visits": Task.objects.for_user(request.user)
+        .filter(household=household)
+        .select_related("cycle")
+        .order_by("-created_at"),
         # Open complaints about the family, for those who may read them: the desk, staff
         # allocating aid, the unit a complaint is forwarded to.
         "complaints": Complaint.objects.for_user(request.user)

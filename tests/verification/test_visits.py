@@ -213,3 +213,14 @@ def test_staff_add_the_families_a_roster_version_changed(round_, cycle, users, l
     assert [(t.household.head_name, t.reason, t.reason_note) for t in cycle.tasks.all()] == [
         ("SUPARNO", "roster", "DTSEN November 2026")
     ]
+
+
+def test_the_familys_page_lists_its_visits_with_their_outcome(users, task, login):
+    visits.submit(
+        task, visit_data(task, outcome="not_poor"), {"house": photo(), "head": photo()},
+        by=users["village"],
+    )  # fmt: skip
+    url = reverse("households:detail", args=[task.household_id])
+    page = login(users["staff"]).get(url).content.decode()
+    assert "Verifikasi Triwulan IV 2026" in page and "sudah tidak miskin" in page
+    assert "Verifikasi Triwulan IV 2026" not in login(users["desk"]).get(url).content.decode()

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "dedup",
     "complaints",
     "verification",
+    "distribution",
     "audit",
     "dbbackup",  # manage.py backup / restore (audit/backups.py)
     "demo",  # load_demo: a demo district in every app

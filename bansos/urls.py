@@ -37,5 +37,6 @@ urlpatterns = [
     path("complaints/", include("complaints.urls")),
     path("audit/", include("audit.urls")),
     path("verification/", include("verification.urls")),
+    path("distribution/", include("distribution.urls")),
     path("admin/", admin.site.urls),
 ]

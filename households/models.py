@@ -409,6 +409,8 @@ class Download(models.Model):
         ACCOUNTS = "accounts", _("accounts to fix")
         AUDIT = "audit", _("audit trail")
         ROSTER_CHANGES = "roster_chg", _("roster changes")
+        PAYMENTS = "payments", _("payment file")
+        DECREE = "decree", _("decree annex")
 
     # What each kind of file is for, when nobody typed a purpose.
     PURPOSES = {
@@ -419,6 +421,8 @@ class Download(models.Model):
         Kind.ACCOUNTS: _("fixing the rows and uploading them again"),
         Kind.AUDIT: _("inspection"),
         Kind.ROSTER_CHANGES: _("checking the families a roster changed"),
+        Kind.PAYMENTS: _("paying the tranche through its channel"),
+        Kind.DECREE: _("the decree's annex"),
     }
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")

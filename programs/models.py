@@ -681,6 +681,9 @@ class RecipientList(models.Model):
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
     )
     approved_at = models.DateTimeField(null=True, blank=True)
+    # The decree (SK) the approved list is the annex of, as staff enter it once it is signed.
+    decree_number = models.CharField(_("decree number"), max_length=100, blank=True)
+    decree_date = models.DateField(_("decree date"), null=True, blank=True)
     allocations = models.ManyToManyField(Allocation, related_name="lists", blank=True)
     history = HistoricalRecords(m2m_fields=[allocations])
 

@@ -68,6 +68,11 @@ def export(record: ListExport) -> tuple[bytes, str, str]:
         "who": person(recipients.approved_by),
         "when": timezone.localtime(recipients.approved_at).strftime("%d-%m-%Y"),
     }
+    if recipients.decree_number:  # the decree this list is the annex of, once entered
+        approved += " · " + _("Decree %(number)s of %(date)s") % {
+            "number": recipients.decree_number,
+            "date": recipients.decree_date.strftime("%d-%m-%Y") if recipients.decree_date else "-",
+        }
     slug = f"{program.code.lower()}{recipients.phase or ''}-v{recipients.version}"
     if record.layout == ListExport.Layout.PROVINCE:
         book = _workbook(title, stamp, record)

@@ -24,13 +24,14 @@ ROOMS = [
     ("complaints", ["complaints"]),
     ("rounds", ["programs.rounds", "programs.tasks", "programs.urls"]),
     ("verification", ["verification"]),
+    ("distribution", ["distribution"]),
     ("audit", ["audit"]),
     ("pages", ["bansos.views", "bansos.urls"]),
     ("demo", ["demo"]),
 ]  # fmt: skip
 PACKAGES = (
     "bansos", "households", "accounts", "programs", "dedup", "complaints", "verification",
-    "audit", "demo",
+    "distribution", "audit", "demo",
 )  # fmt: skip
 
 

@@ -1,0 +1,162 @@
+"""From an approved list to aid in hand: the tranches of a list (months or phases, each with
+its amount a family and its funding), one payment a family and tranche, the channel's result
+files and their lines, every line kept whether it matched a family or not."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from households.models import Household, Region
+from programs.models import ListEntry, RecipientList
+
+
+class Funding(models.TextChoices):
+    APBN = "apbn", _("APBN (central budget)")
+    APBD_PROVINCE = "apbd_prov", _("APBD of the province")
+    APBD_DISTRICT = "apbd_kab", _("APBD of the district")
+    DANA_DESA = "dana_desa", _("village funds (Dana Desa)")
+
+
+class Tranche(models.Model):
+    """One payment round of an approved list: a month or a phase, an amount a family in
+    whole Rupiah, the funding of its families (unless a desa is given another), the channel."""
+
+    class Channel(models.TextChoices):
+        BANK = "bank", _("bank collective account")
+        POS = "pos", _("post office")
+        CASH = "cash", _("cash through the village")
+
+    recipients = models.ForeignKey(
+        RecipientList, models.PROTECT, related_name="tranches", verbose_name=_("list")
+    )
+    number = models.PositiveSmallIntegerField(_("tranche"))
+    label = models.CharField(_("name"), max_length=60, help_text=_('e.g. "Juli 2026"'))
+    amount = models.PositiveBigIntegerField(_("Rp per family"))
+    funding = models.CharField(_("funding"), max_length=10, choices=Funding)
+    # Desa whose families another source pays ({desa id: funding}): Kupang's BPNT, 12,240
+    # families from APBN and 3,000 from the city's APBD.
+    funding_by_desa = models.JSONField(_("funding by desa"), default=dict, blank=True)
+    channel = models.CharField(_("channel"), max_length=5, choices=Channel)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["recipients", "number"]
+        verbose_name = _("tranche")
+        verbose_name_plural = _("tranches")
+        constraints = [
+            models.UniqueConstraint(fields=["recipients", "number"], name="tranche_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipients.target_id} · {self.label}"
+
+
+class Payment(models.Model):
+    """What one family is paid in a tranche, to whom and how it ended. A payment that failed
+    and was corrected by its village is paid again in a later tranche, as arrears."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("to pay")
+        PAID = "paid", _("paid")
+        FAILED = "failed", _("failed")
+        RETURNED = "returned", _("returned")
+        UNCLAIMED = "unclaimed", _("unclaimed")
+        CORRECTED = "corrected", _("corrected, paid in a later tranche")
+        STOPPED = "stopped", _("stopped")
+
+    tranche = models.ForeignKey(Tranche, models.CASCADE, related_name="payments")
+    household = models.ForeignKey(Household, models.PROTECT, related_name="payments")
+    entry = models.ForeignKey(
+        ListEntry, models.SET_NULL, null=True, blank=True, related_name="payments"
+    )
+    desa = models.ForeignKey(Region, models.PROTECT, null=True, related_name="+")
+    # The payee as the channel gets them; a failed payment's village corrects them.
+    name = models.CharField(_("name"), max_length=150)
+    nik = models.CharField(_("NIK"), max_length=16)
+    no_kk = models.CharField(_("No. KK"), max_length=16, blank=True)
+    account = models.CharField(_("account number"), max_length=30, blank=True)
+    amount = models.PositiveBigIntegerField(_("Rp"))
+    arrears = models.PositiveBigIntegerField(_("of which arrears (Rp)"), default=0)
+    funding = models.CharField(_("funding"), max_length=10, choices=Funding)
+    status = models.CharField(
+        _("status"), max_length=9, choices=Status, default=Status.PLANNED, db_index=True
+    )
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    # A failed payment, corrected: the later payment that carries its amount as arrears.
+    paid_with = models.ForeignKey(
+        "self", models.SET_NULL, null=True, blank=True, related_name="arrears_of"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["desa__parent__name", "desa__name", "name", "pk"]
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        constraints = [
+            models.UniqueConstraint(fields=["tranche", "household"], name="paid_once_a_tranche"),
+            models.CheckConstraint(
+                condition=Q(arrears__lte=models.F("amount")), name="arrears_in_amount"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tranche_id} · {self.name}"
+
+
+class ResultImport(models.Model):
+    """A result file the channel sent back for a tranche, and what became of its lines."""
+
+    tranche = models.ForeignKey(Tranche, models.PROTECT, related_name="imports")
+    file = models.FileField(upload_to="payment-results/%Y/%m/")
+    filename = models.CharField(max_length=255)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    error = models.TextField(blank=True)
+    counts = models.JSONField(default=dict, blank=True)  # outcome -> lines
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        verbose_name = _("payment result file")
+        verbose_name_plural = _("payment result files")
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class ResultLine(models.Model):
+    """One data line of a result file, in its place, with the family it was matched to or why
+    none: a line is never dropped."""
+
+    class Outcome(models.TextChoices):
+        MATCHED = "matched", _("matched to a family")
+        UNMATCHED = "unmatched", _("no family of the tranche")
+        TWICE = "twice", _("the family's second line in the file")
+        UNREADABLE = "unreadable", _("status not understood")
+
+    upload = models.ForeignKey(ResultImport, models.CASCADE, related_name="lines")
+    number = models.PositiveIntegerField(_("line"))
+    nik = models.CharField(_("NIK"), max_length=40, blank=True)
+    no_kk = models.CharField(_("No. KK"), max_length=40, blank=True)
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    amount = models.CharField(_("amount"), max_length=30, blank=True)
+    status = models.CharField(_("status"), max_length=9, blank=True)  # Payment.Status or ""
+    reason = models.CharField(_("bank's reason"), max_length=255, blank=True)
+    payment = models.ForeignKey(
+        Payment, models.SET_NULL, null=True, blank=True, related_name="result_lines"
+    )
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome)
+    match = models.CharField(_("matched by"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["upload", "number"]
+        constraints = [models.UniqueConstraint(fields=["upload", "number"], name="line_once")]
+
+    def __str__(self) -> str:
+        return f"{self.upload_id}:{self.number}"

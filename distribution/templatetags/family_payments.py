@@ -1,0 +1,23 @@
+"""A family's payments, for pages below the distribution that show a family (the complaint
+desk answering "I never received it"): they ask here, so they do not import this app.
+
+    {% load family_payments %}{% family_payments family as paid %}
+"""
+
+from django import template
+
+from distribution.models import Payment
+
+register = template.Library()
+
+
+@register.simple_tag
+def family_payments(household) -> list[Payment]:
+    """Every payment of the family, the latest tranche first, with its list and status."""
+    if household is None:
+        return []
+    return list(
+        Payment.objects.filter(household=household)
+        .select_related("tranche__recipients__target")
+        .order_by("-tranche__created_at", "-pk")[:24]
+    )

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "distribution"
+urlpatterns = [
+    path("", views.list_index, name="lists"),
+    path("lists/<int:pk>/", views.list_detail, name="list"),
+    path("lists/<int:pk>/annex/", views.decree_annex, name="annex"),
+    path("lists/<int:pk>/realisation/", views.realisation_page, name="realisation"),
+    path("tranches/<int:pk>/", views.tranche_detail, name="tranche"),
+    path("tranches/<int:pk>/receipts/<int:desa>/", views.receipts, name="receipts"),
+    path("tranches/<int:pk>/results/", views.result_upload, name="result_upload"),
+    path("results/<int:pk>/", views.result_detail, name="result"),
+    path("failed/", views.failed_payments, name="failed"),
+]

@@ -1,0 +1,297 @@
+"""The distribution's pages: the approved lists to pay, one list's decree and tranches, a
+tranche's payment file, receipts and result files, the village's failed payments to correct,
+and the realisation by funding source."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from bansos.paging import paged
+from households.access import district, managers, role_required
+from households.models import Download, Region, User
+from programs.intake.writers import XLSX
+from programs.models import RecipientList
+
+from . import files, payments, realisation, tasks
+from .forms import (
+    CorrectionForm,
+    DecreeForm,
+    FundingForm,
+    PaymentFileForm,
+    PurposeForm,
+    ResultForm,
+    TrancheForm,
+)
+from .models import Payment, ResultImport, ResultLine, Tranche
+
+STATUS = Payment.Status
+
+
+def approved_lists():
+    return RecipientList.objects.filter(approved_at__isnull=False).select_related("round", "target")
+
+
+def village_operators(user) -> bool:
+    """Village operators, for the payments of their own desa."""
+    return user.role == User.Role.VILLAGE
+
+
+@role_required(district)
+@require_GET
+def list_index(request: HttpRequest) -> HttpResponse:
+    lists = approved_lists().annotate(
+        n_families=Count("entries", distinct=True), n_tranches=Count("tranches", distinct=True)
+    ).order_by("-approved_at")  # fmt: skip
+    return render(request, "distribution/list_index.html", {"lists": lists})
+
+
+@role_required(district)
+@require_http_methods(["GET", "POST"])
+def list_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One approved list: its decree, its tranches with their figures, a new tranche."""
+    recipients = get_object_or_404(approved_lists(), pk=pk)
+    decree = DecreeForm(
+        request.POST if "decree_number" in request.POST else None, instance=recipients
+    )
+    tranche_form = TrancheForm(
+        request.POST if "amount" in request.POST else None,
+        initial={
+            "amount": recipients.target.benefit_per_month,
+            "funding": _default_funding(recipients),
+            "channel": Tranche.Channel.BANK,
+        },
+    )
+    if request.method == "POST":
+        if not managers(request.user):
+            raise PermissionDenied
+        if decree.is_bound and decree.is_valid():
+            recipients._history_user = request.user
+            decree.save()
+            messages.success(request, _("Decree saved."))
+            return redirect("distribution:list", pk=pk)
+        if tranche_form.is_bound and tranche_form.is_valid():
+            try:
+                tranche = payments.add_tranche(
+                    recipients, by=request.user, **tranche_form.cleaned_data
+                )
+            except ValidationError as refused:
+                messages.error(request, refused.messages[0])
+            else:
+                messages.success(request, _("Tranche made."))
+                return redirect("distribution:tranche", pk=tranche.pk)
+    tranches = recipients.tranches.annotate(
+        n=Count("payments"),
+        rp=Sum("payments__amount"),
+        **{f"n_{s}": Count("payments", filter=Q(payments__status=s)) for s in STATUS.values},
+    )
+    context = {
+        "recipients": recipients,
+        "decree": decree,
+        "tranche_form": tranche_form,
+        "tranches": tranches,
+        "families": recipients.entries.count(),
+    }
+    return render(request, "distribution/list_detail.html", context)
+
+
+def _default_funding(recipients: RecipientList) -> str:
+    program = recipients.target
+    if program.funding == "apbn":
+        return "apbn"
+    if program.funding == "dana_desa":
+        return "dana_desa"
+    return "apbd_prov" if program.level == "provinsi" else "apbd_kab"
+
+
+@role_required(district)
+@require_http_methods(["GET", "POST"])
+def decree_annex(request: HttpRequest, pk: int) -> HttpResponse:
+    """The decree's annex (Lampiran SK) to print, once the user says what it is for: families
+    and Rupiah per desa, kecamatan and district, and the head's signature block."""
+    recipients = get_object_or_404(approved_lists(), pk=pk)
+    form = PurposeForm(request.POST or None)
+    if not form.is_valid():
+        return render(
+            request, "distribution/purpose.html", {"form": form, "recipients": recipients}
+        )
+    purpose = form.cleaned_data["purpose"]
+    annex = realisation.annex(recipients)
+    Download.objects.create(
+        user=request.user,
+        kind=Download.Kind.DECREE,
+        label=f"{recipients.target_id} v{recipients.version} SK {recipients.decree_number}",
+        rows=annex["families"],
+        purpose=purpose,
+    )
+    if request.POST.get("format") == "xlsx":
+        content = realisation.annex_xlsx(recipients, annex, purpose=purpose, by=request.user)
+        response = HttpResponse(content, content_type=XLSX)
+        name = f"lampiran-sk-{recipients.target_id}-v{recipients.version}.xlsx".lower()
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    context = {"recipients": recipients, "annex": annex, "purpose": purpose}
+    return render(request, "distribution/decree_annex.html", context)
+
+
+@role_required(district)
+@require_http_methods(["GET", "POST"])
+def tranche_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    tranche = get_object_or_404(
+        Tranche.objects.select_related("recipients__target", "recipients__round"), pk=pk
+    )
+    file_form = PaymentFileForm(
+        request.POST if "layout" in request.POST else None,
+        initial={"layout": files.CHANNEL_LAYOUT[tranche.channel]},
+    )
+    if request.method == "POST":
+        if not managers(request.user):
+            raise PermissionDenied
+        if file_form.is_bound and file_form.is_valid():
+            purpose = file_form.cleaned_data["purpose"]
+            content, rows = files.payment_file(
+                tranche, file_form.cleaned_data["layout"], purpose=purpose, by=request.user
+            )
+            Download.objects.create(
+                user=request.user,
+                kind=Download.Kind.PAYMENTS,
+                label=f"{tranche} ({file_form.cleaned_data['layout']})",
+                rows=rows,
+                purpose=purpose,
+            )
+            response = HttpResponse(content, content_type=XLSX)
+            name = f"bayar-{tranche.recipients.target_id}-{tranche.number}.xlsx".lower()
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+            return response
+        funding = FundingForm(request.POST)
+        if funding.is_valid():
+            _set_funding(
+                tranche, funding.cleaned_data["desa"], funding.cleaned_data["funding"], request.user
+            )
+            return redirect("distribution:tranche", pk=pk)
+    context = {
+        "tranche": tranche,
+        "file_form": file_form,
+        "result_form": ResultForm(),
+        "figures": realisation.by_status(tranche.payments.all()),
+        "by_desa": [
+            {**row, "funding": tranche.funding_by_desa.get(str(row["id"]), tranche.funding)}
+            for row in realisation.by_desa(tranche)
+        ],
+        "fundings": FundingForm.base_fields["funding"].choices,
+        "imports": tranche.imports.select_related("uploaded_by"),
+    }
+    return render(request, "distribution/tranche_detail.html", context)
+
+
+@transaction.atomic
+def _set_funding(tranche: Tranche, desa: int, funding: str, by: User) -> None:
+    """Another source for a desa's families (not those already paid or stopped)."""
+    tranche.funding_by_desa = {**tranche.funding_by_desa, str(desa): funding}
+    tranche._history_user = by
+    tranche.save(update_fields=["funding_by_desa"])
+    tranche.payments.filter(desa_id=desa, status=STATUS.PLANNED).update(funding=funding)
+
+
+@role_required(district)
+@require_GET
+def receipts(request: HttpRequest, pk: int, desa: int) -> HttpResponse:
+    """The receipt list (BAST) of a desa for a tranche, to print and sign."""
+    tranche = get_object_or_404(Tranche.objects.select_related("recipients__target"), pk=pk)
+    place = get_object_or_404(Region.objects.select_related("parent"), pk=desa)
+    rows = files.payable(tranche).filter(desa=place)
+    context = {
+        "tranche": tranche,
+        "desa": place,
+        "rows": rows,
+        "total": rows.aggregate(rp=Sum("amount"))["rp"] or 0,
+    }
+    return render(request, "distribution/receipts.html", context)
+
+
+@role_required(managers)
+@require_POST
+def result_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    tranche = get_object_or_404(Tranche, pk=pk)
+    form = ResultForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("distribution:tranche", pk=pk)
+    upload = form.cleaned_data["file"]
+    made = ResultImport.objects.create(
+        tranche=tranche, file=upload, filename=upload.name[:255], uploaded_by=request.user
+    )
+    transaction.on_commit(lambda: tasks.read_result.delay(made.pk))
+    return redirect("distribution:result", pk=made.pk)
+
+
+@role_required(district)
+@require_GET
+def result_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A result file's lines by outcome: the unmatched, the second lines and the statuses not
+    understood first, each with its line number in the file."""
+    upload = get_object_or_404(ResultImport.objects.select_related("tranche"), pk=pk)
+    shown = request.GET.get("outcome", "")
+    lines = upload.lines.select_related("payment")
+    if shown in ResultLine.Outcome.values:
+        lines = lines.filter(outcome=shown)
+    page, query = paged(request, lines.order_by("number"))
+    context = {
+        "upload": upload,
+        "page": page,
+        "query": query,
+        "shown": shown,
+        "outcomes": [
+            (v, label, upload.counts.get(v, 0)) for v, label in ResultLine.Outcome.choices
+        ],
+        "waiting": not upload.counts and not upload.error,
+    }
+    return render(request, "distribution/result_detail.html", context)
+
+
+@role_required(village_operators)
+@require_http_methods(["GET", "POST"])
+def failed_payments(request: HttpRequest) -> HttpResponse:
+    """The village's failed, returned and unclaimed payments, each corrected on the spot
+    (the payee's name, the account): paid with the next tranche."""
+    mine = payments.for_village(request.user)
+    if request.method == "POST":
+        payment = get_object_or_404(mine, pk=request.POST.get("payment", 0))
+        form = CorrectionForm(request.POST)
+        if form.is_valid():
+            try:
+                payments.correct(payment, by=request.user, **form.cleaned_data)
+            except ValidationError as refused:
+                messages.error(request, refused.messages[0])
+            else:
+                messages.success(request, _("Corrected: it is paid with the next tranche."))
+        return redirect("distribution:failed")
+    waiting = mine.filter(status__in=payments.TO_CORRECT).select_related(
+        "tranche__recipients__target"
+    )
+    done = mine.filter(status=STATUS.CORRECTED).select_related("tranche", "paid_with__tranche")
+    context = {"waiting": waiting, "done": done[:50], "form": CorrectionForm()}
+    return render(request, "distribution/failed.html", context)
+
+
+@role_required(district)
+@require_GET
+def realisation_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Realisation of a list: families and Rupiah planned, paid, failed, returned, by tranche
+    and funding source, per kecamatan and desa; .xlsx for the province's report."""
+    recipients = get_object_or_404(approved_lists(), pk=pk)
+    table = realisation.table(recipients)
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(realisation.table_xlsx(recipients, table), content_type=XLSX)
+        name = f"realisasi-{recipients.target_id}-v{recipients.version}.xlsx".lower()
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    return render(
+        request, "distribution/realisation.html", {"recipients": recipients, "table": table}
+    )

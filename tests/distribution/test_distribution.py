@@ -1,0 +1,279 @@
+"""From an approved list to aid in hand: tranches and their payments, the payment file, the
+bank's result matched back to the families (a mistyped NIK, a family paid twice in one file,
+a line of nobody's), the village's correction paid with the next tranche, a family stopped by
+its verification, the decree's annex, the receipts and the realisation."""
+
+import io
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from distribution import payments, results
+from distribution.models import Payment, ResultImport, ResultLine
+from households.models import Download, Household
+from tests.distribution.conftest import family, names, result_file
+
+pytestmark = pytest.mark.django_db
+
+STATUS = Payment.Status
+
+
+@pytest.fixture
+def july(approved, users):
+    return payments.add_tranche(
+        approved, label="Juli 2026", amount=250_000, funding="apbd_kab", channel="bank",
+        by=users["staff"],
+    )  # fmt: skip
+
+
+def upload(tranche, users, lines, django_capture_on_commit_callbacks, **kwargs):
+    made = ResultImport.objects.create(
+        tranche=tranche,
+        file=SimpleUploadedFile("hasil.xlsx", result_file(lines, **kwargs)),
+        filename="hasil.xlsx",
+        uploaded_by=users["staff"],
+    )
+    results.read_result(made)
+    return made
+
+
+def test_a_tranche_pays_every_family_of_the_approved_list(july, approved):
+    assert names(july.payments.all()) == ["SLAMET RIYADI", "SUPARMAN", "SUPARNO"]
+    assert {(p.amount, p.funding, p.status) for p in july.payments.all()} == {
+        (250_000, "apbd_kab", STATUS.PLANNED)
+    }
+    assert july.number == 1
+
+
+def test_only_staff_pay_and_only_an_approved_list(round_, users, approved):
+    with pytest.raises(PermissionDenied):
+        payments.add_tranche(
+            approved, label="x", amount=1, funding="apbn", channel="bank", by=users["head"]
+        )
+    approved.approved_at = None
+    with pytest.raises(ValidationError):
+        payments.add_tranche(
+            approved, label="x", amount=1, funding="apbn", channel="bank", by=users["staff"]
+        )
+
+
+def test_a_family_that_died_is_stopped_before_the_next_tranche(july, approved, round_, users):
+    suparno = family(round_, "SUPARNO")
+    Household.objects.filter(pk=suparno.pk).update(status=Household.Status.DIED)
+    august = payments.add_tranche(
+        approved, label="Agustus 2026", amount=250_000, funding="apbd_kab", channel="bank",
+        by=users["staff"],
+    )  # fmt: skip
+    stopped = august.payments.get(household=suparno)
+    assert (stopped.status, stopped.amount) == (STATUS.STOPPED, 0)
+    assert "meninggal" in stopped.reason
+
+
+def test_the_payment_file_is_formula_safe_recorded_and_carries_its_purpose(july, users, login):
+    Payment.objects.filter(name="SUPARNO").update(name='=HYPERLINK("http://x")')
+    client = login(users["staff"])
+    response = client.post(
+        reverse("distribution:tranche", args=[july.pk]),
+        {"layout": "bank", "purpose": "transfer ke Bank Jateng, SP2D 12/2026"},
+    )
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert "transfer ke Bank Jateng, SP2D 12/2026" in rows[2][0]
+    header = rows.index(next(r for r in rows if r[0] == "NO"))
+    body = [r for r in rows[header + 1 :] if r and isinstance(r[0], int)]
+    assert len(body) == 3 and all(r[5] == 250_000 for r in body)
+    assert any(str(r[1]).startswith("'=") for r in body)  # never a formula
+    assert all(len(r[2]) == 16 for r in body)  # NIK as text, whole
+    download = Download.objects.get(kind=Download.Kind.PAYMENTS)
+    assert (download.rows, download.purpose) == (3, "transfer ke Bank Jateng, SP2D 12/2026")
+
+
+def test_the_banks_result_is_matched_line_by_line_and_nothing_is_dropped(
+    july, round_, users, django_capture_on_commit_callbacks
+):
+    slamet, suparno, suparman = (
+        family(round_, n) for n in ("SLAMET RIYADI", "SUPARNO", "SUPARMAN")
+    )
+    typo = suparman.head_nik[:-1] + ("0" if suparman.head_nik[-1] != "0" else "1")
+    made = upload(july, users, [
+        (slamet.head_nik, "SLAMET RIYADI", "250.000", "BERHASIL", ""),
+        (suparno.head_nik, "SUPARNO", "250.000", "GAGAL", "Rekening tidak aktif"),
+        (typo, "SUPARMAN", "Rp250.000", "SUKSES", ""),  # NIK mistyped by the bank
+        (slamet.head_nik, "SLAMET RIYADI", "250.000", "BERHASIL", ""),  # twice in the file
+        ("3306019999990001", "ORANG LAIN", "250.000", "BERHASIL", ""),  # nobody of ours
+        (suparno.head_nik, "SUPARNO", "250.000", "DALAM PROSES", ""),  # not understood
+    ], django_capture_on_commit_callbacks)  # fmt: skip
+    outcomes = list(made.lines.order_by("number").values_list("number", "outcome"))
+    assert outcomes == [
+        (1, "matched"), (2, "matched"), (3, "matched"), (4, "twice"), (5, "unmatched"),
+        (6, "twice"),
+    ]  # fmt: skip
+    assert made.counts == {"lines": 6, "matched": 3, "twice": 2, "unmatched": 1}
+    assert sum(v for k, v in made.counts.items() if k != "lines") == made.counts["lines"]
+    by_name = {p.name: p for p in july.payments.all()}
+    assert by_name["SLAMET RIYADI"].status == STATUS.PAID
+    assert (by_name["SUPARNO"].status, by_name["SUPARNO"].reason) == (
+        STATUS.FAILED, "Rekening tidak aktif",
+    )  # fmt: skip
+    assert by_name["SUPARMAN"].status == STATUS.PAID
+    assert "NIK beda 1 digit" in made.lines.get(number=3).match
+    # Read again (a task delivered twice): the same lines, once.
+    results.read_result(made)
+    assert made.lines.count() == 6
+
+
+def test_a_status_not_understood_is_kept_and_not_applied(
+    july, round_, users, django_capture_on_commit_callbacks
+):
+    suparno = family(round_, "SUPARNO")
+    made = upload(july, users, [(suparno.head_nik, "SUPARNO", "250.000", "DALAM PROSES", "")],
+                  django_capture_on_commit_callbacks)  # fmt: skip
+    assert made.lines.get().outcome == ResultLine.Outcome.UNREADABLE
+    assert july.payments.get(household=suparno).status == STATUS.PLANNED
+
+
+def test_a_failed_payment_corrected_by_its_village_is_paid_with_the_next_tranche(
+    july, approved, round_, users, django_capture_on_commit_callbacks
+):
+    suparno = family(round_, "SUPARNO")
+    upload(july, users, [(suparno.head_nik, "SUPARNO", "250.000", "GAGAL", "Nama tidak sesuai")],
+           django_capture_on_commit_callbacks)  # fmt: skip
+    failed = july.payments.get(household=suparno)
+    with pytest.raises(PermissionDenied):  # another village's family
+        payments.correct(failed, name="SUPARNO", account="123", by=users["village_b"])
+    payments.correct(failed, name="suparno  hadi", account="0123 4567 89", by=users["village"])
+    failed.refresh_from_db()
+    assert (failed.status, failed.name, failed.account) == (
+        STATUS.CORRECTED, "SUPARNO HADI", "0123456789",
+    )  # fmt: skip
+    assert failed.history.latest().history_user == users["village"]
+    august = payments.add_tranche(
+        approved, label="Agustus 2026", amount=250_000, funding="apbd_kab", channel="bank",
+        by=users["staff"],
+    )  # fmt: skip
+    again = august.payments.get(household=suparno)
+    assert (again.amount, again.arrears, again.name, again.account) == (
+        500_000, 250_000, "SUPARNO HADI", "0123456789",
+    )  # fmt: skip
+    failed.refresh_from_db()
+    assert failed.paid_with == again
+    others = august.payments.exclude(household=suparno)
+    assert {p.amount for p in others} == {250_000}
+    # Paid once: a third tranche does not carry the arrears again.
+    september = payments.add_tranche(
+        approved, label="September 2026", amount=250_000, funding="apbd_kab", channel="bank",
+        by=users["staff"],
+    )  # fmt: skip
+    assert september.payments.get(household=suparno).amount == 250_000
+
+
+def test_the_village_corrects_on_its_phone_page_and_sees_only_its_own(
+    july, round_, users, login, django_capture_on_commit_callbacks
+):
+    suparno, suparman = family(round_, "SUPARNO"), family(round_, "SUPARMAN")
+    upload(july, users, [
+        (suparno.head_nik, "SUPARNO", "250.000", "RETUR", "Rekening ditutup"),
+        (suparman.head_nik, "SUPARMAN", "250.000", "GAGAL", "NIK tidak sesuai"),
+    ], django_capture_on_commit_callbacks)  # fmt: skip
+    client = login(users["village"])
+    page = client.get(reverse("distribution:failed")).content.decode()
+    assert "SUPARNO" in page and "Rekening ditutup" in page and "SUPARMAN" not in page
+    other = july.payments.get(household=suparman)
+    response = client.post(
+        reverse("distribution:failed"), {"payment": other.pk, "name": "X", "account": "1"}
+    )
+    assert response.status_code == 404
+    mine = july.payments.get(household=suparno)
+    client.post(
+        reverse("distribution:failed"), {"payment": mine.pk, "name": "SUPARNO", "account": "998877"}
+    )
+    mine.refresh_from_db()
+    assert (mine.status, mine.account) == (STATUS.CORRECTED, "998877")
+
+
+def test_a_desa_paid_from_another_source_is_counted_under_it(july, approved, round_, users, login):
+    suparman = family(round_, "SUPARMAN")
+    client = login(users["staff"])
+    client.post(
+        reverse("distribution:tranche", args=[july.pk]),
+        {"desa": suparman.desa_id, "funding": "apbn"},
+    )
+    assert july.payments.get(household=suparman).funding == "apbn"
+    page = client.get(reverse("distribution:realisation", args=[approved.pk]))
+    (july_row,) = page.context["table"]
+    sources = {str(label): figures["n_planned"] for _source, label, figures in july_row["sources"]}
+    assert sources == {"APBN (anggaran pusat)": 1, "APBD kabupaten": 2}
+
+
+def test_the_decree_annex_adds_up_per_desa_kecamatan_and_district(approved, users, login):
+    approved.decree_number, approved.decree_date = "400.9/123/2026", "2026-07-01"
+    approved.save()
+    client = login(users["staff"])
+    page = client.post(
+        reverse("distribution:annex", args=[approved.pk]),
+        {"purpose": "ditandatangani Bupati", "format": "print"},
+    )
+    annex = page.context["annex"]
+    program = approved.target
+    assert annex["families"] == 3
+    assert annex["total"] == 3 * program.benefit_per_month * program.months
+    assert sum(k["total"] for k in annex["kecamatan"]) == annex["total"]
+    text = page.content.decode()
+    assert "400.9/123/2026" in text and "01-07-2026" in text and "Kepala" in text
+    assert Download.objects.get(kind=Download.Kind.DECREE).purpose == "ditandatangani Bupati"
+    workbook = client.post(
+        reverse("distribution:annex", args=[approved.pk]),
+        {"purpose": "arsip", "format": "xlsx"},
+    )
+    rows = list(load_workbook(io.BytesIO(workbook.content)).active.iter_rows(values_only=True))
+    assert rows[-1][2] == 3 and rows[-1][5] == annex["total"]
+
+
+def test_the_complaint_desk_sees_the_familys_payments(july, round_, users, login, regions):
+    from complaints import desk
+    from complaints.models import Category, Complaint
+
+    suparno = family(round_, "SUPARNO")
+    july.payments.filter(household=suparno).update(
+        status=STATUS.FAILED, reason="Rekening tidak aktif"
+    )
+    complaint = desk.log(
+        by=users["desk"], channel=Complaint.Channel.WALK_IN,
+        category=Category.objects.get(name="Belum menerima bantuan"),
+        complainant_name="Suparno", desa=regions["desa_a"], story="Belum terima",
+        household=suparno,
+    )  # fmt: skip
+    page = login(users["desk"]).get(reverse("complaints:detail", args=[complaint.pk]))
+    text = page.content.decode()
+    assert "Juli 2026" in text and "gagal" in text and "Rekening tidak aktif" in text
+
+
+def test_receipts_list_a_desas_families_to_pay_with_a_signature_column(
+    july, round_, users, login, regions
+):
+    page = login(users["staff"]).get(
+        reverse("distribution:receipts", args=[july.pk, regions["desa_a"].pk])
+    )
+    text = page.content.decode()
+    assert "SLAMET RIYADI" in text and "SUPARNO" in text and "SUPARMAN" not in text
+    assert "Tanda tangan" in text and page.context["total"] == 500_000
+    assert family(round_, "SUPARNO").head_nik not in text  # masked
+
+
+def test_the_notice_board_and_the_annex_file_carry_the_decree_number(approved, users, login):
+    approved.decree_number, approved.decree_date = "400.9/123/2026", "2026-07-01"
+    approved.save()
+    client = login(users["village"])
+    notice = client.get(reverse("programs:list_notice", args=[approved.pk])).content.decode()
+    assert "SK 400.9/123/2026 tanggal 01-07-2026" in notice
+    staff = login(users["staff"])
+    exported = staff.post(
+        reverse("programs:list_export", args=[approved.pk]),
+        {"purpose": "arsip", "layout": "kecamatan"},
+    )
+    first = load_workbook(io.BytesIO(exported.content)).worksheets[0]
+    texts = " ".join(str(c) for row in first.iter_rows(max_row=4, values_only=True) for c in row)
+    assert "SK 400.9/123/2026 tanggal 01-07-2026" in texts

@@ -11,6 +11,7 @@ from django.utils.functional import SimpleLazyObject, new_method_proxy
 from django.views.decorators.http import require_GET
 
 from complaints.models import OPEN, Complaint
+from distribution import payments
 from households.access import role_required, signed_in
 from households.models import Household, Member, Region, User
 from programs.models import (
@@ -68,6 +69,9 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.role == User.Role.VILLAGE:
         context["visits_to_do"] = LazyCount(
             visits.filter(status__in=[Task.Status.OPEN, Task.Status.RETURNED]).count
+        )
+        context["payments_to_fix"] = LazyCount(
+            payments.for_village(user).filter(status__in=payments.TO_CORRECT).count
         )
     if user.watches_kecamatan:
         context["villages"] = _kecamatan_villages(user)

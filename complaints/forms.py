@@ -47,7 +47,7 @@ class ComplaintForm(forms.ModelForm):
         model = Complaint
         fields = [
             *("kind", "channel", "category", "complainant_name", "complainant_contact"),
-            *("complainant_nik", "family", "desa", "program", "story"),
+            *("complainant_nik", "family", "desa", "program", "tranche", "story"),
         ]
         field_classes = {"desa": VillageChoiceField}
         widgets = {"story": forms.Textarea(attrs={"rows": 6, "maxlength": 5000})}

@@ -113,6 +113,13 @@ class Complaint(models.Model):
     )
     desa = models.ForeignKey(Region, models.PROTECT, null=True, blank=True, related_name="+")
     program = models.ForeignKey(Program, models.PROTECT, null=True, blank=True, related_name="+")
+    # The payment the complaint is about ("Juli 2026"), as the complainant names it.
+    tranche = models.CharField(
+        _("tranche"),
+        max_length=60,
+        blank=True,
+        help_text=_('The month or phase not received, e.g. "Juli 2026".'),
+    )
     story = models.TextField(_("story"))
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.NEW)
     assigned_to = models.ForeignKey(

@@ -137,7 +137,7 @@ def by_desa(tranche: Tranche) -> list[dict]:
             "id": row["desa_id"],
             "kecamatan": row["desa__parent__name"],
             "name": row["desa__name"],
-            "counts": [row[f"n_{s}"] for s in SHOWN],
+            "counts": [(s, row[f"n_{s}"]) for s in SHOWN],
             "rp": row["rp"] or 0,
         }
         for row in rows

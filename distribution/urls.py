@@ -9,6 +9,7 @@ urlpatterns = [
     path("lists/<int:pk>/annex/", views.decree_annex, name="annex"),
     path("lists/<int:pk>/realisation/", views.realisation_page, name="realisation"),
     path("tranches/<int:pk>/", views.tranche_detail, name="tranche"),
+    path("tranches/<int:pk>/payments/", views.payment_list, name="payments"),
     path("tranches/<int:pk>/receipts/<int:desa>/", views.receipts, name="receipts"),
     path("tranches/<int:pk>/results/", views.result_upload, name="result_upload"),
     path("results/<int:pk>/", views.result_detail, name="result"),

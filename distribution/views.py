@@ -255,6 +255,35 @@ def result_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "distribution/result_detail.html", context)
 
 
+@role_required(district)
+@require_GET
+def payment_list(request: HttpRequest, pk: int) -> HttpResponse:
+    """The families behind a number of the tranche's or the realisation's tables: by status,
+    funding source, kecamatan or desa; NIK masked."""
+    tranche = get_object_or_404(Tranche.objects.select_related("recipients__target"), pk=pk)
+    found = tranche.payments.select_related("desa__parent")
+    status, funding = request.GET.get("status", ""), request.GET.get("funding", "")
+    desa, kecamatan = request.GET.get("desa", ""), request.GET.get("kecamatan", "")
+    if status in STATUS.values:
+        found = found.filter(status=status)
+    if funding:
+        found = found.filter(funding=funding)
+    if desa.isdigit():
+        found = found.filter(desa_id=int(desa))
+    if kecamatan.isdigit():
+        found = found.filter(desa__parent_id=int(kecamatan))
+    page, query = paged(request, found.order_by("desa__parent__name", "desa__name", "name", "pk"))
+    context = {
+        "tranche": tranche,
+        "page": page,
+        "query": query,
+        "count": found.count(),
+        "total": found.aggregate(rp=Sum("amount"))["rp"] or 0,
+        "status": STATUS(status).label if status in STATUS.values else "",
+    }
+    return render(request, "distribution/payment_list.html", context)
+
+
 @role_required(village_operators)
 @require_http_methods(["GET", "POST"])
 def failed_payments(request: HttpRequest) -> HttpResponse:

@@ -128,12 +128,14 @@ DISTRICT_STAFF = {
 
 VISITS = "keluarga yang harus dikunjungi untuk verifikasi (termasuk yang dikembalikan)"
 CYCLES = "/verification/cycles/"
+PAYMENTS, FAILED = "pembayaran gagal yang perlu diperbaiki", "/distribution/failed/"
 
 
 def operator_cards(*, to_fix, complaints, drafts, families, visits=None):
     return {
         # A village's visits of the verification cycles; no cycle here.
         **({VISITS: (visits, CYCLES)} if visits is not None else {}),
+        **({PAYMENTS: ("0", FAILED)} if visits is not None else {}),  # no tranche yet
         "keluarga usulan Anda perlu diperbaiki": (to_fix, BATCHES),
         "pengaduan yang diteruskan kepada Anda": (complaints, COMPLAINTS),
         "keluarga JPS dikembalikan kepada Anda untuk diperbaiki": ("0", RETURNED),  # no round yet

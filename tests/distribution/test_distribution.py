@@ -277,3 +277,19 @@ def test_the_notice_board_and_the_annex_file_carry_the_decree_number(approved, u
     first = load_workbook(io.BytesIO(exported.content)).worksheets[0]
     texts = " ".join(str(c) for row in first.iter_rows(max_row=4, values_only=True) for c in row)
     assert "SK 400.9/123/2026 tanggal 01-07-2026" in texts
+
+
+def test_each_number_opens_the_families_behind_it(
+    july, round_, users, login, django_capture_on_commit_callbacks
+):
+    suparno = family(round_, "SUPARNO")
+    upload(july, users, [(suparno.head_nik, "SUPARNO", "250.000", "GAGAL", "Rekening pasif")],
+           django_capture_on_commit_callbacks)  # fmt: skip
+    client = login(users["staff"])
+    listed = client.get(reverse("distribution:payments", args=[july.pk]), {"status": "failed"})
+    assert [p.name for p in listed.context["page"]] == ["SUPARNO"]
+    assert "Rekening pasif" in listed.content.decode()
+    assert suparno.head_nik not in listed.content.decode()  # masked
+    # The village's home page counts what it has to correct.
+    home = login(users["village"]).get("/").content.decode()
+    assert "pembayaran gagal yang perlu diperbaiki" in home

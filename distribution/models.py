@@ -118,6 +118,7 @@ class ResultImport(models.Model):
     filename = models.CharField(max_length=255)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    sha256 = models.CharField(max_length=64, blank=True)  # the same file twice is refused
     error = models.TextField(blank=True)
     counts = models.JSONField(default=dict, blank=True)  # outcome -> lines
 
@@ -139,6 +140,7 @@ class ResultLine(models.Model):
         UNMATCHED = "unmatched", _("no family of the tranche")
         TWICE = "twice", _("the family's second line in the file")
         UNREADABLE = "unreadable", _("status not understood")
+        CHECK = "check", _("to check: not what was paid or recorded")
 
     upload = models.ForeignKey(ResultImport, models.CASCADE, related_name="lines")
     number = models.PositiveIntegerField(_("line"))
@@ -148,6 +150,7 @@ class ResultLine(models.Model):
     amount = models.CharField(_("amount"), max_length=30, blank=True)
     status = models.CharField(_("status"), max_length=9, blank=True)  # Payment.Status or ""
     reason = models.CharField(_("bank's reason"), max_length=255, blank=True)
+    account = models.CharField(_("account number"), max_length=30, blank=True)
     payment = models.ForeignKey(
         Payment, models.SET_NULL, null=True, blank=True, related_name="result_lines"
     )

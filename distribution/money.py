@@ -21,17 +21,18 @@ def parse_rupiah(text: str) -> int | None:
     """A Rupiah amount as banks and offices write it: "Rp250.000", "250,000", "250.000,00",
     "Rp 1.250.000,-", "250000". None when it is not a whole amount (a sen that is not zero, a
     negative, nothing at all)."""
-    text = str(text).strip().replace(" ", "").upper().removeprefix("RP").removesuffix(",-")
+    text = str(text).strip().replace(" ", "").upper()
+    text = text.removeprefix("IDR").removeprefix("RP").removeprefix(".").removesuffix(",-")
     if not text or text.startswith("-"):
         return None
     # A decimal part is two digits after the last separator: "250.000,00", "250000.00".
     whole, cents = text, ""
     for mark in (",", "."):
         head, sep, tail = text.rpartition(mark)
-        if sep and len(tail) == 2 and tail.isdigit():
+        if sep and len(tail) in (1, 2) and tail.isdigit():  # "250000.0", "250.000,00"
             whole, cents = head, tail
             break
-    if cents and cents != "00":
+    if cents and int(cents):
         return None
     if not re.fullmatch(r"\d{1,3}([.,]\d{3})*|\d+", whole):
         return None

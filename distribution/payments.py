@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from households.models import Household, User
 from programs.models import RecipientList
@@ -25,9 +26,17 @@ STATUS = Payment.Status
 TO_CORRECT = (STATUS.FAILED, STATUS.RETURNED, STATUS.UNCLAIMED)
 INSERT_BATCH = 5000
 STOPPED_BY = {
-    Household.Status.DIED: _("Head of household died (verification)"),
-    Household.Status.MOVED: _("Moved away (verification)"),
+    Household.Status.DIED: gettext_lazy("Head of household died (verification)"),
+    Household.Status.MOVED: gettext_lazy("Moved away (verification)"),
 }
+
+
+def lineage(recipients: RecipientList) -> QuerySet:
+    """Every version of the list (its round, target and phase): a family's payee and what it
+    is owed follow it from one version to the next."""
+    return RecipientList.objects.filter(
+        round_id=recipients.round_id, target_id=recipients.target_id, phase=recipients.phase
+    )
 
 
 @transaction.atomic
@@ -41,74 +50,119 @@ def add_tranche(
     by: User,
     funding_by_desa: dict[str, str] | None = None,
 ) -> Tranche:
-    """The list's next tranche and its payments, made at once (one insert a batch)."""
+    """The list's next tranche and its payments, made at once (one insert a batch). The desa
+    another source paid in the list's last tranche keep that source unless told otherwise."""
     if not by.can_manage:
         raise PermissionDenied
+    recipients = RecipientList.objects.select_for_update().get(pk=recipients.pk)  # one at a time
     if recipients.approved_at is None:
         raise ValidationError(_("Only an approved list is paid."))
+    newer = lineage(recipients).filter(version__gt=recipients.version, approved_at__isnull=False)
+    if newer.exists():
+        raise ValidationError(
+            _("Version %(n)s of this list is approved: its tranches are paid from it.")
+            % {"n": newer.order_by("-version").first().version}
+        )
     if not isinstance(amount, int) or amount <= 0:
         raise ValidationError(_("Give the amount a family in whole Rupiah."))
-    RecipientList.objects.select_for_update().get(pk=recipients.pk)  # one tranche at a time
-    number = (recipients.tranches.aggregate(n=Max("number"))["n"] or 0) + 1
+    label = " ".join(label.split())
+    earlier = Tranche.objects.filter(recipients__in=lineage(recipients))
+    if earlier.filter(label__iexact=label).exists():  # a second click, or the month again
+        raise ValidationError(_("The list has a tranche %(label)s already.") % {"label": label})
+    last = earlier.order_by("-created_at").first()
     tranche = Tranche.objects.create(
         recipients=recipients,
-        number=number,
-        label=label.strip(),
+        number=(recipients.tranches.aggregate(n=Max("number"))["n"] or 0) + 1,
+        label=label,
         amount=amount,
         funding=funding,
-        funding_by_desa=funding_by_desa or {},
+        funding_by_desa=funding_by_desa if funding_by_desa is not None else (
+            last.funding_by_desa if last else {}
+        ),
         channel=channel,
         created_by=by,
-    )
+    )  # fmt: skip
     _payments(tranche)
     return tranche
 
 
 def _payments(tranche: Tranche) -> None:
-    """One payment a family of the list. The payee is the one of the family's last payment
-    (as its village may have corrected it), else the list's."""
+    """One payment a family of the list, to the household's current numbers. The payee is the
+    one of the family's last payment in any version of the list (as its village may have
+    corrected it), else the list's; what a corrected payment still owes is added, once."""
     recipients = tranche.recipients
-    earlier = Payment.objects.filter(tranche__recipients=recipients).exclude(tranche=tranche)
-    last: dict[int, Payment] = {}  # each family's latest payment
-    owed: dict[int, list[Payment]] = {}  # corrected, not yet paid again
-    for payment in earlier.order_by("tranche__number"):
-        last[payment.household_id] = payment
-        if payment.status == STATUS.CORRECTED and payment.paid_with_id is None:
-            owed.setdefault(payment.household_id, []).append(payment)
-    statuses = dict(
-        Household.objects.filter(pk__in=recipients.entries.values("household")).values_list(
-            "pk", "status"
-        )
+    earlier = (
+        Payment.objects.filter(tranche__recipients__in=lineage(recipients))
+        .exclude(tranche=tranche)
+        .order_by("tranche__created_at", "pk")
+        .values_list("pk", "household_id", "name", "account", "status", "paid_with_id", "amount")
     )
+    payee: dict[int, tuple[str, str]] = {}  # household -> (name, account) of its last payment
+    owed: dict[int, list[tuple[int, int]]] = {}  # household -> [(payment, amount)] corrected
+    for pk, household, name, account, status, paid_with, amount in earlier.iterator(20_000):
+        payee[household] = (name, account)
+        if status == STATUS.CORRECTED and paid_with is None:
+            owed.setdefault(household, []).append((pk, amount))
+    households = {
+        pk: (status, nik, kk)
+        for pk, status, nik, kk in Household.objects.filter(
+            pk__in=recipients.entries.values("household")
+        ).values_list("pk", "status", "head_nik", "no_kk")
+    }
     made = []
-    for entry in recipients.entries.all().order_by("pk"):
-        payee = last.get(entry.household_id)
-        arrears = sum(p.amount for p in owed.get(entry.household_id, []))
-        status = statuses.get(entry.household_id, Household.Status.ACTIVE)
+    for entry in recipients.entries.order_by("pk").iterator(20_000):
+        status, nik, kk = households[entry.household_id]
         stopped = status in STOPPED_BY
+        arrears = 0 if stopped else sum(amount for _pk, amount in owed.get(entry.household_id, []))
+        name, account = payee.get(entry.household_id, (entry.name, ""))
         made.append(
             Payment(
                 tranche=tranche,
                 household_id=entry.household_id,
                 entry=entry,
                 desa_id=entry.desa_id,
-                name=payee.name if payee else entry.name,
-                nik=entry.nik,
-                no_kk=entry.no_kk,
-                account=payee.account if payee else "",
+                name=name,
+                nik=nik,
+                no_kk=kk,
+                account=account,
                 amount=0 if stopped else tranche.amount + arrears,
-                arrears=0 if stopped else arrears,
+                arrears=arrears,
                 funding=tranche.funding_by_desa.get(str(entry.desa_id), tranche.funding),
                 status=STATUS.STOPPED if stopped else STATUS.PLANNED,
-                reason=str(STOPPED_BY.get(status, "")),
+                reason=str(STOPPED_BY[status]) if stopped else "",
             )
         )
     Payment.objects.bulk_create(made, batch_size=INSERT_BATCH)
-    by_household = {p.household_id: p.pk for p in tranche.payments.only("pk", "household_id")}
+    carriers = dict(tranche.payments.values_list("household_id", "pk"))
+    # What was owed: carried by this tranche's payment, or stopped with the family.
+    carried, stopped_owed = [], []
     for household, payments in owed.items():
-        carrier = by_household.get(household)
-        if carrier is not None and statuses.get(household) not in STOPPED_BY:
-            Payment.objects.filter(pk__in=[p.pk for p in payments]).update(paid_with=carrier)
+        if households.get(household, ("",))[0] in STOPPED_BY:
+            stopped_owed += [pk for pk, _amount in payments]
+        elif household in carriers:
+            carried += [Payment(pk=pk, paid_with_id=carriers[household]) for pk, _a in payments]
+    Payment.objects.bulk_update(carried, ["paid_with"], batch_size=INSERT_BATCH)
+    for payment in Payment.objects.filter(pk__in=stopped_owed).select_related("household"):
+        payment.status = STATUS.STOPPED
+        payment.reason = str(STOPPED_BY[payment.household.status])
+        payment._change_reason = payment.reason
+        payment.save(update_fields=["status", "reason", "updated_at"])
+
+
+def stop_gone(tranche: Tranche) -> int:
+    """Payments still to make to a family verification has since found dead or moved: stopped
+    with the reason before a file carries them. Returns how many."""
+    gone = tranche.payments.filter(
+        status=STATUS.PLANNED, household__status__in=list(STOPPED_BY)
+    ).select_related("household")
+    count = 0
+    for payment in gone:
+        payment.status, payment.amount, payment.arrears = STATUS.STOPPED, 0, 0
+        payment.reason = str(STOPPED_BY[payment.household.status])
+        payment._change_reason = payment.reason
+        payment.save(update_fields=["status", "amount", "arrears", "reason", "updated_at"])
+        count += 1
+    return count
 
 
 def for_village(user: User) -> QuerySet:
@@ -134,10 +188,19 @@ def correct(payment: Payment, *, name: str, account: str, by: User) -> Payment:
         raise ValidationError(_("An account number is digits only."))
     if name == payment.name and account == payment.account:
         raise ValidationError(_("Nothing was changed: correct the name or the account."))
-    payment.name, payment.account, payment.status = name, account, STATUS.CORRECTED
-    payment._history_user = by
-    payment._change_reason = _("Corrected by the village after: %(why)s") % {
+    why = _("Corrected by the village after: %(why)s") % {
         "why": payment.reason or payment.get_status_display()
     }
+    payment.name, payment.account, payment.status = name, account, STATUS.CORRECTED
+    payment._history_user, payment._change_reason = by, why
     payment.save(update_fields=["name", "account", "status", "updated_at"])
+    # A later tranche made before the correction pays the corrected payee too.
+    for later in Payment.objects.filter(
+        household_id=payment.household_id,
+        status=STATUS.PLANNED,
+        tranche__created_at__gt=payment.tranche.created_at,
+    ):
+        later.name, later.account = name, account
+        later._history_user, later._change_reason = by, why
+        later.save(update_fields=["name", "account", "updated_at"])
     return payment

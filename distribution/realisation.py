@@ -103,6 +103,10 @@ def annex_xlsx(recipients: RecipientList, found: dict, *, purpose: str, by) -> b
         [_("District total"), "", found["families"], found["per_month"], found["months"],
          found["total"]]
     )  # fmt: skip
+    head = recipients.approved_by
+    for line in ("", _("Head of the Social Affairs Office"), "", "", ""):  # room to sign
+        sheet.append(["", "", "", "", safe_cell(line)])
+    sheet.append(["", "", "", "", safe_cell(head.get_full_name() or head.username)])
     book.properties.creator, book.properties.description = who, purpose
     out = io.BytesIO()
     book.save(out)

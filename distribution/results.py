@@ -14,11 +14,14 @@ import re
 from collections import Counter, defaultdict
 
 from django.db import transaction
-from simple_history.utils import bulk_update_with_history
+from django.utils import timezone
 
+from bansos.bulk import insert_rows
 from bansos.memory import without_cycle_collection
 from dedup.engine.match import Index, Record, Thresholds, match
+from dedup.engine.normalize import fold_name, folded_similarity
 from households.identity import check_nik, check_no_kk
+from households.models import User
 from programs.intake.headers import ALIASES, header_map
 from programs.intake.readers import Layout, open_sheet
 from programs.intake.stored import local_copy
@@ -34,25 +37,41 @@ COLUMNS = {
     "nominal": ["NOMINAL", "JUMLAH", "JUMLAH (RP)", "NILAI", "AMOUNT", "JUMLAH BANTUAN"],
     "status": ["STATUS", "STATUS PENYALURAN", "STATUS TRANSAKSI", "HASIL", "STATUS BAYAR"],
     "alasan": ["KETERANGAN", "ALASAN", "ALASAN GAGAL", "REASON", "KET", "KETERANGAN GAGAL"],
+    "rekening": ["NO REKENING", "NOMOR REKENING", "REKENING", "NO REK", "NOREK", "NO. REKENING"],
 }
 RESULTS = Layout(canonical=header_map(COLUMNS), expected="NIK, NAMA, STATUS, KETERANGAN")
 # What banks and post offices write for each outcome, folded to capitals and single spaces.
 STATUS_WORDS = {
-    STATUS.PAID: ["BERHASIL", "SUKSES", "SUCCESS", "PAID", "DIBAYAR", "TERSALUR", "CAIR", "OK"],
+    STATUS.PAID: [
+        "BERHASIL", "SUKSES", "SUCCESS", "PAID", "DIBAYAR", "TERSALUR", "TERSALURKAN", "CAIR",
+        "OK", "SUDAH DIAMBIL", "DIAMBIL", "SUKSES DIPROSES", "BERHASIL DISALURKAN", "LUNAS",
+    ],
     STATUS.FAILED: ["GAGAL", "FAILED", "FAIL", "DITOLAK", "REJECT", "REJECTED", "ERROR"],
-    STATUS.RETURNED: ["RETUR", "RETURN", "RETURNED", "DIKEMBALIKAN", "KEMBALI"],
+    STATUS.RETURNED: ["RETUR", "RETURN", "RETURNED", "DIKEMBALIKAN", "KEMBALI", "RETUR DANA"],
     STATUS.UNCLAIMED: ["TIDAK DIAMBIL", "BELUM DIAMBIL", "UNCLAIMED", "TIDAK HADIR"],
-}
+}  # fmt: skip
 _WORDS = {word: status for status, words in STATUS_WORDS.items() for word in words}
 _SPACES = re.compile(r"[\s_\-]+")
 INSERT_BATCH = 5000
+APPLY_PART = 5000  # payments updated at a time (SQLite takes 32,766 parameters at most)
+NAME_ALIKE = 80  # the cross-check's "NIK sama" needs a name this alike, else a person decides
+WHY = "hasil penyaluran"
 # Payments a result no longer changes: corrected by their village, or stopped.
 SETTLED = (STATUS.CORRECTED, STATUS.STOPPED)
 
 
 def status_of(text: str) -> str:
-    """The Payment status a channel's word stands for; "" when it is not understood."""
-    return _WORDS.get(_SPACES.sub(" ", text.strip().upper()), "")
+    """The Payment status a channel's word stands for ("GAGAL - rekening pasif" is GAGAL); ""
+    when it is not understood."""
+    words = _SPACES.sub(" ", re.sub(r"[^\w\s]", " ", text.upper())).strip()
+    if words in _WORDS:
+        return _WORDS[words]
+    # The longest known words the status starts with: "RETUR DANA KE KAS NEGARA".
+    for size in (3, 2, 1):
+        head = " ".join(words.split()[:size])
+        if head in _WORDS:
+            return _WORDS[head]
+    return ""
 
 
 def _clean(value: str, check) -> str:
@@ -63,7 +82,7 @@ def _clean(value: str, check) -> str:
 @without_cycle_collection()
 def read_result(upload: ResultImport) -> dict[str, int]:
     """Read, match and apply the file; store every line with its outcome. Safe to run twice:
-    the upload's lines are replaced, and a status is what the file says, applied once."""
+    the upload's lines are replaced, and a status already recorded is not changed again."""
     tranche = upload.tranche
     with local_copy(upload.file, upload.filename) as path, open_sheet(
         path, filename=upload.filename, layout=RESULTS, max_rows=2_000_000
@@ -78,36 +97,43 @@ def read_result(upload: ResultImport) -> dict[str, int]:
                 amount=row.values.get("nominal", "")[:30],
                 status=status_of(row.values.get("status", "")),
                 reason=row.values.get("alasan", "")[:255],
+                account="".join(ch for ch in row.values.get("rekening", "") if ch.isdigit())[:30],
             )
             for row in sheet.rows()
         ]
-    payments = list(tranche.payments.values_list("pk", "nik", "no_kk", "name", "amount", "status"))
-    matched = match_lines(lines, payments)
-    amounts = {pk: (amount, status) for pk, _nik, _kk, _name, amount, status in payments}
-    seen: set[int] = set()
-    changed: dict[int, tuple[str, str]] = {}
+    payments = {
+        pk: (nik, kk, name, amount, status, account)
+        for pk, nik, kk, name, amount, status, account in tranche.payments.values_list(
+            "pk", "nik", "no_kk", "name", "amount", "status", "account"
+        ).iterator(chunk_size=20_000)
+    }
+    matched = match_lines(lines, [(pk, *values) for pk, values in payments.items()])
+    taken: set[int] = set()  # payments a line of this file has spoken for
+    changed: dict[int, tuple[str, str, str]] = {}
     for line, (payment, why) in zip(lines, matched, strict=True):
         if payment is None:
             line.outcome = OUTCOME.UNMATCHED
             continue
         line.payment_id, line.match = payment, why
-        amount, status = amounts[payment]
-        written = money.parse_rupiah(line.amount) if line.amount else None
-        if written is not None and written != amount:
-            line.match = f"{why}; nominal {written} ≠ {amount}"[:255]
-        if payment in seen:
+        _nik, _kk, name, amount, status, account = payments[payment]
+        if not line.status:
+            line.outcome = OUTCOME.UNREADABLE  # the family's next line may still speak for it
+            continue
+        if payment in taken:
             line.outcome = OUTCOME.TWICE  # a family paid twice in one file: shown, not applied
-        elif not line.status:
-            line.outcome = OUTCOME.UNREADABLE
-        else:
-            line.outcome = OUTCOME.MATCHED
-            if status not in SETTLED:
-                changed[payment] = (line.status, line.reason)
-        seen.add(payment)
+            continue
+        taken.add(payment)
+        doubt = _doubt(line, why, name, amount, status)
+        if doubt:
+            line.outcome, line.match = OUTCOME.CHECK, f"{why}; {doubt}"[:255]
+            continue
+        line.outcome = OUTCOME.MATCHED
+        if status != line.status or (line.account and not account):
+            changed[payment] = (line.status, line.reason, account or line.account)
     with transaction.atomic():
         upload.lines.all().delete()
-        ResultLine.objects.bulk_create(lines, batch_size=INSERT_BATCH)
-        _apply(changed)
+        insert_rows(ResultLine, (_line_values(line) for line in lines))
+        _apply(changed, upload.uploaded_by_id)
         counts = dict(Counter(line.outcome for line in lines))
         counts["lines"] = len(lines)
         upload.counts = counts
@@ -115,18 +141,50 @@ def read_result(upload: ResultImport) -> dict[str, int]:
     return counts
 
 
-def _apply(changed: dict[int, tuple[str, str]]) -> None:
-    """The statuses the file gives, each change in the payment's history."""
-    if not changed:
-        return
-    payments = list(Payment.objects.filter(pk__in=changed).only("pk", "status", "reason"))
-    for payment in payments:
-        payment.status, reason = changed[payment.pk]
-        payment.reason = reason[:255]
-    bulk_update_with_history(
-        payments, Payment, ["status", "reason"], batch_size=INSERT_BATCH,
-        default_change_reason="hasil penyaluran",
-    )  # fmt: skip
+def _doubt(line: ResultLine, why: str, name: str, amount: int, status: str) -> str:
+    """Why a person looks at this line before it counts; "" when it is what we paid."""
+    written = money.parse_rupiah(line.amount) if line.amount else None
+    if line.amount and written is None:
+        return f"nominal tidak terbaca ({line.amount})"
+    if written is not None and written != amount:
+        return f"nominal {written} ≠ {amount}"
+    if why == "NIK sama" and line.name and folded_similarity(
+        fold_name(line.name), fold_name(name)
+    ) < NAME_ALIKE:  # fmt: skip
+        return f"nama berbeda ({name})"  # as the cross-check: the same NIK, another name
+    if status in SETTLED or (status == STATUS.PAID and line.status != STATUS.PAID):
+        return f"sudah tercatat {STATUS(status).label}"
+    return ""
+
+
+def _line_values(line: ResultLine) -> dict:
+    return {
+        name: getattr(line, name)
+        for name in (
+            "upload_id", "number", "nik", "no_kk", "name", "amount", "status", "reason",
+            "account", "payment_id", "outcome", "match",
+        )
+    }  # fmt: skip
+
+
+def _apply(changed: dict[int, tuple[str, str, str]], user_id: int) -> None:
+    """The statuses (and account numbers) the file gives, a part at a time, each change in the
+    payment's history. A payment settled meanwhile (its village corrected it) is left."""
+    ids = sorted(changed)
+    now = timezone.now()
+    for start in range(0, len(ids), APPLY_PART):
+        part = ids[start : start + APPLY_PART]
+        payments = list(Payment.objects.filter(pk__in=part).exclude(status__in=SETTLED))
+        for payment in payments:
+            payment.status, reason, payment.account = changed[payment.pk]
+            payment.reason, payment.updated_at = reason[:255], now
+        Payment.objects.bulk_update(
+            payments, ["status", "reason", "account", "updated_at"], batch_size=1000
+        )
+        Payment.history.bulk_history_create(
+            payments, default_user=User.objects.get(pk=user_id), default_change_reason=WHY,
+            default_date=now, update=True,
+        )  # fmt: skip
 
 
 def match_lines(lines: list[ResultLine], payments: list[tuple]) -> list[tuple[int | None, str]]:

@@ -19,3 +19,8 @@ def read_result(upload_id: int) -> None:
         results.read_result(upload)
     except ReadError as refused:  # not a table of results: said on the page
         ResultImport.objects.filter(pk=upload_id).update(error=str(refused)[:1000])
+    except Exception as failed:  # never a page that waits for ever: the reason, and the log
+        logger.exception("payment result %s failed", upload_id)
+        ResultImport.objects.filter(pk=upload_id).update(
+            error=f"{type(failed).__name__}: {failed}"[:1000]
+        )

@@ -4,11 +4,13 @@ and the realisation by funding source."""
 
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Q, Sum
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -17,7 +19,7 @@ from bansos.paging import paged
 from households.access import district, managers, role_required
 from households.models import Download, Region, User
 from programs.intake.writers import XLSX
-from programs.models import RecipientList
+from programs.models import ListEntry, RecipientList
 
 from . import files, payments, realisation, tasks
 from .forms import (
@@ -46,8 +48,11 @@ def village_operators(user) -> bool:
 @role_required(district)
 @require_GET
 def list_index(request: HttpRequest) -> HttpResponse:
+    # Counted apart: one join of both would multiply a list's families by its tranches.
+    families = ListEntry.objects.filter(recipients=OuterRef("pk")).values("recipients")
     lists = approved_lists().annotate(
-        n_families=Count("entries", distinct=True), n_tranches=Count("tranches", distinct=True)
+        n_families=Subquery(families.annotate(n=Count("pk")).values("n")),
+        n_tranches=Count("tranches"),
     ).order_by("-approved_at")  # fmt: skip
     return render(request, "distribution/list_index.html", {"lists": lists})
 
@@ -154,6 +159,7 @@ def tranche_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if not managers(request.user):
             raise PermissionDenied
         if file_form.is_bound and file_form.is_valid():
+            payments.stop_gone(tranche)  # verification may have found some dead since
             purpose = file_form.cleaned_data["purpose"]
             content, rows = files.payment_file(
                 tranche, file_form.cleaned_data["layout"], purpose=purpose, by=request.user
@@ -186,6 +192,7 @@ def tranche_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ],
         "fundings": FundingForm.base_fields["funding"].choices,
         "imports": tranche.imports.select_related("uploaded_by"),
+        "outcomes": ResultLine.Outcome.choices,
     }
     return render(request, "distribution/tranche_detail.html", context)
 
@@ -199,12 +206,19 @@ def _set_funding(tranche: Tranche, desa: int, funding: str, by: User) -> None:
     tranche.payments.filter(desa_id=desa, status=STATUS.PLANNED).update(funding=funding)
 
 
-@role_required(district)
+def receipt_printers(user) -> bool:
+    """The district, and a village operator for their own desa (cash handed out there)."""
+    return user.sees_all_proposals or user.role == User.Role.VILLAGE
+
+
+@role_required(receipt_printers)
 @require_GET
 def receipts(request: HttpRequest, pk: int, desa: int) -> HttpResponse:
     """The receipt list (BAST) of a desa for a tranche, to print and sign."""
     tranche = get_object_or_404(Tranche.objects.select_related("recipients__target"), pk=pk)
     place = get_object_or_404(Region.objects.select_related("parent"), pk=desa)
+    if not request.user.sees_all_proposals and request.user.unit.region_id != place.pk:
+        raise Http404
     rows = files.payable(tranche).filter(desa=place)
     context = {
         "tranche": tranche,
@@ -224,8 +238,19 @@ def result_upload(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return redirect("distribution:tranche", pk=pk)
     upload = form.cleaned_data["file"]
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    before = tranche.imports.filter(sha256=digest.hexdigest()).first()
+    if before is not None:  # the same file again: its lines are there already
+        messages.error(request, _("This file was uploaded before: its result is shown."))
+        return redirect("distribution:result", pk=before.pk)
     made = ResultImport.objects.create(
-        tranche=tranche, file=upload, filename=upload.name[:255], uploaded_by=request.user
+        tranche=tranche,
+        file=upload,
+        filename=upload.name[:255],
+        uploaded_by=request.user,
+        sha256=digest.hexdigest(),
     )
     transaction.on_commit(lambda: tasks.read_result.delay(made.pk))
     return redirect("distribution:result", pk=made.pk)
@@ -291,7 +316,8 @@ def failed_payments(request: HttpRequest) -> HttpResponse:
     (the payee's name, the account): paid with the next tranche."""
     mine = payments.for_village(request.user)
     if request.method == "POST":
-        payment = get_object_or_404(mine, pk=request.POST.get("payment", 0))
+        chosen = request.POST.get("payment", "")
+        payment = get_object_or_404(mine, pk=int(chosen) if chosen.isdigit() else 0)
         form = CorrectionForm(request.POST)
         if form.is_valid():
             try:
@@ -305,7 +331,17 @@ def failed_payments(request: HttpRequest) -> HttpResponse:
         "tranche__recipients__target"
     )
     done = mine.filter(status=STATUS.CORRECTED).select_related("tranche", "paid_with__tranche")
-    context = {"waiting": waiting, "done": done[:50], "form": CorrectionForm()}
+    # The tranches paying families of the desa: their receipt lists, to print.
+    tranches = Tranche.objects.filter(payments__in=mine).distinct().select_related(
+        "recipients__target"
+    ).order_by("-created_at")[:12]  # fmt: skip
+    context = {
+        "waiting": waiting[:200],
+        "done": done[:50],
+        "form": CorrectionForm(),
+        "tranches": tranches,
+        "desa": request.user.unit.region_id,
+    }
     return render(request, "distribution/failed.html", context)
 
 

@@ -90,7 +90,7 @@ def test_from_the_decree_to_the_second_tranche(browser, live_server, users, roun
 
     # The village corrects its failed family on a phone.
     operator = window("op.sindurjan", viewport={"width": 390, "height": 844}, is_mobile=True)
-    operator.get_by_role("link", name="Pembayaran gagal").click()
+    operator.get_by_role("link", name="1 pembayaran gagal yang perlu diperbaiki").click()
     expect(operator.locator("#failed")).to_contain_text("Nomor rekening tidak ditemukan")
     assert operator.evaluate("document.documentElement.scrollWidth <= 390")
     operator.get_by_label("Nomor rekening").fill("0012 3456 78")

@@ -45,3 +45,11 @@ def test_sums_count_rows_and_rupiah_per_key_and_in_all():
         "apbn": (2, 330_000),
         "apbd": (1, 110_000),
     }
+
+
+@pytest.mark.parametrize(
+    ("written", "amount"),
+    [("Rp. 250.000", 250_000), ("IDR 250.000", 250_000), ("250000.0", 250_000)],
+)
+def test_more_ways_banks_write_amounts(written, amount):
+    assert money.parse_rupiah(written) == amount

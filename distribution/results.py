@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from bansos.bulk import insert_rows
@@ -168,8 +168,11 @@ def _line_values(line: ResultLine) -> dict:
 
 
 def _apply(changed: dict[int, tuple[str, str, str]], user_id: int) -> None:
-    """The statuses (and account numbers) the file gives, a part at a time, each change in the
-    payment's history. A payment settled meanwhile (its village corrected it) is left."""
+    """The statuses (and account numbers) the file gives, each change in the payment's
+    history. A payment settled meanwhile (its village corrected it) is left."""
+    if connection.vendor == "postgresql":
+        _apply_in_postgres(changed, user_id)
+        return
     ids = sorted(changed)
     now = timezone.now()
     for start in range(0, len(ids), APPLY_PART):
@@ -185,6 +188,41 @@ def _apply(changed: dict[int, tuple[str, str, str]], user_id: int) -> None:
             payments, default_user=User.objects.get(pk=user_id), default_change_reason=WHY,
             default_date=now, update=True,
         )  # fmt: skip
+
+
+def _apply_in_postgres(changed: dict[int, tuple[str, str, str]], user_id: int) -> None:
+    """As _apply, set-based: the changes go to a temporary table by COPY, one UPDATE applies
+    them, one INSERT ... SELECT writes their history rows (500,000 results: seconds, where an
+    UPDATE a part of 1,000 rows takes minutes)."""
+    history = Payment.history.model
+    fields = [
+        f.column for f in history._meta.concrete_fields if not f.column.startswith("history_")
+    ]
+    columns = ", ".join(connection.ops.quote_name(c) for c in fields)
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE result_apply (id bigint PRIMARY KEY, status varchar(9), "
+            "reason varchar(255), account varchar(30)) ON COMMIT DROP"
+        )
+        with cursor.cursor.copy("COPY result_apply FROM STDIN") as copy:
+            for pk, (status, reason, account) in changed.items():
+                copy.write_row((pk, status, reason[:255], account))
+        cursor.execute(
+            f"UPDATE {Payment._meta.db_table} AS p SET status = r.status, reason = r.reason, "
+            "account = r.account, updated_at = %s FROM result_apply AS r "
+            "WHERE p.id = r.id AND NOT p.status = ANY(%s)",
+            [now, [str(status) for status in SETTLED]],
+        )
+        cursor.execute(
+            f"INSERT INTO {history._meta.db_table} ({columns}, history_date, "
+            "history_change_reason, history_type, history_user_id) "
+            f"SELECT {', '.join('p.' + c for c in fields)}, %s, %s, '~', %s "
+            f"FROM {Payment._meta.db_table} AS p JOIN result_apply AS r ON p.id = r.id "
+            "WHERE p.updated_at = %s",
+            [now, WHY, user_id, now],
+        )
+        cursor.execute("DROP TABLE result_apply")
 
 
 def match_lines(lines: list[ResultLine], payments: list[tuple]) -> list[tuple[int | None, str]]:

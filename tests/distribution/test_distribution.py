@@ -121,9 +121,14 @@ def test_the_banks_result_is_matched_line_by_line_and_nothing_is_dropped(
     )  # fmt: skip
     assert by_name["SUPARMAN"].status == STATUS.PAID
     assert "NIK beda 1 digit" in made.lines.get(number=3).match
+    record = by_name["SUPARNO"].history.latest()  # each status in the payment's history
+    assert (record.status, record.history_change_reason, record.history_user) == (
+        STATUS.FAILED, "hasil penyaluran", users["staff"],
+    )  # fmt: skip
     # Read again (a task delivered twice): the same lines, once.
     results.read_result(made)
     assert made.lines.count() == 6
+    assert by_name["SUPARNO"].history.count() == 1  # failed, recorded once: not applied twice
 
 
 def test_a_status_not_understood_is_kept_and_not_applied(

@@ -134,3 +134,13 @@ def test_a_correction_reaches_a_tranche_made_before_it(july, approved, round_, u
         july.payments.get(household=suparno), name="SUPARNO", account="55", by=users["village"]
     )
     assert august.payments.get(household=suparno).account == "55"
+
+
+def test_a_slip_that_makes_the_nik_impossible_still_finds_the_family(july, round_, users):
+    """A bank clerk's slip turns month 03 into 93: no such NIK, one digit from the family's,
+    under its name and amount."""
+    slamet = family(round_, "SLAMET RIYADI")
+    impossible = slamet.head_nik[:8] + "9" + slamet.head_nik[9:]
+    made = upload(july, users, [(impossible, "SLAMET RIYADI", "250.000", "BERHASIL", "")])
+    assert made.lines.get().payment.household == slamet
+    assert july.payments.get(household=slamet).status == STATUS.PAID

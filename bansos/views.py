@@ -71,8 +71,13 @@ def home(request: HttpRequest) -> HttpResponse:
             visits.filter(status__in=[Task.Status.OPEN, Task.Status.RETURNED]).count
         )
         context["payments_to_fix"] = LazyCount(
-            payments.for_village(user).filter(status__in=payments.TO_CORRECT).count
+            payments.for_village(user)
+            .filter(status__in=payments.TO_CORRECT)
+            .exclude(corrections__decision="pending")  # sent: the district's turn
+            .count
         )
+    if user.can_manage:
+        context["corrections_to_check"] = LazyCount(payments.pending_for(user).count)
     if user.watches_kecamatan:
         context["villages"] = _kecamatan_villages(user)
         context["visits_to_check"] = LazyCount(visits.filter(status=Task.Status.SUBMITTED).count)

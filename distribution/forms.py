@@ -56,3 +56,8 @@ class ResultForm(forms.Form):
 class CorrectionForm(forms.Form):
     name = forms.CharField(label=_("Name as on the account or identity card"), max_length=150)
     account = forms.CharField(label=_("Account number"), max_length=30, required=False)
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("accept", _("Accept")), ("refuse", _("Refuse"))])
+    note = forms.CharField(label=_("Why refused"), max_length=255, required=False)

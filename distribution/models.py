@@ -110,6 +110,46 @@ class Payment(models.Model):
         return f"{self.tranche_id} · {self.name}"
 
 
+class Correction(models.Model):
+    """A village's correction of a failed payment's payee (name, account), checked by the
+    district before any file pays the new payee: a changed payee is where aid goes astray."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("waiting for the district's check")
+        ACCEPTED = "accepted", _("accepted")
+        REFUSED = "refused", _("refused")
+
+    payment = models.ForeignKey(Payment, models.CASCADE, related_name="corrections")
+    name = models.CharField(_("name"), max_length=150)
+    account = models.CharField(_("account number"), max_length=30, blank=True)
+    was_name = models.CharField(_("name before"), max_length=150)
+    was_account = models.CharField(_("account before"), max_length=30, blank=True)
+    made_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    made_at = models.DateTimeField(auto_now_add=True)
+    decision = models.CharField(
+        _("decision"), max_length=8, choices=Decision, default=Decision.PENDING, db_index=True
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(_("note"), max_length=255, blank=True)  # why it was refused
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["made_at", "pk"]
+        verbose_name = _("payee correction")
+        verbose_name_plural = _("payee corrections")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payment"], condition=Q(decision="pending"), name="one_pending_correction"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payment_id}: {self.was_name} -> {self.name}"
+
+
 class ResultImport(models.Model):
     """A result file the channel sent back for a tranche, and what became of its lines."""
 

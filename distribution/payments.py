@@ -1,11 +1,12 @@
 """Tranches and their payments: one payment a family of the approved list, at the tranche's
 amount and funding, to the payee as the list (or the village's last correction) names them;
 a family that died or moved is stopped with the reason; a failed payment its village has
-corrected is paid with the next tranche, as arrears.
+corrected, and the district has checked, is paid with the next tranche, as arrears.
 
     tranche = add_tranche(recipients, label="Juli 2026", amount=250_000, funding="apbd_kab",
                           channel="bank", by=staff)
-    correct(payment, name="SITI AMINAH", account="0123456789", by=operator)
+    correction = propose(payment, name="SITI AMINAH", account="0123456789", by=operator)
+    decide(correction, accept=True, by=staff)  # the payee changes only when checked
 """
 
 from __future__ import annotations
@@ -13,18 +14,21 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dedup.engine.normalize import name_similarity
 from households.models import Household, User
 from programs.models import RecipientList
 
-from .models import Payment, Tranche
+from .models import Correction, Payment, Tranche
 
 STATUS = Payment.Status
 # Results that send a payment back to its village to correct.
 TO_CORRECT = (STATUS.FAILED, STATUS.RETURNED, STATUS.UNCLAIMED)
 INSERT_BATCH = 5000
+SAME_PERSON = 85  # name_similarity of a corrected payee to one of the family's names
 STOPPED_BY = {
     Household.Status.DIED: gettext_lazy("Head of household died (verification)"),
     Household.Status.MOVED: gettext_lazy("Moved away (verification)"),
@@ -173,9 +177,10 @@ def for_village(user: User) -> QuerySet:
 
 
 @transaction.atomic
-def correct(payment: Payment, *, name: str, account: str, by: User) -> Payment:
+def propose(payment: Payment, *, name: str, account: str, by: User) -> Correction:
     """The village's correction of a failed, returned or unclaimed payment: the payee's name
-    and account as they truly are. The amount goes with the next tranche, as arrears."""
+    and account as they truly are. It waits for the district's check (`decide`); a correction
+    still waiting is replaced by the village's newer one."""
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     if not for_village(by).filter(pk=payment.pk).exists():
         raise PermissionDenied
@@ -188,13 +193,54 @@ def correct(payment: Payment, *, name: str, account: str, by: User) -> Payment:
         raise ValidationError(_("An account number is digits only."))
     if name == payment.name and account == payment.account:
         raise ValidationError(_("Nothing was changed: correct the name or the account."))
-    why = _("Corrected by the village after: %(why)s") % {
-        "why": payment.reason or payment.get_status_display()
+    correction = payment.corrections.filter(decision=Correction.Decision.PENDING).first()
+    if correction is None:
+        correction = Correction(payment=payment, was_name=payment.name)
+        correction.was_account = payment.account
+    correction.name, correction.account, correction.made_by = name, account, by
+    correction._history_user = by
+    correction.save()
+    return correction
+
+
+def pending_for(user: User) -> QuerySet:
+    """The corrections waiting for the district's check (none for other roles)."""
+    if not user.can_manage:
+        return Correction.objects.none()
+    return Correction.objects.filter(decision=Correction.Decision.PENDING)
+
+
+@transaction.atomic
+def decide(correction: Correction, *, accept: bool, by: User, note: str = "") -> Correction:
+    """The district's check of a village's correction. Accepted, the payment is corrected and
+    its amount goes with the next tranche as arrears (a later tranche made meanwhile pays the
+    new payee too); refused, with the reason, the payment goes back to its village."""
+    if not by.can_manage:
+        raise PermissionDenied
+    correction = Correction.objects.select_for_update().get(pk=correction.pk)
+    if correction.decision != Correction.Decision.PENDING:
+        raise ValidationError(_("This correction was decided already."))
+    note = " ".join(note.split())
+    if not accept and not note:
+        raise ValidationError(_("Say why the correction is refused: the village reads it."))
+    correction.decision = Correction.Decision.ACCEPTED if accept else Correction.Decision.REFUSED
+    correction.decided_by, correction.decided_at, correction.note = by, timezone.now(), note
+    correction._history_user = by
+    correction.save()
+    if not accept:
+        return correction
+    payment = Payment.objects.select_for_update().get(pk=correction.payment_id)
+    if payment.status not in TO_CORRECT:  # a later result settled it meanwhile
+        raise ValidationError(_("The payment is no longer failed: nothing to correct."))
+    why = _("Corrected by the village (%(who)s), checked by %(checker)s, after: %(why)s") % {
+        "who": correction.made_by,
+        "checker": by,
+        "why": payment.reason or payment.get_status_display(),
     }
+    name, account = correction.name, correction.account
     payment.name, payment.account, payment.status = name, account, STATUS.CORRECTED
     payment._history_user, payment._change_reason = by, why
     payment.save(update_fields=["name", "account", "status", "updated_at"])
-    # A later tranche made before the correction pays the corrected payee too.
     for later in Payment.objects.filter(
         household_id=payment.household_id,
         status=STATUS.PLANNED,
@@ -203,4 +249,14 @@ def correct(payment: Payment, *, name: str, account: str, by: User) -> Payment:
         later.name, later.account = name, account
         later._history_user, later._change_reason = by, why
         later.save(update_fields=["name", "account", "updated_at"])
-    return payment
+    return correction
+
+
+def in_family(correction: Correction) -> str:
+    """The family's member (or head) the corrected payee's name is, if any: a name from
+    outside the family is what the district looks at twice."""
+    household = correction.payment.household
+    named = [household.head_name, *(member.name for member in household.members.all())]
+    scored = [(name_similarity(correction.name, n), n) for n in named if n]
+    score, name = max(scored, default=(0, ""))
+    return name if score >= SAME_PERSON else ""

@@ -14,4 +14,5 @@ urlpatterns = [
     path("tranches/<int:pk>/results/", views.result_upload, name="result_upload"),
     path("results/<int:pk>/", views.result_detail, name="result"),
     path("failed/", views.failed_payments, name="failed"),
+    path("corrections/", views.corrections, name="corrections"),
 ]

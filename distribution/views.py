@@ -24,6 +24,7 @@ from programs.models import ListEntry, RecipientList
 from . import files, payments, realisation, tasks
 from .forms import (
     CorrectionForm,
+    DecisionForm,
     DecreeForm,
     FundingForm,
     PaymentFileForm,
@@ -31,7 +32,7 @@ from .forms import (
     ResultForm,
     TrancheForm,
 )
-from .models import Payment, ResultImport, ResultLine, Tranche
+from .models import Correction, Payment, ResultImport, ResultLine, Tranche
 
 STATUS = Payment.Status
 
@@ -54,7 +55,11 @@ def list_index(request: HttpRequest) -> HttpResponse:
         n_families=Subquery(families.annotate(n=Count("pk")).values("n")),
         n_tranches=Count("tranches"),
     ).order_by("-approved_at")  # fmt: skip
-    return render(request, "distribution/list_index.html", {"lists": lists})
+    context = {
+        "lists": lists,
+        "corrections_waiting": payments.pending_for(request.user).count(),
+    }
+    return render(request, "distribution/list_index.html", context)
 
 
 @role_required(district)
@@ -313,7 +318,8 @@ def payment_list(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def failed_payments(request: HttpRequest) -> HttpResponse:
     """The village's failed, returned and unclaimed payments, each corrected on the spot
-    (the payee's name, the account): paid with the next tranche."""
+    (the payee's name, the account): checked by the district, then paid with the next
+    tranche."""
     mine = payments.for_village(request.user)
     if request.method == "POST":
         chosen = request.POST.get("payment", "")
@@ -321,14 +327,27 @@ def failed_payments(request: HttpRequest) -> HttpResponse:
         form = CorrectionForm(request.POST)
         if form.is_valid():
             try:
-                payments.correct(payment, by=request.user, **form.cleaned_data)
+                payments.propose(payment, by=request.user, **form.cleaned_data)
             except ValidationError as refused:
                 messages.error(request, refused.messages[0])
             else:
-                messages.success(request, _("Corrected: it is paid with the next tranche."))
+                messages.success(
+                    request,
+                    _("Sent: the district checks the correction, then it is paid with the next "
+                      "tranche."),
+                )  # fmt: skip
         return redirect("distribution:failed")
-    waiting = mine.filter(status__in=payments.TO_CORRECT).select_related(
-        "tranche__recipients__target"
+    # Each with its latest correction: waiting for the district, or refused with the reason.
+    latest = Correction.objects.filter(payment=OuterRef("pk")).order_by("-made_at", "-pk")
+    waiting = (
+        mine.filter(status__in=payments.TO_CORRECT)
+        .select_related("tranche__recipients__target")
+        .annotate(
+            correction_state=Subquery(latest.values("decision")[:1]),
+            correction_name=Subquery(latest.values("name")[:1]),
+            correction_account=Subquery(latest.values("account")[:1]),
+            correction_note=Subquery(latest.values("note")[:1]),
+        )
     )
     done = mine.filter(status=STATUS.CORRECTED).select_related("tranche", "paid_with__tranche")
     # The tranches paying families of the desa: their receipt lists, to print.
@@ -343,6 +362,49 @@ def failed_payments(request: HttpRequest) -> HttpResponse:
         "desa": request.user.unit.region_id,
     }
     return render(request, "distribution/failed.html", context)
+
+
+@role_required(district)
+@require_http_methods(["GET", "POST"])
+def corrections(request: HttpRequest) -> HttpResponse:
+    """The villages' corrections of failed payments, checked before any file pays the new
+    payee: before and after, and whether the new name is one of the family's."""
+    if request.method == "POST":
+        chosen = request.POST.get("correction", "")
+        correction = get_object_or_404(
+            payments.pending_for(request.user), pk=int(chosen) if chosen.isdigit() else 0
+        )
+        form = DecisionForm(request.POST)
+        if form.is_valid():
+            accept = form.cleaned_data["decision"] == "accept"
+            try:
+                payments.decide(
+                    correction, accept=accept, note=form.cleaned_data["note"], by=request.user
+                )
+            except ValidationError as refused:
+                messages.error(request, refused.messages[0])
+            else:
+                messages.success(
+                    request,
+                    _("Accepted: paid with the next tranche.")
+                    if accept
+                    else _("Refused: sent back to the village."),
+                )
+        else:
+            messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("distribution:corrections")
+    waiting = Correction.objects.filter(decision=Correction.Decision.PENDING).select_related(
+        "made_by", "payment__tranche__recipients__target", "payment__desa__parent",
+        "payment__household",
+    ).prefetch_related("payment__household__members")  # fmt: skip
+    page, query = paged(request, waiting)
+    for correction in page:
+        correction.in_family = payments.in_family(correction)
+    decided = Correction.objects.exclude(decision=Correction.Decision.PENDING).select_related(
+        "decided_by", "payment__desa"
+    ).order_by("-decided_at")[:20]  # fmt: skip
+    context = {"page": page, "query": query, "decided": decided, "form": DecisionForm()}
+    return render(request, "distribution/corrections.html", context)
 
 
 @role_required(district)

@@ -1,7 +1,8 @@
 """From the approved list to aid in hand, in the browser: staff enter the decree and print its
 annex, make the July tranche and its payment file, upload the bank's result (paid, failed and
-a line of nobody's); the failed family's village corrects it on a phone; the August tranche
-pays it with what it missed; the realisation and the complaint desk show it."""
+a line of nobody's); the failed family's village corrects it on a phone and the district
+checks the new payee; the August tranche pays it with what it missed; the realisation and the
+complaint desk show it."""
 
 import datetime
 import io
@@ -94,8 +95,16 @@ def test_from_the_decree_to_the_second_tranche(browser, live_server, users, roun
     expect(operator.locator("#failed")).to_contain_text("Nomor rekening tidak ditemukan")
     assert operator.evaluate("document.documentElement.scrollWidth <= 390")
     operator.get_by_label("Nomor rekening").fill("0012 3456 78")
-    operator.get_by_role("button", name="Simpan perbaikan").click()
-    expect(operator.get_by_text("Diperbaiki: dibayar bersama tahap berikutnya.")).to_be_visible()
+    operator.get_by_role("button", name="Kirim perbaikan").click()
+    expect(operator.locator(".correction-state")).to_contain_text("menunggu pemeriksaan dinas")
+
+    # The district checks the changed payee before any file pays it.
+    staff.goto("/")
+    staff.get_by_role("link", name="1 perbaikan penerima dari desa yang perlu diperiksa").click()
+    expect(staff.locator("#corrections")).to_contain_text("0012345678")
+    expect(staff.locator("#corrections")).to_contain_text("dari keluarga ini")
+    staff.get_by_role("button", name="Terima").click()
+    expect(staff.get_by_text("Diterima: dibayar bersama tahap berikutnya.")).to_be_visible()
 
     staff.goto(f"/distribution/lists/{recipients.pk}/")
     staff.get_by_label("Nama").fill("Agustus 2026")

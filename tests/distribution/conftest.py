@@ -6,6 +6,7 @@ import io
 import pytest
 from openpyxl import Workbook
 
+from distribution import payments
 from programs import rounds
 from tests.verification.conftest import family, round_  # noqa: F401 (fixtures)
 
@@ -14,6 +15,12 @@ from tests.verification.conftest import family, round_  # noqa: F401 (fixtures)
 def approved(round_, users):  # noqa: F811
     recipients = rounds.prepare_list(round_, round_.targets.get().program, None, by=users["staff"])
     return rounds.approve(recipients, by=users["head"])
+
+
+def corrected(payment, users, *, name, account, by="village"):
+    """A village's correction of a failed payment, accepted by the district's staff."""
+    correction = payments.propose(payment, name=name, account=account, by=users[by])
+    return payments.decide(correction, accept=True, by=users["staff"])
 
 
 def names(payments):
@@ -33,4 +40,4 @@ def result_file(lines, header=("NO", "NIK", "NAMA", "NOMINAL", "STATUS", "KETERA
     return out.getvalue()
 
 
-__all__ = ["family", "names", "result_file"]
+__all__ = ["corrected", "family", "names", "result_file"]

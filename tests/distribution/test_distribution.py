@@ -8,6 +8,7 @@ import io
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -20,6 +21,8 @@ from tests.distribution.conftest import family, names, result_file
 pytestmark = pytest.mark.django_db
 
 STATUS = Payment.Status
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+BANK = {"amount": 250_000, "funding": "apbd_kab", "channel": "bank"}
 
 
 @pytest.fixture
@@ -149,13 +152,21 @@ def test_a_failed_payment_corrected_by_its_village_is_paid_with_the_next_tranche
            django_capture_on_commit_callbacks)  # fmt: skip
     failed = july.payments.get(household=suparno)
     with pytest.raises(PermissionDenied):  # another village's family
-        payments.correct(failed, name="SUPARNO", account="123", by=users["village_b"])
-    payments.correct(failed, name="suparno  hadi", account="0123 4567 89", by=users["village"])
+        payments.propose(failed, name="SUPARNO", account="123", by=users["village_b"])
+    sent = payments.propose(
+        failed, name="suparno  hadi", account="0123 4567 89", by=users["village"]
+    )
+    with pytest.raises(PermissionDenied):  # a village does not check its own correction
+        payments.decide(sent, accept=True, by=users["village"])
+    failed.refresh_from_db()
+    assert (failed.status, failed.name) == (STATUS.FAILED, "SUPARNO")  # not paid unchecked
+    payments.decide(sent, accept=True, by=users["staff"])
     failed.refresh_from_db()
     assert (failed.status, failed.name, failed.account) == (
         STATUS.CORRECTED, "SUPARNO HADI", "0123456789",
     )  # fmt: skip
-    assert failed.history.latest().history_user == users["village"]
+    assert failed.history.latest().history_user == users["staff"]
+    assert str(users["village"]) in failed.history.latest().history_change_reason
     august = payments.add_tranche(
         approved, label="Agustus 2026", amount=250_000, funding="apbd_kab", channel="bank",
         by=users["staff"],
@@ -193,11 +204,61 @@ def test_the_village_corrects_on_its_phone_page_and_sees_only_its_own(
     )
     assert response.status_code == 404
     mine = july.payments.get(household=suparno)
+    assert client.get(reverse("home")).context["payments_to_fix"] == 1
     client.post(
         reverse("distribution:failed"), {"payment": mine.pk, "name": "SUPARNO", "account": "998877"}
     )
     mine.refresh_from_db()
-    assert (mine.status, mine.account) == (STATUS.CORRECTED, "998877")
+    assert (mine.status, mine.account) == (STATUS.RETURNED, "")  # the district's check first
+    page = client.get(reverse("distribution:failed")).content.decode()
+    assert "998877" in page and "menunggu pemeriksaan dinas" in page
+    assert client.get(reverse("home")).context["payments_to_fix"] == 0  # sent: not to do
+
+
+def test_the_district_checks_a_changed_payee_before_it_is_paid(
+    july, approved, round_, users, django_capture_on_commit_callbacks
+):
+    """A correction naming someone outside the family is marked for the district, which
+    refuses it with a reason the village reads; the next tranche pays no one unchecked."""
+    suparno = family(round_, "SUPARNO")
+    upload(july, users, [(suparno.head_nik, "SUPARNO", "250.000", "GAGAL", "Nama tidak sesuai")],
+           django_capture_on_commit_callbacks)  # fmt: skip
+    failed = july.payments.get(household=suparno)
+    village, staff = Client(), Client()  # two people at once
+    village.force_login(users["village"], backend=BACKEND)
+    staff.force_login(users["staff"], backend=BACKEND)
+    village.post(
+        reverse("distribution:failed"), {"payment": failed.pk, "name": "BUDI", "account": "42"}
+    )
+    august = payments.add_tranche(approved, label="Agustus 2026", by=users["staff"], **BANK)
+    waiting = august.payments.get(household=suparno)
+    assert (waiting.name, waiting.account, waiting.arrears) == ("SUPARNO", "", 0)
+    assert staff.get(reverse("home")).context["corrections_to_check"] == 1
+    page = staff.get(reverse("distribution:corrections")).content.decode()
+    assert "BUDI" in page and "bukan nama keluarga ini" in page
+    correction = failed.corrections.get()
+    staff.post(reverse("distribution:corrections"), {"correction": correction.pk,
+               "decision": "refuse", "note": ""})  # fmt: skip
+    correction.refresh_from_db()
+    assert correction.decision == "pending"  # a refusal says why
+    staff.post(reverse("distribution:corrections"), {"correction": correction.pk,
+               "decision": "refuse", "note": "Bukan anggota keluarga"})  # fmt: skip
+    failed.refresh_from_db()
+    assert (failed.status, failed.name) == (STATUS.FAILED, "SUPARNO")
+    page = village.get(reverse("distribution:failed")).content.decode()
+    assert "Bukan anggota keluarga" in page
+    # The family's own name, accepted: the tranche made meanwhile pays the new account.
+    village.post(
+        reverse("distribution:failed"), {"payment": failed.pk, "name": "SUPARNO", "account": "7"}
+    )
+    page = staff.get(reverse("distribution:corrections")).content.decode()
+    assert "nama SUPARNO, dari keluarga ini" in page
+    pending = failed.corrections.get(decision="pending")
+    staff.post(
+        reverse("distribution:corrections"), {"correction": pending.pk, "decision": "accept"}
+    )
+    waiting.refresh_from_db()
+    assert (waiting.name, waiting.account) == ("SUPARNO", "7")
 
 
 def test_a_desa_paid_from_another_source_is_counted_under_it(july, approved, round_, users, login):

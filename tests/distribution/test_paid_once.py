@@ -11,7 +11,7 @@ from distribution import payments, results
 from distribution.models import Payment, ResultImport
 from households.models import Household
 from programs import rounds
-from tests.distribution.conftest import family, result_file
+from tests.distribution.conftest import corrected, family, result_file
 
 pytestmark = pytest.mark.django_db
 
@@ -46,9 +46,7 @@ def test_a_new_version_of_the_list_is_paid_from_and_carries_what_is_owed(
 ):
     suparno = family(round_, "SUPARNO")
     upload(july, users, [(suparno.head_nik, "SUPARNO", "250.000", "GAGAL", "Rekening pasif")])
-    payments.correct(
-        july.payments.get(household=suparno), name="SUPARNO", account="777", by=users["village"]
-    )
+    corrected(july.payments.get(household=suparno), users, name="SUPARNO", account="777")
     newer = rounds.prepare_list(round_, approved.target, None, by=users["staff"], reason="tambah")
     rounds.approve(newer, by=users["head"])
     with pytest.raises(ValidationError, match="Versi 2"):
@@ -119,7 +117,7 @@ def test_what_a_family_that_died_was_owed_is_stopped_with_it(july, approved, rou
     suparno = family(round_, "SUPARNO")
     upload(july, users, [(suparno.head_nik, "SUPARNO", "250.000", "GAGAL", "x")])
     failed = july.payments.get(household=suparno)
-    payments.correct(failed, name="SUPARNO", account="1", by=users["village"])
+    corrected(failed, users, name="SUPARNO", account="1")
     Household.objects.filter(pk=suparno.pk).update(status=Household.Status.DIED)
     payments.add_tranche(approved, label="Agustus 2026", by=users["staff"], **BANK)
     failed.refresh_from_db()
@@ -130,9 +128,7 @@ def test_a_correction_reaches_a_tranche_made_before_it(july, approved, round_, u
     suparno = family(round_, "SUPARNO")
     upload(july, users, [(suparno.head_nik, "SUPARNO", "250.000", "GAGAL", "x")])
     august = payments.add_tranche(approved, label="Agustus 2026", by=users["staff"], **BANK)
-    payments.correct(
-        july.payments.get(household=suparno), name="SUPARNO", account="55", by=users["village"]
-    )
+    corrected(july.payments.get(household=suparno), users, name="SUPARNO", account="55")
     assert august.payments.get(household=suparno).account == "55"
 
 

@@ -123,6 +123,7 @@ DISTRICT_STAFF = {
     "keluarga usulan yang harus diperbaiki desa atau OPD": ("10", BATCHES),
     "daftar program aktif": ("2", ROSTERS),
     "keluarga di kabupaten": ("4", HOUSEHOLDS),
+    "perbaikan penerima dari desa yang perlu diperiksa": ("0", "/distribution/corrections/"),
 }
 
 

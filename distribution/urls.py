@@ -8,6 +8,7 @@ urlpatterns = [
     path("lists/<int:pk>/", views.list_detail, name="list"),
     path("lists/<int:pk>/annex/", views.decree_annex, name="annex"),
     path("lists/<int:pk>/realisation/", views.realisation_page, name="realisation"),
+    path("lists/<int:pk>/payments/", views.list_payments, name="list_payments"),
     path("tranches/<int:pk>/", views.tranche_detail, name="tranche"),
     path("tranches/<int:pk>/payments/", views.payment_list, name="payments"),
     path("tranches/<int:pk>/receipts/<int:desa>/", views.receipts, name="receipts"),

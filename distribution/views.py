@@ -288,28 +288,57 @@ def result_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(district)
 @require_GET
 def payment_list(request: HttpRequest, pk: int) -> HttpResponse:
-    """The families behind a number of the tranche's or the realisation's tables: by status,
-    funding source, kecamatan or desa; NIK masked."""
+    """The families behind a number of a tranche's tables: by status, funding source,
+    kecamatan or desa; NIK masked."""
     tranche = get_object_or_404(Tranche.objects.select_related("recipients__target"), pk=pk)
-    found = tranche.payments.select_related("desa__parent")
+    return _payments_page(request, tranche.recipients, tranche)
+
+
+@role_required(district)
+@require_GET
+def list_payments(request: HttpRequest, pk: int) -> HttpResponse:
+    """The payments behind a number of the list's realisation, over its tranches."""
+    recipients = get_object_or_404(approved_lists(), pk=pk)
+    chosen = request.GET.get("tranche", "")
+    tranche = get_object_or_404(recipients.tranches, pk=int(chosen)) if chosen.isdigit() else None
+    return _payments_page(request, recipients, tranche)
+
+
+def _payments_page(
+    request: HttpRequest, recipients: RecipientList, tranche: Tranche | None
+) -> HttpResponse:
+    found = Payment.objects.filter(tranche__recipients=recipients).select_related(
+        "desa__parent", "tranche", "paid_with__tranche"
+    )
+    if tranche is not None:
+        found = found.filter(tranche=tranche)
     status, funding = request.GET.get("status", ""), request.GET.get("funding", "")
     desa, kecamatan = request.GET.get("desa", ""), request.GET.get("kecamatan", "")
+    shown = ""
     if status in STATUS.values:
-        found = found.filter(status=status)
+        found, shown = found.filter(status=status), STATUS(status).label
+    elif status in ("late", "waiting"):  # corrected: paid by a later tranche, or not yet
+        late = realisation.paid_later(recipients, tranche)
+        found = found.filter(status=STATUS.CORRECTED)
+        found = found.filter(pk__in=late) if status == "late" else found.exclude(pk__in=late)
+        shown = dict(realisation.COLUMNS)[status]
     if funding:
         found = found.filter(funding=funding)
     if desa.isdigit():
         found = found.filter(desa_id=int(desa))
     if kecamatan.isdigit():
         found = found.filter(desa__parent_id=int(kecamatan))
-    page, query = paged(request, found.order_by("desa__parent__name", "desa__name", "name", "pk"))
+    page, query = paged(
+        request, found.order_by("desa__parent__name", "desa__name", "name", "tranche__number")
+    )
     context = {
+        "recipients": recipients,
         "tranche": tranche,
         "page": page,
         "query": query,
         "count": found.count(),
         "total": found.aggregate(rp=Sum("amount"))["rp"] or 0,
-        "status": STATUS(status).label if status in STATUS.values else "",
+        "status": shown,
     }
     return render(request, "distribution/payment_list.html", context)
 
@@ -411,14 +440,25 @@ def corrections(request: HttpRequest) -> HttpResponse:
 @require_GET
 def realisation_page(request: HttpRequest, pk: int) -> HttpResponse:
     """Realisation of a list: families and Rupiah planned, paid, failed, returned, by tranche
-    and funding source, per kecamatan and desa; .xlsx for the province's report."""
+    and funding source, then per kecamatan and desa (over the tranches or one); what a later
+    tranche paid as arrears counts where it was owed. .xlsx for the province's report."""
     recipients = get_object_or_404(approved_lists(), pk=pk)
+    chosen = request.GET.get("tranche", "")
+    tranche = get_object_or_404(recipients.tranches, pk=int(chosen)) if chosen.isdigit() else None
     table = realisation.table(recipients)
+    by_place = realisation.places(recipients, tranche)
     if request.GET.get("format") == "xlsx":
-        response = HttpResponse(realisation.table_xlsx(recipients, table), content_type=XLSX)
+        content = realisation.table_xlsx(recipients, table, by_place)
+        response = HttpResponse(content, content_type=XLSX)
         name = f"realisasi-{recipients.target_id}-v{recipients.version}.xlsx".lower()
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
-    return render(
-        request, "distribution/realisation.html", {"recipients": recipients, "table": table}
-    )
+    context = {
+        "recipients": recipients,
+        "table": table,
+        "places": by_place,
+        "tranche": tranche,
+        "tranches": recipients.tranches.order_by("number"),
+        "columns": realisation.COLUMNS,
+    }
+    return render(request, "distribution/realisation.html", context)

@@ -16,7 +16,7 @@ from distribution import payments, results
 from distribution.models import Payment, ResultImport, ResultLine
 from households.models import Download, Household
 from programs.models import RecipientList
-from tests.distribution.conftest import family, names, result_file
+from tests.distribution.conftest import corrected, family, names, result_file
 
 pytestmark = pytest.mark.django_db
 
@@ -362,3 +362,52 @@ def test_each_number_opens_the_families_behind_it(
     # The village's home page counts what it has to correct.
     home = login(users["village"]).get("/").content.decode()
     assert "pembayaran gagal yang perlu diperbaiki" in home
+
+
+def test_what_a_later_tranche_paid_as_arrears_counts_where_it_was_owed(
+    july, approved, round_, users, login, django_capture_on_commit_callbacks
+):
+    """July: SLAMET and SUPARMAN paid, SUPARNO failed, corrected and paid with August. July's
+    realisation counts SUPARNO as paid later (Rp250.000 realised for July, not August), per
+    desa too; August pays out Rp1.000.000 of which Rp750.000 is for August."""
+    slamet, suparno, suparman = (
+        family(round_, name) for name in ("SLAMET RIYADI", "SUPARNO", "SUPARMAN")
+    )
+    upload(july, users, [
+        (slamet.head_nik, "SLAMET RIYADI", "250.000", "BERHASIL", ""),
+        (suparno.head_nik, "SUPARNO", "250.000", "GAGAL", "Rekening pasif"),
+        (suparman.head_nik, "SUPARMAN", "250.000", "BERHASIL", ""),
+    ], django_capture_on_commit_callbacks)  # fmt: skip
+    corrected(july.payments.get(household=suparno), users, name="SUPARNO", account="31")
+    august = payments.add_tranche(approved, label="Agustus 2026", by=users["staff"], **BANK)
+    client = login(users["staff"])
+    (july_row, august_row) = client.get(
+        reverse("distribution:realisation", args=[approved.pk])
+    ).context["table"]
+    ((_s, _l, before),) = july_row["sources"]
+    assert (before["n_paid"], before["n_late"], before["n_waiting"]) == (2, 0, 1)
+    upload(august, users, [
+        (p.nik, p.name, str(p.amount), "BERHASIL", "") for p in august.payments.all()
+    ], django_capture_on_commit_callbacks)  # fmt: skip
+    page = client.get(reverse("distribution:realisation", args=[approved.pk]))
+    (july_row, august_row) = page.context["table"]
+    ((_s, _l, july_figures),) = july_row["sources"]
+    ((_s, _l, august_figures),) = august_row["sources"]
+    assert (july_figures["n_paid"], july_figures["n_late"], july_figures["n_waiting"]) == (2, 1, 0)
+    assert july_figures["rp_realised"] == 750_000
+    assert (august_figures["rp_realised"], august_figures["rp_out"]) == (750_000, 1_000_000)
+    # Per kecamatan and desa, for July: Sindurjan paid SLAMET and, later, SUPARNO.
+    places = client.get(
+        reverse("distribution:realisation", args=[approved.pk]), {"tranche": july.pk}
+    ).context["places"]
+    purworejo = next(k for k in places if k["name"] == "Purworejo")
+    assert (purworejo["n_paid"], purworejo["n_late"], purworejo["rp_realised"]) == (1, 1, 500_000)
+    listed = client.get(
+        reverse("distribution:list_payments", args=[approved.pk]),
+        {"kecamatan": purworejo["id"], "status": "late"},
+    )
+    assert [p.name for p in listed.context["page"]] == ["SUPARNO"]
+    book = load_workbook(io.BytesIO(client.get(
+        reverse("distribution:realisation", args=[approved.pk]), {"format": "xlsx"}
+    ).content))  # fmt: skip
+    assert "Jumlah Purworejo" in [row[1] for row in book.worksheets[1].iter_rows(values_only=True)]

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from complaints.models import Complaint
 from households.models import Household, Region
 from programs.models import ListEntry, RecipientList
 
@@ -148,6 +149,28 @@ class Correction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.payment_id}: {self.was_name} -> {self.name}"
+
+
+class PaymentComplaint(models.Model):
+    """A complaint about a payment ("the July aid never came"): linked by the desk on the
+    complaint's page, or by the tranche the complaint named. The complaint's steps record who
+    linked it and when."""
+
+    payment = models.ForeignKey(Payment, models.CASCADE, related_name="complaint_links")
+    complaint = models.ForeignKey(Complaint, models.CASCADE, related_name="payment_links")
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    linked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["linked_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["payment", "complaint"], name="complaint_linked_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} -> {self.payment_id}"
 
 
 class ResultImport(models.Model):

@@ -16,4 +16,5 @@ urlpatterns = [
     path("results/<int:pk>/", views.result_detail, name="result"),
     path("failed/", views.failed_payments, name="failed"),
     path("corrections/", views.corrections, name="corrections"),
+    path("complaints/<int:pk>/payment/", views.complaint_payment, name="complaint_payment"),
 ]

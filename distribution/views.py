@@ -16,12 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bansos.paging import paged
-from households.access import district, managers, role_required
+from complaints.models import Complaint
+from households.access import complaint_desk, district, managers, role_required
 from households.models import Download, Region, User
 from programs.intake.writers import XLSX
 from programs.models import ListEntry, RecipientList
 
-from . import files, payments, realisation, tasks
+from . import disputes, files, payments, realisation, tasks
 from .forms import (
     CorrectionForm,
     DecisionForm,
@@ -307,8 +308,10 @@ def list_payments(request: HttpRequest, pk: int) -> HttpResponse:
 def _payments_page(
     request: HttpRequest, recipients: RecipientList, tranche: Tranche | None
 ) -> HttpResponse:
-    found = Payment.objects.filter(tranche__recipients=recipients).select_related(
-        "desa__parent", "tranche", "paid_with__tranche"
+    found = (
+        Payment.objects.filter(tranche__recipients=recipients)
+        .select_related("desa__parent", "tranche", "paid_with__tranche")
+        .annotate(n_complaints=Count("complaint_links"))
     )
     if tranche is not None:
         found = found.filter(tranche=tranche)
@@ -462,3 +465,21 @@ def realisation_page(request: HttpRequest, pk: int) -> HttpResponse:
         "columns": realisation.COLUMNS,
     }
     return render(request, "distribution/realisation.html", context)
+
+
+@role_required(complaint_desk)
+@require_POST
+def complaint_payment(request: HttpRequest, pk: int) -> HttpResponse:
+    """The desk says which of the family's payments a complaint is about, or is not."""
+    complaint = get_object_or_404(Complaint.objects.for_user(request.user), pk=pk)
+    chosen = request.POST.get("payment", "")
+    payment = get_object_or_404(
+        Payment.objects.select_related("tranche__recipients__target"),
+        pk=int(chosen) if chosen.isdigit() else 0,
+        household_id=complaint.household_id,
+    )
+    if request.POST.get("action") == "unlink":
+        disputes.unlink(complaint, payment, by=request.user)
+    else:
+        disputes.link(complaint, payment, by=request.user)
+    return redirect("complaints:detail", pk=pk)

@@ -1,7 +1,7 @@
 """A family's payments, for pages below the distribution that show a family (the complaint
 desk answering "I never received it"): they ask here, so they do not import this app.
 
-    {% load family_payments %}{% family_payments family as paid %}
+    {% load family_payments %}{% family_payments family complaint as paid %}
 """
 
 from django import template
@@ -12,12 +12,19 @@ register = template.Library()
 
 
 @register.simple_tag
-def family_payments(household) -> list[Payment]:
-    """Every payment of the family, the latest tranche first, with its list and status."""
+def family_payments(household, complaint=None) -> list[Payment]:
+    """Every payment of the family, the latest tranche first, with its list and status; each
+    marked `about` when the complaint is about it."""
     if household is None:
         return []
-    return list(
+    found = list(
         Payment.objects.filter(household=household)
         .select_related("tranche__recipients__target")
         .order_by("-tranche__created_at", "-pk")[:24]
     )
+    about = set()
+    if complaint is not None:
+        about = set(complaint.payment_links.values_list("payment_id", flat=True))
+    for payment in found:
+        payment.about = payment.pk in about
+    return found

@@ -320,6 +320,54 @@ def test_the_complaint_desk_sees_the_familys_payments(july, round_, users, login
     assert "Juli 2026" in text and "gagal" in text and "Rekening tidak aktif" in text
 
 
+def log_complaint(users, household, **fields):
+    from complaints import desk
+    from complaints.models import Category, Complaint
+
+    return desk.log(
+        by=users["desk"], channel=Complaint.Channel.PHONE,
+        category=Category.objects.get(name="Belum menerima bantuan"),
+        complainant_name=household.head_name, desa=household.desa, story="Belum terima",
+        household=household, **fields,
+    )  # fmt: skip
+
+
+def test_a_complaint_naming_the_tranche_is_linked_to_the_familys_payment(
+    july, approved, round_, users, login
+):
+    suparno = family(round_, "SUPARNO")
+    complaint = log_complaint(users, suparno, tranche=" juli 2026")
+    (link,) = complaint.payment_links.all()
+    assert link.payment == july.payments.get(household=suparno)
+    assert "Tentang pembayaran" in complaint.steps.last().note
+    assert log_complaint(users, suparno, tranche="Maret 2025").payment_links.count() == 0
+    page = login(users["staff"]).get(
+        reverse("distribution:payments", args=[july.pk]), {"status": "planned"}
+    )
+    assert "1 pengaduan" in page.content.decode()  # the payment shows its complaint
+
+
+def test_the_desk_says_which_payment_a_complaint_is_about(july, approved, round_, users, login):
+    suparno, slamet = family(round_, "SUPARNO"), family(round_, "SLAMET RIYADI")
+    august = payments.add_tranche(approved, label="Agustus 2026", by=users["staff"], **BANK)
+    complaint = log_complaint(users, suparno)
+    url = reverse("distribution:complaint_payment", args=[complaint.pk])
+    paid = august.payments.get(household=suparno)
+    village = login(users["village"])
+    assert village.post(url, {"payment": paid.pk}).status_code == 403
+    desk = login(users["desk"])
+    other = august.payments.get(household=slamet)
+    assert desk.post(url, {"payment": other.pk}).status_code == 404  # not the family's
+    desk.post(url, {"payment": paid.pk})
+    page = desk.get(reverse("complaints:detail", args=[complaint.pk])).content.decode()
+    assert "pengaduan ini tentang pembayaran ini" in page
+    desk.post(url, {"payment": paid.pk, "action": "unlink"})
+    assert complaint.payment_links.count() == 0
+    notes = [step.note for step in complaint.steps.all()]
+    assert any(n.startswith("Tentang pembayaran") and "Agustus 2026" in n for n in notes)
+    assert any(n.startswith("Bukan tentang pembayaran") for n in notes)
+
+
 def test_receipts_list_a_desas_families_to_pay_with_a_signature_column(
     july, round_, users, login, regions
 ):

@@ -8,7 +8,7 @@ from programs.intake.forms import RupiahField, SpreadsheetField
 from programs.models import RecipientList
 
 from .files import LAYOUTS
-from .models import Funding, Tranche
+from .models import Funding, Payment, Tranche
 
 
 class DecreeForm(forms.ModelForm):
@@ -61,3 +61,13 @@ class CorrectionForm(forms.Form):
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("accept", _("Accept")), ("refuse", _("Refuse"))])
     note = forms.CharField(label=_("Why refused"), max_length=255, required=False)
+
+
+class SettleForm(forms.Form):
+    payment = forms.IntegerField(widget=forms.HiddenInput)
+    status = forms.ChoiceField(
+        label=_("Status the channel reported"),
+        choices=[(s.value, s.label) for s in (Payment.Status.PAID, Payment.Status.FAILED,
+                                               Payment.Status.RETURNED, Payment.Status.UNCLAIMED)],
+    )  # fmt: skip
+    note = forms.CharField(label=_("Why this family"), max_length=200)

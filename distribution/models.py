@@ -219,6 +219,11 @@ class ResultLine(models.Model):
     )
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome)
     match = models.CharField(_("matched by"), max_length=255, blank=True)
+    # A line staff matched or settled by hand (unmatched, to check, status not understood).
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    settled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["upload", "number"]

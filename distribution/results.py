@@ -13,8 +13,11 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from rapidfuzz import fuzz, process
 
 from bansos.bulk import insert_rows
 from bansos.memory import without_cycle_collection
@@ -294,3 +297,81 @@ def match_lines(lines: list, payments: list[tuple]) -> list[tuple[int | None, st
                 if money.parse_rupiah(lines[at].amount) == amounts[pk]:
                     found[at] = (pk, f"{alike[0].reason} + nominal sama")
     return found
+
+
+# Lines a person settles by hand: no family found, to check, a status not understood.
+BY_HAND = (OUTCOME.UNMATCHED, OUTCOME.CHECK, OUTCOME.UNREADABLE)
+RESULT_STATUSES = (STATUS.PAID, STATUS.FAILED, STATUS.RETURNED, STATUS.UNCLAIMED)
+
+
+def candidates(line: ResultLine, limit: int = 6) -> list[tuple[Payment, str]]:
+    """The tranche's payments a line may be, with why, best first: the line's own for a line
+    to check, the engine's candidates at a lower bar than a file's (a NIK or No. KK a digit
+    off, a name alike), then the names most alike."""
+    tranche = line.upload.tranche
+    rows = list(tranche.payments.values_list("pk", "nik", "no_kk", "name"))
+    found: dict[int, str] = {}
+    if line.payment_id:
+        found[line.payment_id] = line.match
+    nik = "".join(ch for ch in line.nik if ch.isdigit())
+    kk = "".join(ch for ch in line.no_kk if ch.isdigit())
+    record = Record("BARIS", kk if len(kk) == 16 else "", nik if len(nik) == 16 else "", line.name)
+    index = Index(Record(f"BAYAR:{pk}", k, n, name) for pk, n, k, name in rows)
+    for candidate in match([record], index, Thresholds(same=90, review=50)).get("BARIS", []):
+        found.setdefault(int(candidate.ref.partition(":")[2]), candidate.reason)
+    if line.name:
+        folded = [fold_name(name) for _pk, _nik, _kk, name in rows]
+        for _name, score, at in process.extract(
+            fold_name(line.name), folded, scorer=fuzz.token_sort_ratio, limit=limit,
+            score_cutoff=NAME_ALIKE,
+        ):  # fmt: skip
+            found.setdefault(rows[at][0], f"nama mirip ({int(score)})")
+    chosen = list(found.items())[:limit]
+    payments = tranche.payments.select_related("desa__parent").in_bulk([pk for pk, _why in chosen])
+    return [(payments[pk], why) for pk, why in chosen]
+
+
+@transaction.atomic
+def settle(line: ResultLine, *, payment: Payment, status: str, note: str, by: User) -> None:
+    """A person's word on a line the file left open: it is this family's, with this status.
+    The status goes to the payment with the person's name in its history; the file's counts
+    follow."""
+    if not by.can_manage:
+        raise PermissionDenied
+    line = ResultLine.objects.select_for_update().get(pk=line.pk)
+    upload = ResultImport.objects.select_for_update().get(pk=line.upload_id)
+    if line.outcome not in BY_HAND:
+        raise ValidationError(_("This line was settled already."))
+    payment = Payment.objects.select_for_update().get(pk=payment.pk, tranche_id=upload.tranche_id)
+    note = " ".join(note.split())
+    if not note:
+        raise ValidationError(_("Say why this line is this family's: it is kept with it."))
+    if status not in RESULT_STATUSES:
+        raise ValidationError(_("Choose the status the channel reported."))
+    if payment.status in SETTLED:
+        raise ValidationError(
+            _("The family's payment is %(status)s: a result no longer changes it.")
+            % {"status": payment.get_status_display()}
+        )
+    other = upload.lines.filter(payment=payment, outcome=OUTCOME.MATCHED).exclude(pk=line.pk)
+    if other.exists():
+        raise ValidationError(
+            _("Line %(n)s of the file already speaks for this family.")
+            % {"n": other.first().number}
+        )
+    before = line.outcome
+    line.payment, line.status, line.outcome = payment, status, OUTCOME.MATCHED
+    line.match = _("set by hand: %(note)s") % {"note": note}
+    line.match = line.match[:255]
+    line.settled_by, line.settled_at = by, timezone.now()
+    line.save()
+    if payment.status != status:
+        payment.status = status
+        payment.reason = "" if status == STATUS.PAID else line.reason[:255]
+        payment._history_user = by
+        payment._change_reason = f"{WHY} baris {line.number}: {note}"[:100]
+        payment.save(update_fields=["status", "reason", "updated_at"])
+    counts = upload.counts
+    counts[before] = counts.get(before, 0) - 1
+    counts[OUTCOME.MATCHED] = counts.get(OUTCOME.MATCHED, 0) + 1
+    upload.save(update_fields=["counts"])

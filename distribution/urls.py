@@ -14,6 +14,7 @@ urlpatterns = [
     path("tranches/<int:pk>/receipts/<int:desa>/", views.receipts, name="receipts"),
     path("tranches/<int:pk>/results/", views.result_upload, name="result_upload"),
     path("results/<int:pk>/", views.result_detail, name="result"),
+    path("results/<int:pk>/lines/<int:number>/", views.result_line, name="result_line"),
     path("failed/", views.failed_payments, name="failed"),
     path("corrections/", views.corrections, name="corrections"),
     path("complaints/<int:pk>/payment/", views.complaint_payment, name="complaint_payment"),

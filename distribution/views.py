@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -22,7 +23,7 @@ from households.models import Download, Region, User
 from programs.intake.writers import XLSX
 from programs.models import ListEntry, RecipientList
 
-from . import disputes, files, payments, realisation, tasks
+from . import disputes, files, payments, realisation, results, tasks
 from .forms import (
     CorrectionForm,
     DecisionForm,
@@ -31,6 +32,7 @@ from .forms import (
     PaymentFileForm,
     PurposeForm,
     ResultForm,
+    SettleForm,
     TrancheForm,
 )
 from .models import Correction, Payment, ResultImport, ResultLine, Tranche
@@ -269,7 +271,7 @@ def result_detail(request: HttpRequest, pk: int) -> HttpResponse:
     understood first, each with its line number in the file."""
     upload = get_object_or_404(ResultImport.objects.select_related("tranche"), pk=pk)
     shown = request.GET.get("outcome", "")
-    lines = upload.lines.select_related("payment")
+    lines = upload.lines.select_related("payment", "settled_by")
     if shown in ResultLine.Outcome.values:
         lines = lines.filter(outcome=shown)
     page, query = paged(request, lines.order_by("number"))
@@ -282,6 +284,7 @@ def result_detail(request: HttpRequest, pk: int) -> HttpResponse:
             (v, label, upload.counts.get(v, 0)) for v, label in ResultLine.Outcome.choices
         ],
         "waiting": not upload.counts and not upload.error,
+        "by_hand": results.BY_HAND,
     }
     return render(request, "distribution/result_detail.html", context)
 
@@ -483,3 +486,55 @@ def complaint_payment(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         disputes.link(complaint, payment, by=request.user)
     return redirect("complaints:detail", pk=pk)
+
+
+@role_required(district)
+@require_http_methods(["GET", "POST"])
+def result_line(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    """A line the file left open (no family found, to check, a status not understood), settled
+    by a person: which family of the tranche it is, and what the channel reported."""
+    line = get_object_or_404(
+        ResultLine.objects.select_related("upload__tranche__recipients__target", "payment"),
+        upload_id=pk,
+        number=number,
+    )
+    tranche, shown = line.upload.tranche, line.outcome
+    form = SettleForm(request.POST or None, initial={"status": line.status})
+    if request.method == "POST":
+        if not managers(request.user):
+            raise PermissionDenied
+        if form.is_valid():
+            payment = get_object_or_404(tranche.payments, pk=form.cleaned_data["payment"])
+            try:
+                results.settle(
+                    line,
+                    payment=payment,
+                    status=form.cleaned_data["status"],
+                    note=form.cleaned_data["note"],
+                    by=request.user,
+                )
+            except ValidationError as refused:
+                messages.error(request, refused.messages[0])
+            else:
+                messages.success(
+                    request,
+                    _("Line %(n)s settled: %(name)s.") % {"n": number, "name": payment.name},
+                )
+                back = reverse("distribution:result", args=[pk])
+                return redirect(f"{back}?outcome={shown}")  # the next line of its kind
+    query = " ".join(request.GET.get("q", "").split())
+    found = []
+    if len(query) >= 3:  # a NIK's or a name's part, among the tranche's families
+        found = tranche.payments.select_related("desa__parent").filter(
+            Q(nik__contains=query) | Q(no_kk__contains=query) | Q(name__icontains=query)
+        ).order_by("name")[:20]  # fmt: skip
+    context = {
+        "line": line,
+        "tranche": tranche,
+        "form": form,
+        "open": line.outcome in results.BY_HAND,
+        "candidates": results.candidates(line) if line.outcome in results.BY_HAND else [],
+        "query": query,
+        "found": found,
+    }
+    return render(request, "distribution/result_line.html", context)

@@ -459,3 +459,45 @@ def test_what_a_later_tranche_paid_as_arrears_counts_where_it_was_owed(
         reverse("distribution:realisation", args=[approved.pk]), {"format": "xlsx"}
     ).content))  # fmt: skip
     assert "Jumlah Purworejo" in [row[1] for row in book.worksheets[1].iter_rows(values_only=True)]
+
+
+def test_staff_settle_a_line_the_file_left_open(
+    july, round_, users, login, django_capture_on_commit_callbacks
+):
+    """A line under a name the bank wrote its own way and a NIK two digits off matches no
+    family; staff find SUPARNO among its candidates and settle it as paid, by name and with a
+    reason; the file's counts follow and the line cannot be settled twice."""
+    suparno, slamet = family(round_, "SUPARNO"), family(round_, "SLAMET RIYADI")
+    wrong = (
+        suparno.head_nik[:10]
+        + str((int(suparno.head_nik[10]) + 3) % 10)
+        + (str((int(suparno.head_nik[11]) + 5) % 10) + suparno.head_nik[12:])
+    )
+    made = upload(july, users, [
+        (slamet.head_nik, "SLAMET RIYADI", "250.000", "BERHASIL", ""),
+        (wrong, "SUPARNO BIN KARTO", "250.000", "BERHASIL", ""),
+    ], django_capture_on_commit_callbacks)  # fmt: skip
+    assert made.counts == {"matched": 1, "unmatched": 1, "lines": 2}
+    client = login(users["staff"])
+    url = reverse("distribution:result_line", args=[made.pk, 2])
+    (best, _why), *_others = client.get(url).context["candidates"]
+    assert best.name == "SUPARNO"
+    assert "SLAMET" in client.get(url, {"q": "slam"}).content.decode()  # search the tranche
+    paid = july.payments.get(household=suparno)
+    client.post(url, {"payment": paid.pk, "status": "paid", "note": ""})
+    assert july.payments.get(household=suparno).status == STATUS.PLANNED  # a reason is asked
+    taken = july.payments.get(household=slamet)
+    refused = client.post(url, {"payment": taken.pk, "status": "paid", "note": "salah"})
+    assert "Baris 1 berkas ini sudah mewakili" in refused.content.decode()  # line 1 is his
+    client.post(url, {"payment": paid.pk, "status": "paid", "note": "nama dan alamat sama"})
+    paid.refresh_from_db()
+    assert paid.status == STATUS.PAID
+    assert paid.history.latest().history_user == users["staff"]
+    made.refresh_from_db()
+    assert made.counts == {"matched": 2, "unmatched": 0, "lines": 2}
+    line = made.lines.get(number=2)
+    assert (line.outcome, line.settled_by, line.payment) == ("matched", users["staff"], paid)
+    with pytest.raises(ValidationError):
+        results.settle(line, payment=paid, status="failed", note="x", by=users["staff"])
+    with pytest.raises(PermissionDenied):
+        results.settle(line, payment=paid, status="paid", note="x", by=users["village"])

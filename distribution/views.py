@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -23,7 +24,7 @@ from households.models import Download, Region, User
 from programs.intake.writers import XLSX
 from programs.models import ListEntry, RecipientList
 
-from . import disputes, files, payments, realisation, results, tasks
+from . import disputes, files, payments, pdf, realisation, results, tasks
 from .forms import (
     CorrectionForm,
     DecisionForm,
@@ -131,25 +132,29 @@ def decree_annex(request: HttpRequest, pk: int) -> HttpResponse:
     recipients = get_object_or_404(approved_lists(), pk=pk)
     form = PurposeForm(request.POST or None)
     if not form.is_valid():
-        return render(
-            request, "distribution/purpose.html", {"form": form, "recipients": recipients}
-        )
+        context = {"form": form, "recipients": recipients, "pdf": pdf.available()}
+        return render(request, "distribution/purpose.html", context)
     purpose = form.cleaned_data["purpose"]
     annex = realisation.annex(recipients)
     Download.objects.create(
         user=request.user,
         kind=Download.Kind.DECREE,
-        label=f"{recipients.target_id} v{recipients.version} SK {recipients.decree_number}",
+        label=f"{recipients.target.code} v{recipients.version} SK {recipients.decree_number}",
         rows=annex["families"],
         purpose=purpose,
     )
+    name = f"lampiran-sk-{recipients.target.code}-v{recipients.version}".lower()
     if request.POST.get("format") == "xlsx":
         content = realisation.annex_xlsx(recipients, annex, purpose=purpose, by=request.user)
         response = HttpResponse(content, content_type=XLSX)
-        name = f"lampiran-sk-{recipients.target_id}-v{recipients.version}.xlsx".lower()
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
         return response
     context = {"recipients": recipients, "annex": annex, "purpose": purpose}
+    if request.POST.get("format") == "pdf" and pdf.available():
+        html = render_to_string("distribution/decree_annex_pdf.html", context, request=request)
+        response = HttpResponse(pdf.render(html), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+        return response
     return render(request, "distribution/decree_annex.html", context)
 
 
@@ -180,7 +185,7 @@ def tranche_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 purpose=purpose,
             )
             response = HttpResponse(content, content_type=XLSX)
-            name = f"bayar-{tranche.recipients.target_id}-{tranche.number}.xlsx".lower()
+            name = f"bayar-{tranche.recipients.target.code}-{tranche.number}.xlsx".lower()
             response["Content-Disposition"] = f'attachment; filename="{name}"'
             return response
         funding = FundingForm(request.POST)
@@ -456,7 +461,7 @@ def realisation_page(request: HttpRequest, pk: int) -> HttpResponse:
     if request.GET.get("format") == "xlsx":
         content = realisation.table_xlsx(recipients, table, by_place)
         response = HttpResponse(content, content_type=XLSX)
-        name = f"realisasi-{recipients.target_id}-v{recipients.version}.xlsx".lower()
+        name = f"realisasi-{recipients.target.code}-v{recipients.version}.xlsx".lower()
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
     context = {

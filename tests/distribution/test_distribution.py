@@ -299,6 +299,33 @@ def test_the_decree_annex_adds_up_per_desa_kecamatan_and_district(approved, user
     (district,) = [row for row in rows if row[0] == "Jumlah kabupaten"]
     assert district[2] == 3 and district[5] == annex["total"]
     assert rows[-1][4] == users["head"].get_full_name()  # the signature block
+    assert 'filename="lampiran-sk-bansosprov-v1.xlsx"' in workbook["Content-Disposition"]
+
+
+def test_the_decree_annex_downloads_as_pdf_where_the_server_draws_it(approved, users, login):
+    from distribution import pdf
+
+    if not pdf.available():
+        pytest.skip("WeasyPrint cannot load Pango here (Debian: libpango-1.0-0)")
+    approved.decree_number = "400.9/77/2026"
+    approved.save()
+    client = login(users["staff"])
+    form = client.get(reverse("distribution:annex", args=[approved.pk])).content.decode()
+    assert "Unduh PDF" in form
+    response = client.post(
+        reverse("distribution:annex", args=[approved.pk]), {"purpose": "arsip", "format": "pdf"}
+    )
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    text = _pdf_text(response.content)
+    assert "400.9/77/2026" in text and "Jumlah kabupaten" in text and "arsip" in text
+    assert Download.objects.filter(kind=Download.Kind.DECREE, purpose="arsip").exists()
+
+
+def _pdf_text(content: bytes) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
 
 
 def test_the_complaint_desk_sees_the_familys_payments(july, round_, users, login, regions):

@@ -1,5 +1,6 @@
 """A realistic demo district: Purworejo (33.06) with its offices, logins, families, programme
-rosters and proposal batches, for trying the product and for benchmarks.
+rosters, proposal batches and an approved aid list being paid, for trying the product and for
+benchmarks.
 
 Everything is drawn from one `random.Random(seed)`, so a seed gives the same district every time.
 Families are generated desa by desa in one pass and written in chunks, so the district scale
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from django.db import transaction
+from django.db.models import Count
 
 from demo.base import (
     DISTRICT,
@@ -24,16 +26,19 @@ from demo.base import (
     USERS,
 )
 from demo.complaints import Complaints
+from demo.distribution import Distribution
 from demo.people import People
 from demo.places import Places
 from demo.proposals import Proposals
 from demo.rosters import Rosters
 from demo.verification import Verification
+from distribution.models import Payment, Tranche
 from households.models import Household, Member, Region, User
 from households.regions import load_district
 from programs.models import (
     ProposalBatch,
     ProposalRow,
+    RecipientList,
     RosterVersion,
 )
 
@@ -60,6 +65,9 @@ class DemoSummary:
     proposal_rows: int
     invalid_proposal_rows: int
     logins: list[DemoLogin]
+    approved_lists: int = 0
+    tranches: int = 0
+    payments: dict[str, int] = field(default_factory=dict)  # status -> payments
     kept_users: list[str] = field(default_factory=list)  # existed before; left untouched
 
     @property
@@ -115,11 +123,16 @@ def _summary(created: bool, started: float, kept: list[str] | None = None) -> De
         proposal_rows=rows.count(),
         invalid_proposal_rows=rows.filter(status=ProposalRow.Status.INVALID).count(),
         logins=demo_logins(),
+        approved_lists=RecipientList.objects.filter(approved_at__isnull=False).count(),
+        tranches=Tranche.objects.count(),
+        payments=dict(
+            Payment.objects.values_list("status").annotate(n=Count("pk")).order_by("status")
+        ),
         kept_users=kept or [],
     )
 
 
-class _Demo(Places, Rosters, Proposals, Complaints, Verification):
+class _Demo(Places, Rosters, Proposals, Complaints, Verification, Distribution):
     def __init__(self, rng: random.Random, households: int, history: bool, stdout: TextIO | None):
         self.rng, self.target, self.history, self.stdout = rng, households, history, stdout
         # Its own sequence: the gaps leave every other draw of the demo as it was.
@@ -162,4 +175,5 @@ class _Demo(Places, Rosters, Proposals, Complaints, Verification):
             version.activate()
         self.exclusion_lists(users["staf"])
         self.verification_cycle(users, operator_desa)
+        self.distribution(users, operator_desa)
         return kept

@@ -55,7 +55,7 @@ class Tranche(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.recipients.target_id} · {self.label}"
+        return f"{self.recipients.target.code} · {self.label}"
 
 
 class Payment(models.Model):
@@ -231,3 +231,8 @@ class ResultLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.upload_id}:{self.number}"
+
+    @property
+    def status_label(self) -> str:
+        """The status the line reports, in words; "" when it was not understood."""
+        return Payment.Status(self.status).label if self.status else ""

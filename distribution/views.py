@@ -274,7 +274,9 @@ def result_upload(request: HttpRequest, pk: int) -> HttpResponse:
 def result_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A result file's lines by outcome: the unmatched, the second lines and the statuses not
     understood first, each with its line number in the file."""
-    upload = get_object_or_404(ResultImport.objects.select_related("tranche"), pk=pk)
+    upload = get_object_or_404(
+        ResultImport.objects.select_related("tranche__recipients__target"), pk=pk
+    )
     shown = request.GET.get("outcome", "")
     lines = upload.lines.select_related("payment", "settled_by")
     if shown in ResultLine.Outcome.values:

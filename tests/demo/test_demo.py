@@ -2,13 +2,15 @@
 and proposals, and logins for every role."""
 
 import io
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import pytest
 from django.core.management import call_command
 from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest
 from django.test import override_settings
+from django.urls import reverse
 
 from demo.district import PASSWORD, load_demo
 from households import identity
@@ -212,6 +214,7 @@ def test_loading_again_changes_nothing_and_shows_the_logins(demo, settings):
     call_command("load_demo", stdout=out)
     assert counts() == before
     assert "operator.desa" in out.getvalue() and PASSWORD in out.getvalue()
+    assert "Approved lists: 1, tranches: 2, payments: " in out.getvalue()
 
 
 def test_an_unknown_scale_is_refused(demo):
@@ -267,3 +270,52 @@ def test_the_demo_has_exclusion_lists_and_a_cycle_at_every_step(demo):
     assert set(Task.objects.for_user(operator).values_list("desa", flat=True)) == {
         operator.unit.region_id
     }
+
+
+def test_the_demo_pays_an_approved_jps_list_and_reads_the_banks_result_back(demo, login):
+    """Penyaluran is not empty: a list under a decree, its first tranche paid through the bank
+    (a few failed or returned, as banks answer), its second still to pay."""
+    from distribution.models import Correction, Payment, PaymentComplaint, ResultLine
+    from programs.models import RecipientList
+
+    recipients = RecipientList.objects.get(approved_at__isnull=False)
+    assert recipients.target.code == "JPSKAB" and recipients.decree_number
+    assert recipients.decree_date is not None
+    assert (recipients.prepared_by.username, recipients.approved_by.username) == ("staf", "kepala")
+    families = recipients.entries.count()
+    assert families > 10
+    first, second = recipients.tranches.order_by("number")
+    assert first.payments.count() == second.payments.count() == families
+    paid = Counter(first.payments.values_list("status", flat=True))
+    assert paid["paid"] > paid["failed"] + paid["returned"] and paid["failed"] >= 2
+    assert paid["returned"] >= 1 and paid["planned"] == 0  # the file answered for everyone
+    assert set(second.payments.values_list("status", flat=True)) == {Payment.Status.PLANNED}
+    # One desa pays from its village funds, in both tranches.
+    assert len(first.funding_by_desa) == 1 and first.funding_by_desa == second.funding_by_desa
+    assert set(first.payments.values_list("funding", flat=True)) == {"apbd_kab", "dana_desa"}
+
+    upload = first.imports.get()
+    outcomes = Counter(upload.lines.values_list("outcome", flat=True))
+    assert not upload.error and {o: upload.counts.get(o) for o in outcomes} == outcomes
+    assert sum(outcomes.values()) == upload.counts["lines"] == upload.lines.count()
+    assert outcomes[ResultLine.Outcome.MATCHED] == families
+    assert outcomes[ResultLine.Outcome.UNMATCHED] >= 1 and outcomes[ResultLine.Outcome.TWICE] == 1
+    # The bank's mistyped NIK still found its family.
+    matched = upload.lines.filter(outcome=ResultLine.Outcome.MATCHED)
+    assert matched.exclude(nik=F("payment__nik")).count() == 1
+
+    staff = User.objects.get(username="staf")
+    page = login(staff).get(reverse("distribution:lists")).content.decode()
+    assert recipients.decree_number in page
+    operator = User.objects.get(username="operator.desa")
+    failed = first.payments.filter(desa=operator.unit.region, status=Payment.Status.FAILED)
+    assert failed.exists()
+    page = login(operator).get(reverse("distribution:failed")).content.decode()
+    assert all(payment.reason in page for payment in failed)
+    # The village has sent one correction for the district to check, and a family of it has
+    # complained, naming the month: the complaint is linked to its payment.
+    (correction,) = Correction.objects.filter(decision="pending")
+    assert correction.payment.desa == operator.unit.region
+    assert login(staff).get(reverse("home")).context["corrections_to_check"] == 1
+    (link,) = PaymentComplaint.objects.all()
+    assert link.payment.status in ("failed", "returned") and link.complaint.tranche == first.label

@@ -7,7 +7,8 @@ from demo.district import PASSWORD, SCALES, load_demo
 class Command(BaseCommand):
     help = (
         "Fill the database with a demo of Kabupaten Purworejo: logins, families, programme "
-        "rosters and proposals. Running it again changes nothing and shows the logins."
+        "rosters, proposals and an aid list being paid. Running it again changes nothing and "
+        "shows the logins."
     )
 
     def add_arguments(self, parser):
@@ -45,6 +46,12 @@ class Command(BaseCommand):
         for code, period, status, rows, damaged in summary.versions:
             self.stdout.write(
                 f"  {code:<11} {period:<15} {status:<11} {rows:>9,} ({damaged} damaged)"
+            )
+        if summary.tranches:
+            statuses = ", ".join(f"{n:,} {status}" for status, n in summary.payments.items())
+            self.stdout.write(
+                f"Approved lists: {summary.approved_lists}, tranches: {summary.tranches}, "
+                f"payments: {sum(summary.payments.values()):,} ({statuses})."
             )
         if summary.kept_users:
             self.stdout.write(

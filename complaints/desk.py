@@ -26,7 +26,7 @@ from households.models import Unit, User
 from programs.intake.family import add_to_proposal, check_family, typed_values, village_unit
 from programs.models import ProposalBatch, ProposalRow
 
-from .models import Complaint, Step
+from .models import Complaint, Step, complaint_logged
 
 Status = Complaint.Status
 MOVES = {
@@ -74,6 +74,7 @@ def log(*, by: User, **fields) -> Complaint:
         at=complaint.received_at,
         due_on=complaint.due_on,
     )
+    complaint_logged.send(Complaint, complaint=complaint, user=by)
     return complaint
 
 

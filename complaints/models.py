@@ -7,6 +7,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -77,6 +78,11 @@ class ComplaintQuerySet(models.QuerySet):
         if user.watches_kecamatan:  # as staff read them, of its villages only
             return self.filter(about_allocation, desa__parent__unit__id=user.unit_id)
         return self.handled_by(user)
+
+
+# A complaint was logged (`complaint`, by `user`): apps above the desk listen (distribution
+# links a complaint naming a tranche to the family's payment of it).
+complaint_logged = Signal()
 
 
 class Complaint(models.Model):

@@ -7,12 +7,8 @@ class DistributionConfig(AppConfig):
     verbose_name = _("Distribution of aid")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_save
-
-        from complaints.models import Complaint
+        from complaints.models import complaint_logged
 
         from . import disputes
 
-        post_save.connect(
-            disputes.on_complaint_saved, sender=Complaint, dispatch_uid="complaint_payment"
-        )
+        complaint_logged.connect(disputes.on_complaint_logged, dispatch_uid="complaint_payment")

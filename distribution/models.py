@@ -42,6 +42,9 @@ class Tranche(models.Model):
     # families from APBN and 3,000 from the city's APBD.
     funding_by_desa = models.JSONField(_("funding by desa"), default=dict, blank=True)
     channel = models.CharField(_("channel"), max_length=5, choices=Channel)
+    # When its payment file or a receipt list was first made: the payees it carried are out,
+    # so a payee accepted later waits for the next tranche.
+    file_made_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
@@ -119,6 +122,7 @@ class Correction(models.Model):
         PENDING = "pending", _("waiting for the district's check")
         ACCEPTED = "accepted", _("accepted")
         REFUSED = "refused", _("refused")
+        REPLACED = "replaced", _("replaced by the village's newer one")
 
     payment = models.ForeignKey(Payment, models.CASCADE, related_name="corrections")
     name = models.CharField(_("name"), max_length=150)
@@ -153,8 +157,8 @@ class Correction(models.Model):
 
 class PaymentComplaint(models.Model):
     """A complaint about a payment ("the July aid never came"): linked by the desk on the
-    complaint's page, or by the tranche the complaint named. The complaint's steps record who
-    linked it and when."""
+    complaint's page, or by the tranche the complaint named, with who and when (and history,
+    an unlink included)."""
 
     payment = models.ForeignKey(Payment, models.CASCADE, related_name="complaint_links")
     complaint = models.ForeignKey(Complaint, models.CASCADE, related_name="payment_links")
@@ -162,6 +166,7 @@ class PaymentComplaint(models.Model):
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
     )
     linked_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["linked_at", "pk"]
@@ -224,6 +229,11 @@ class ResultLine(models.Model):
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
     )
     settled_at = models.DateTimeField(null=True, blank=True)
+    # What the person settled, beside what the file said (status, match, kept as read).
+    settled_status = models.CharField(
+        _("status set by hand"), max_length=9, choices=Payment.Status, blank=True
+    )
+    settled_note = models.CharField(_("why this family"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["upload", "number"]

@@ -11,6 +11,8 @@ corrected, and the district has checked, is paid with the next tranche, as arrea
 
 from __future__ import annotations
 
+import datetime
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max, QuerySet
@@ -99,14 +101,28 @@ def _payments(tranche: Tranche) -> None:
         Payment.objects.filter(tranche__recipients__in=lineage(recipients))
         .exclude(tranche=tranche)
         .order_by("tranche__created_at", "pk")
-        .values_list("pk", "household_id", "name", "account", "status", "paid_with_id", "amount")
-    )
+        .values_list("pk", "household_id", "name", "account", "status", "paid_with_id", "amount",
+                     "tranche__created_at")
+    )  # fmt: skip
     payee: dict[int, tuple[str, str]] = {}  # household -> (name, account) of its last payment
+    made_at: dict[int, datetime.datetime] = {}  # household -> when its last tranche was made
     owed: dict[int, list[tuple[int, int]]] = {}  # household -> [(payment, amount)] corrected
-    for pk, household, name, account, status, paid_with, amount in earlier.iterator(20_000):
-        payee[household] = (name, account)
+    for pk, household, name, account, status, paid_with, amount, made in earlier.iterator(20_000):
+        payee[household], made_at[household] = (name, account), made
         if status == STATUS.CORRECTED and paid_with is None:
             owed.setdefault(household, []).append((pk, amount))
+    # A payee the district accepted after the family's last tranche was made (whose file had
+    # gone out with the payee before) is the payee from now on.
+    for household, name, account, decided in (
+        Correction.objects.filter(
+            decision=Correction.Decision.ACCEPTED,
+            payment__tranche__recipients__in=lineage(recipients),
+        )
+        .order_by("decided_at")
+        .values_list("payment__household_id", "name", "account", "decided_at")
+    ):
+        if household in made_at and decided > made_at[household]:
+            payee[household] = (name, account)
     households = {
         pk: (status, nik, kk)
         for pk, status, nik, kk in Household.objects.filter(
@@ -165,8 +181,22 @@ def stop_gone(tranche: Tranche) -> int:
         payment.reason = str(STOPPED_BY[payment.household.status])
         payment._change_reason = payment.reason
         payment.save(update_fields=["status", "amount", "arrears", "reason", "updated_at"])
+        for owed in payment.arrears_of.all():  # what it was to carry stops with it
+            owed.status, owed.reason, owed._change_reason = (
+                STATUS.STOPPED,
+                payment.reason,
+                payment.reason,
+            )
+            owed.save(update_fields=["status", "reason", "updated_at"])
         count += 1
     return count
+
+
+def file_made(tranche: Tranche) -> None:
+    """The tranche's payment file or a receipt list was made: its payees are out."""
+    Tranche.objects.filter(pk=tranche.pk, file_made_at__isnull=True).update(
+        file_made_at=timezone.now()
+    )
 
 
 def for_village(user: User) -> QuerySet:
@@ -180,7 +210,8 @@ def for_village(user: User) -> QuerySet:
 def propose(payment: Payment, *, name: str, account: str, by: User) -> Correction:
     """The village's correction of a failed, returned or unclaimed payment: the payee's name
     and account as they truly are. It waits for the district's check (`decide`); a correction
-    still waiting is replaced by the village's newer one."""
+    still waiting is replaced by the village's newer one (so the district never accepts a
+    payee other than the one it was shown)."""
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     if not for_village(by).filter(pk=payment.pk).exists():
         raise PermissionDenied
@@ -193,63 +224,87 @@ def propose(payment: Payment, *, name: str, account: str, by: User) -> Correctio
         raise ValidationError(_("An account number is digits only."))
     if name == payment.name and account == payment.account:
         raise ValidationError(_("Nothing was changed: correct the name or the account."))
-    correction = payment.corrections.filter(decision=Correction.Decision.PENDING).first()
-    if correction is None:
-        correction = Correction(payment=payment, was_name=payment.name)
-        correction.was_account = payment.account
-    correction.name, correction.account, correction.made_by = name, account, by
+    for earlier in payment.corrections.filter(decision=Correction.Decision.PENDING):
+        earlier.decision, earlier._history_user = Correction.Decision.REPLACED, by
+        earlier.save(update_fields=["decision"])
+    correction = Correction(
+        payment=payment, name=name, account=account, was_name=payment.name,
+        was_account=payment.account, made_by=by,
+    )  # fmt: skip
     correction._history_user = by
     correction.save()
     return correction
 
 
 def pending_for(user: User) -> QuerySet:
-    """The corrections waiting for the district's check (none for other roles)."""
+    """The corrections waiting for the district's check (none for other roles): of payments
+    still to correct (a later result may have settled one meanwhile)."""
     if not user.can_manage:
         return Correction.objects.none()
-    return Correction.objects.filter(decision=Correction.Decision.PENDING)
+    return Correction.objects.filter(
+        decision=Correction.Decision.PENDING, payment__status__in=TO_CORRECT
+    )
 
 
 @transaction.atomic
-def decide(correction: Correction, *, accept: bool, by: User, note: str = "") -> Correction:
-    """The district's check of a village's correction. Accepted, the payment is corrected and
-    its amount goes with the next tranche as arrears (a later tranche made meanwhile pays the
-    new payee too); refused, with the reason, the payment goes back to its village."""
+def decide(correction: Correction, *, accept: bool, by: User, note: str = "") -> Tranche | None:
+    """The district's check of a village's correction. Accepted, the payment is corrected:
+    the family's planned payments of this list whose file has not gone out yet take the new
+    payee, and the first of them carries what was missed as arrears (else the next tranche
+    made does). Refused, with the reason, the payment goes back to its village. Returns the
+    tranche that pays the arrears, when one already made does."""
     if not by.can_manage:
         raise PermissionDenied
+    payment = Payment.objects.select_for_update().get(pk=correction.payment_id)  # locks as propose
     correction = Correction.objects.select_for_update().get(pk=correction.pk)
     if correction.decision != Correction.Decision.PENDING:
         raise ValidationError(_("This correction was decided already."))
     note = " ".join(note.split())
     if not accept and not note:
         raise ValidationError(_("Say why the correction is refused: the village reads it."))
+    if accept and payment.status not in TO_CORRECT:  # a later result settled it meanwhile
+        raise ValidationError(_("The payment is no longer failed: nothing to correct."))
     correction.decision = Correction.Decision.ACCEPTED if accept else Correction.Decision.REFUSED
     correction.decided_by, correction.decided_at, correction.note = by, timezone.now(), note
     correction._history_user = by
     correction.save()
     if not accept:
-        return correction
-    payment = Payment.objects.select_for_update().get(pk=correction.payment_id)
-    if payment.status not in TO_CORRECT:  # a later result settled it meanwhile
-        raise ValidationError(_("The payment is no longer failed: nothing to correct."))
+        return None
     why = _("Corrected by the village (%(who)s), checked by %(checker)s, after: %(why)s") % {
         "who": correction.made_by,
         "checker": by,
         "why": payment.reason or payment.get_status_display(),
     }
+    why = why[:100]  # the history's change reason holds 100 characters
     name, account = correction.name, correction.account
     payment.name, payment.account, payment.status = name, account, STATUS.CORRECTED
+    later = (
+        Payment.objects.select_for_update()
+        .filter(
+            household_id=payment.household_id,
+            status=STATUS.PLANNED,
+            tranche__recipients__in=lineage(payment.tranche.recipients),
+            tranche__created_at__gt=payment.tranche.created_at,
+            tranche__file_made_at__isnull=True,  # a file gone out keeps the payee it carried
+        )
+        .select_related("tranche")
+        .order_by("tranche__created_at")
+    )
+    carrier = None
+    for planned in later:
+        planned.name, planned.account = name, account
+        fields = ["name", "account", "updated_at"]
+        if carrier is None:  # the first pays what was missed
+            carrier = planned
+            planned.amount += payment.amount
+            planned.arrears += payment.amount
+            fields += ["amount", "arrears"]
+        planned._history_user, planned._change_reason = by, why
+        planned.save(update_fields=fields)
+    payment.paid_with = carrier
     payment._history_user, payment._change_reason = by, why
-    payment.save(update_fields=["name", "account", "status", "updated_at"])
-    for later in Payment.objects.filter(
-        household_id=payment.household_id,
-        status=STATUS.PLANNED,
-        tranche__created_at__gt=payment.tranche.created_at,
-    ):
-        later.name, later.account = name, account
-        later._history_user, later._change_reason = by, why
-        later.save(update_fields=["name", "account", "updated_at"])
-    return correction
+    payment.save(update_fields=["name", "account", "status", "paid_with", "updated_at"])
+    return carrier.tranche if carrier else None
 
 
 def in_family(correction: Correction) -> str:

@@ -282,7 +282,12 @@ def paid_later(recipients: RecipientList, tranche: Tranche | None = None) -> lis
     ]
 
 
-def table_xlsx(recipients: RecipientList, found: list[dict], by_place: list[dict]) -> bytes:
+def table_xlsx(
+    recipients: RecipientList,
+    found: list[dict],
+    by_place: list[dict],
+    tranche: Tranche | None = None,
+) -> bytes:
     """The realisation for the province's report: by tranche and funding source, then per
     kecamatan and desa."""
     book = Workbook()
@@ -301,6 +306,7 @@ def table_xlsx(recipients: RecipientList, found: list[dict], by_place: list[dict
                  figures["rp_out"]]
             )  # fmt: skip
     places_sheet = book.create_sheet(_("Per desa")[:31])
+    places_sheet.append([safe_cell(tranche.label if tranche else _("all tranches"))])
     places_sheet.append([_("Kecamatan"), _("Desa"), *counts, _("Realised (Rp)")])
     for kecamatan in by_place:
         for place in [*kecamatan["villages"], None]:

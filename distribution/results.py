@@ -15,14 +15,16 @@ from collections import Counter, defaultdict
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
+from rapidfuzz.utils import default_process
 
 from bansos.bulk import insert_rows
 from bansos.memory import without_cycle_collection
 from dedup.engine.match import Index, Record, Thresholds, match
-from dedup.engine.normalize import fold_name, folded_similarity
+from dedup.engine.normalize import fold_name, folded_similarity, name_similarity
 from households.identity import check_nik, check_no_kk
 from households.models import User
 from programs.intake.headers import ALIASES, header_map
@@ -306,36 +308,69 @@ RESULT_STATUSES = (STATUS.PAID, STATUS.FAILED, STATUS.RETURNED, STATUS.UNCLAIMED
 
 def candidates(line: ResultLine, limit: int = 6) -> list[tuple[Payment, str]]:
     """The tranche's payments a line may be, with why, best first: the line's own for a line
-    to check, the engine's candidates at a lower bar than a file's (a NIK or No. KK a digit
-    off, a name alike), then the names most alike."""
+    to check, then those one slip from its NIK or No. KK (a digit typed wrong, two swapped)
+    and those under a name alike, the same name and a near number first. Each says how many
+    digits of its NIK differ from the line's, so no number needs to be shown whole. A few
+    queries, whatever the tranche's size: no index of the tranche is built."""
     tranche = line.upload.tranche
-    rows = list(tranche.payments.values_list("pk", "nik", "no_kk", "name"))
-    found: dict[int, str] = {}
-    if line.payment_id:
-        found[line.payment_id] = line.match
     nik = "".join(ch for ch in line.nik if ch.isdigit())
     kk = "".join(ch for ch in line.no_kk if ch.isdigit())
-    record = Record("BARIS", kk if len(kk) == 16 else "", nik if len(nik) == 16 else "", line.name)
-    index = Index(Record(f"BAYAR:{pk}", k, n, name) for pk, n, k, name in rows)
-    for candidate in match([record], index, Thresholds(same=90, review=50)).get("BARIS", []):
-        found.setdefault(int(candidate.ref.partition(":")[2]), candidate.reason)
-    if line.name:
-        folded = [fold_name(name) for _pk, _nik, _kk, name in rows]
-        for _name, score, at in process.extract(
-            fold_name(line.name), folded, scorer=fuzz.token_sort_ratio, limit=limit,
-            score_cutoff=NAME_ALIKE,
+    nik_near = _one_slip(nik, itself=True) if len(nik) == 16 else set()
+    near = Q(pk=line.payment_id) if line.payment_id else Q(pk__in=[])
+    if nik_near:
+        near |= Q(nik__in=nik_near)
+    if len(kk) == 16:
+        near |= Q(no_kk__in=_one_slip(kk, itself=True))
+    found = set(tranche.payments.filter(near).values_list("pk", flat=True)[:50])
+    rows = list(tranche.payments.values_list("pk", "name").iterator(chunk_size=20_000))
+    if line.name and rows:
+        pks, written = zip(*rows, strict=True)
+        for _name, _score, at in process.extract(
+            fold_name(line.name), written, scorer=fuzz.token_sort_ratio, limit=limit,
+            score_cutoff=NAME_ALIKE, processor=default_process,
         ):  # fmt: skip
-            found.setdefault(rows[at][0], f"nama mirip ({int(score)})")
-    chosen = list(found.items())[:limit]
-    payments = tranche.payments.select_related("desa__parent").in_bulk([pk for pk, _why in chosen])
-    return [(payments[pk], why) for pk, why in chosen]
+            found.add(pks[at])
+    ranked = []
+    for payment in tranche.payments.select_related("desa__parent").filter(pk__in=found):
+        alike = name_similarity(line.name, payment.name) if line.name else 0
+        slips = payment.nik in nik_near
+        same_kk = len(kk) == 16 and payment.no_kk == kk
+        why = [f"nama mirip ({alike})" if alike < 100 else "nama sama"]
+        why += ["No. KK sama"] if same_kk else []
+        if payment.pk == line.payment_id:
+            why = [line.match]
+        key = (payment.pk != line.payment_id, -(alike + 30 * bool(slips) + 20 * same_kk))
+        ranked.append((key, payment, _with_digits("; ".join(why), nik, payment.nik)))
+    ranked.sort(key=lambda row: (row[0], row[1].pk))
+    return [(payment, why) for _key, payment, why in ranked[:limit]]
+
+
+def _one_slip(number: str, *, itself: bool = False) -> set[str]:
+    """Every number one slip from `number`: a digit typed wrong, two neighbours swapped."""
+    near = {number} if itself else set()
+    for at, digit in enumerate(number):
+        near.update(number[:at] + d + number[at + 1 :] for d in "0123456789" if d != digit)
+    for at in range(len(number) - 1):
+        near.add(number[:at] + number[at + 1] + number[at] + number[at + 2 :])
+    near.discard("" if itself else number)
+    return near
+
+
+def _with_digits(why: str, typed: str, nik: str) -> str:
+    if len(typed) != 16 or len(nik) != 16:
+        return why
+    apart = [str(at + 1) for at in range(16) if typed[at] != nik[at]]
+    if not apart:
+        return f"{why}; NIK sama"
+    return f"{why}; NIK beda {len(apart)} angka (ke-{', '.join(apart[:4])})"
 
 
 @transaction.atomic
 def settle(line: ResultLine, *, payment: Payment, status: str, note: str, by: User) -> None:
     """A person's word on a line the file left open: it is this family's, with this status.
-    The status goes to the payment with the person's name in its history; the file's counts
-    follow."""
+    The status goes to the payment with the person's name in its history; the line keeps
+    what the file said beside what the person settled; the file's counts follow. A payment
+    already paid, corrected or stopped is not changed by a line."""
     if not by.can_manage:
         raise PermissionDenied
     line = ResultLine.objects.select_for_update().get(pk=line.pk)
@@ -348,7 +383,7 @@ def settle(line: ResultLine, *, payment: Payment, status: str, note: str, by: Us
         raise ValidationError(_("Say why this line is this family's: it is kept with it."))
     if status not in RESULT_STATUSES:
         raise ValidationError(_("Choose the status the channel reported."))
-    if payment.status in SETTLED:
+    if payment.status in (STATUS.PAID, *SETTLED):  # paid once: a second line is not applied
         raise ValidationError(
             _("The family's payment is %(status)s: a result no longer changes it.")
             % {"status": payment.get_status_display()}
@@ -360,9 +395,8 @@ def settle(line: ResultLine, *, payment: Payment, status: str, note: str, by: Us
             % {"n": other.first().number}
         )
     before = line.outcome
-    line.payment, line.status, line.outcome = payment, status, OUTCOME.MATCHED
-    line.match = _("set by hand: %(note)s") % {"note": note}
-    line.match = line.match[:255]
+    line.payment, line.outcome = payment, OUTCOME.MATCHED
+    line.settled_status, line.settled_note = status, note
     line.settled_by, line.settled_at = by, timezone.now()
     line.save()
     if payment.status != status:

@@ -177,6 +177,7 @@ def tranche_detail(request: HttpRequest, pk: int) -> HttpResponse:
             content, rows = files.payment_file(
                 tranche, file_form.cleaned_data["layout"], purpose=purpose, by=request.user
             )
+            payments.file_made(tranche)
             Download.objects.create(
                 user=request.user,
                 kind=Download.Kind.PAYMENTS,
@@ -233,6 +234,7 @@ def receipts(request: HttpRequest, pk: int, desa: int) -> HttpResponse:
     if not request.user.sees_all_proposals and request.user.unit.region_id != place.pk:
         raise Http404
     rows = files.payable(tranche).filter(desa=place)
+    payments.file_made(tranche)  # printed to hand out: its payees are out
     context = {
         "tranche": tranche,
         "desa": place,
@@ -350,7 +352,8 @@ def _payments_page(
         "page": page,
         "query": query,
         "count": found.count(),
-        "total": found.aggregate(rp=Sum("amount"))["rp"] or 0,
+        # For the tranches themselves, arrears of earlier ones apart, as the realisation sums.
+        **found.aggregate(own=Sum(realisation.OWN, default=0), arrears=Sum("arrears", default=0)),
         "status": shown,
     }
     return render(request, "distribution/payment_list.html", context)
@@ -383,6 +386,7 @@ def failed_payments(request: HttpRequest) -> HttpResponse:
     latest = Correction.objects.filter(payment=OuterRef("pk")).order_by("-made_at", "-pk")
     waiting = (
         mine.filter(status__in=payments.TO_CORRECT)
+        .order_by("-tranche__created_at", "name", "pk")
         .select_related("tranche__recipients__target")
         .annotate(
             correction_state=Subquery(latest.values("decision")[:1]),
@@ -396,9 +400,11 @@ def failed_payments(request: HttpRequest) -> HttpResponse:
     tranches = Tranche.objects.filter(payments__in=mine).distinct().select_related(
         "recipients__target"
     ).order_by("-created_at")[:12]  # fmt: skip
+    page, query = paged(request, waiting)
     context = {
-        "waiting": waiting[:200],
-        "done": done[:50],
+        "page": page,
+        "query": query,
+        "done": done.order_by("-updated_at")[:20],
         "form": CorrectionForm(),
         "tranches": tranches,
         "desa": request.user.unit.region_id,
@@ -420,29 +426,37 @@ def corrections(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             accept = form.cleaned_data["decision"] == "accept"
             try:
-                payments.decide(
+                carrier = payments.decide(
                     correction, accept=accept, note=form.cleaned_data["note"], by=request.user
                 )
             except ValidationError as refused:
                 messages.error(request, refused.messages[0])
             else:
-                messages.success(
-                    request,
-                    _("Accepted: paid with the next tranche.")
-                    if accept
-                    else _("Refused: sent back to the village."),
-                )
+                if not accept:
+                    messages.success(request, _("Refused: sent back to the village."))
+                elif carrier is not None:
+                    messages.success(
+                        request,
+                        _("Accepted: paid with %(tranche)s, with what was missed.")
+                        % {"tranche": carrier.label},
+                    )
+                else:
+                    messages.success(request, _("Accepted: paid with the next tranche."))
         else:
             messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return redirect("distribution:corrections")
-    waiting = Correction.objects.filter(decision=Correction.Decision.PENDING).select_related(
+    waiting = Correction.objects.filter(
+        decision=Correction.Decision.PENDING, payment__status__in=payments.TO_CORRECT
+    ).select_related(
         "made_by", "payment__tranche__recipients__target", "payment__desa__parent",
         "payment__household",
     ).prefetch_related("payment__household__members")  # fmt: skip
     page, query = paged(request, waiting)
     for correction in page:
         correction.in_family = payments.in_family(correction)
-    decided = Correction.objects.exclude(decision=Correction.Decision.PENDING).select_related(
+    decided = Correction.objects.filter(
+        decision__in=[Correction.Decision.ACCEPTED, Correction.Decision.REFUSED]
+    ).select_related(
         "decided_by", "payment__desa"
     ).order_by("-decided_at")[:20]  # fmt: skip
     context = {"page": page, "query": query, "decided": decided, "form": DecisionForm()}
@@ -461,7 +475,7 @@ def realisation_page(request: HttpRequest, pk: int) -> HttpResponse:
     table = realisation.table(recipients)
     by_place = realisation.places(recipients, tranche)
     if request.GET.get("format") == "xlsx":
-        content = realisation.table_xlsx(recipients, table, by_place)
+        content = realisation.table_xlsx(recipients, table, by_place, tranche)
         response = HttpResponse(content, content_type=XLSX)
         name = f"realisasi-{recipients.target.code}-v{recipients.version}.xlsx".lower()
         response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -530,17 +544,20 @@ def result_line(request: HttpRequest, pk: int, number: int) -> HttpResponse:
                 back = reverse("distribution:result", args=[pk])
                 return redirect(f"{back}?outcome={shown}")  # the next line of its kind
     query = " ".join(request.GET.get("q", "").split())
+    open_ = line.outcome in results.BY_HAND and request.user.can_manage
     found = []
-    if len(query) >= 3:  # a NIK's or a name's part, among the tranche's families
+    if open_ and len(query) >= 3:  # a name's part, or a whole NIK or No. KK (no digit oracle)
+        digits = query.isdigit() and len(query) == 16
         found = tranche.payments.select_related("desa__parent").filter(
-            Q(nik__contains=query) | Q(no_kk__contains=query) | Q(name__icontains=query)
+            Q(nik=query) | Q(no_kk=query) if digits else Q(name__icontains=query)
         ).order_by("name")[:20]  # fmt: skip
     context = {
         "line": line,
         "tranche": tranche,
         "form": form,
-        "open": line.outcome in results.BY_HAND,
-        "candidates": results.candidates(line) if line.outcome in results.BY_HAND else [],
+        "open": open_,
+        "candidates": results.candidates(line) if open_ else [],
+        "closed": [STATUS.PAID, STATUS.CORRECTED, STATUS.STOPPED],
         "query": query,
         "found": found,
     }

@@ -14,7 +14,7 @@ register = template.Library()
 @register.simple_tag
 def family_payments(household, complaint=None) -> list[Payment]:
     """Every payment of the family, the latest tranche first, with its list and status; each
-    marked `about` when the complaint is about it."""
+    with `about`, the complaint's link to it, when the complaint is about it."""
     if household is None:
         return []
     found = list(
@@ -22,9 +22,11 @@ def family_payments(household, complaint=None) -> list[Payment]:
         .select_related("tranche__recipients__target")
         .order_by("-tranche__created_at", "-pk")[:24]
     )
-    about = set()
+    about = {}
     if complaint is not None:
-        about = set(complaint.payment_links.values_list("payment_id", flat=True))
+        about = {
+            link.payment_id: link for link in complaint.payment_links.select_related("linked_by")
+        }
     for payment in found:
-        payment.about = payment.pk in about
+        payment.about = about.get(payment.pk)  # the link: who made it, when
     return found

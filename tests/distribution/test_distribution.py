@@ -13,9 +13,10 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from distribution import payments, results
-from distribution.models import Payment, ResultImport, ResultLine
+from distribution.models import Payment, PaymentComplaint, ResultImport, ResultLine
 from households.models import Download, Household
 from programs.models import RecipientList
+from tests.conftest import make_nik
 from tests.distribution.conftest import corrected, family, names, result_file
 
 pytestmark = pytest.mark.django_db
@@ -257,8 +258,61 @@ def test_the_district_checks_a_changed_payee_before_it_is_paid(
     staff.post(
         reverse("distribution:corrections"), {"correction": pending.pk, "decision": "accept"}
     )
-    waiting.refresh_from_db()
-    assert (waiting.name, waiting.account) == ("SUPARNO", "7")
+    waiting.refresh_from_db()  # August's file has not gone out: it pays what July missed
+    assert (waiting.name, waiting.account, waiting.amount, waiting.arrears) == (
+        "SUPARNO", "7", 500_000, 250_000,
+    )  # fmt: skip
+    failed.refresh_from_db()
+    assert failed.paid_with == waiting
+    september = payments.add_tranche(approved, label="September 2026", by=users["staff"], **BANK)
+    assert september.payments.get(household=suparno).arrears == 0  # carried once
+
+
+def test_a_payee_accepted_after_a_file_went_out_is_paid_from_the_next_tranche(
+    july, approved, round_, users, django_capture_on_commit_callbacks
+):
+    """August's payment file went to the bank with the old payee before the district accepted
+    the correction: August is left as it went out, September pays the new payee and what
+    July missed."""
+    suparno = family(round_, "SUPARNO")
+    upload(july, users, [(suparno.head_nik, "SUPARNO", "250.000", "GAGAL", "Rekening pasif")],
+           django_capture_on_commit_callbacks)  # fmt: skip
+    august = payments.add_tranche(approved, label="Agustus 2026", by=users["staff"], **BANK)
+    payments.file_made(august)
+    correction = payments.propose(
+        july.payments.get(household=suparno), name="SUPARNO", account="88", by=users["village"]
+    )
+    assert payments.decide(correction, accept=True, by=users["staff"]) is None
+    gone = august.payments.get(household=suparno)
+    assert (gone.account, gone.arrears) == ("", 0)
+    september = payments.add_tranche(approved, label="September 2026", by=users["staff"], **BANK)
+    paid = september.payments.get(household=suparno)
+    assert (paid.account, paid.amount, paid.arrears) == ("88", 500_000, 250_000)
+
+
+def test_the_district_accepts_only_the_payee_it_was_shown(
+    july, round_, users, django_capture_on_commit_callbacks
+):
+    """The village changes its correction while staff look at it: the one they were shown is
+    replaced and cannot be accepted; a bank's long reason and long names still fit the
+    history."""
+    suparno = family(round_, "SUPARNO")
+    reason = "REKENING TIDAK DAPAT DIPROSES KARENA STATUS DORMANT LEBIH DARI DUA BELAS BULAN " * 3
+    upload(july, users, [(suparno.head_nik, "SUPARNO", "250.000", "GAGAL", reason[:250])],
+           django_capture_on_commit_callbacks)  # fmt: skip
+    failed = july.payments.get(household=suparno)
+    shown = payments.propose(failed, name="SUPARNO", account="111", by=users["village"])
+    payments.propose(failed, name="BUDI LAIN", account="999", by=users["village"])
+    with pytest.raises(ValidationError):
+        payments.decide(shown, accept=True, by=users["staff"])
+    failed.refresh_from_db()
+    assert (failed.status, failed.account) == (STATUS.FAILED, "")
+    users["staff"].first_name, users["staff"].last_name = "Fransiska Xaveria", "Wulandari " * 4
+    users["staff"].save()
+    payments.decide(failed.corrections.get(decision="pending"), accept=True, by=users["staff"])
+    failed.refresh_from_db()
+    assert (failed.status, failed.name) == (STATUS.CORRECTED, "BUDI LAIN")
+    assert len(failed.history.latest().history_change_reason) <= 100
 
 
 def test_a_desa_paid_from_another_source_is_counted_under_it(july, approved, round_, users, login):
@@ -366,7 +420,8 @@ def test_a_complaint_naming_the_tranche_is_linked_to_the_familys_payment(
     complaint = log_complaint(users, suparno, tranche=" juli 2026")
     (link,) = complaint.payment_links.all()
     assert link.payment == july.payments.get(household=suparno)
-    assert "Tentang pembayaran" in complaint.steps.last().note
+    assert link.linked_by == users["desk"]
+    assert complaint.steps.count() == 1  # a link is not a step the service-level reports read
     assert log_complaint(users, suparno, tranche="Maret 2025").payment_links.count() == 0
     page = login(users["staff"]).get(
         reverse("distribution:payments", args=[july.pk]), {"status": "planned"}
@@ -390,9 +445,9 @@ def test_the_desk_says_which_payment_a_complaint_is_about(july, approved, round_
     assert "pengaduan ini tentang pembayaran ini" in page
     desk.post(url, {"payment": paid.pk, "action": "unlink"})
     assert complaint.payment_links.count() == 0
-    notes = [step.note for step in complaint.steps.all()]
-    assert any(n.startswith("Tentang pembayaran") and "Agustus 2026" in n for n in notes)
-    assert any(n.startswith("Bukan tentang pembayaran") for n in notes)
+    made, unmade = PaymentComplaint.history.order_by("history_date")
+    assert (made.history_type, made.history_user, made.payment_id) == ("+", users["desk"], paid.pk)
+    assert (unmade.history_type, unmade.history_user) == ("-", users["desk"])
 
 
 def test_receipts_list_a_desas_families_to_pay_with_a_signature_column(
@@ -501,7 +556,7 @@ def test_staff_settle_a_line_the_file_left_open(
         + (str((int(suparno.head_nik[11]) + 5) % 10) + suparno.head_nik[12:])
     )
     made = upload(july, users, [
-        (slamet.head_nik, "SLAMET RIYADI", "250.000", "BERHASIL", ""),
+        (slamet.head_nik, "SLAMET RIYADI", "250.000", "GAGAL", "Rekening pasif"),
         (wrong, "SUPARNO BIN KARTO", "250.000", "BERHASIL", ""),
     ], django_capture_on_commit_callbacks)  # fmt: skip
     assert made.counts == {"matched": 1, "unmatched": 1, "lines": 2}
@@ -511,8 +566,10 @@ def test_staff_settle_a_line_the_file_left_open(
     assert best.name == "SUPARNO"
     assert "SLAMET" in client.get(url, {"q": "slam"}).content.decode()  # search the tranche
     paid = july.payments.get(household=suparno)
-    client.post(url, {"payment": paid.pk, "status": "paid", "note": ""})
-    assert july.payments.get(household=suparno).status == STATUS.PLANNED  # a reason is asked
+    with pytest.raises(ValidationError, match="alasan"):  # a reason is asked
+        results.settle(
+            made.lines.get(number=2), payment=paid, status="paid", note=" ", by=users["staff"]
+        )
     taken = july.payments.get(household=slamet)
     refused = client.post(url, {"payment": taken.pk, "status": "paid", "note": "salah"})
     assert "Baris 1 berkas ini sudah mewakili" in refused.content.decode()  # line 1 is his
@@ -524,6 +581,13 @@ def test_staff_settle_a_line_the_file_left_open(
     assert made.counts == {"matched": 2, "unmatched": 0, "lines": 2}
     line = made.lines.get(number=2)
     assert (line.outcome, line.settled_by, line.payment) == ("matched", users["staff"], paid)
+    assert (line.status, line.settled_status) == ("paid", "paid")  # the file's word kept
+    # A second file's line of someone else is not settled onto the paid family: paid once.
+    again = upload(july, users, [(make_nik(9), "ORANG LAIN", "250.000", "GAGAL", "x")],
+                   django_capture_on_commit_callbacks)  # fmt: skip
+    with pytest.raises(ValidationError, match="dibayar"):
+        results.settle(again.lines.get(), payment=paid, status="failed", note="x",
+                       by=users["staff"])  # fmt: skip
     with pytest.raises(ValidationError):
         results.settle(line, payment=paid, status="failed", note="x", by=users["staff"])
     with pytest.raises(PermissionDenied):

@@ -39,9 +39,12 @@ same run, since the machines here differ 2-2.5x between sessions: the file read 
 (csv.reader; calamine's load for .xlsx), and PostgreSQL alone doing the same volume: COPY of
 the file's lines into a text table, then in SQL the lines stored with their exact-NIK payment,
 the payments' statuses set and one history row each, foreign keys checked (rolled back).
-Then every line of the last run is checked against the plant. --profile runs once more under
-cProfile. The app runs with settings.DEBUG off (as a worker does). Exits non-zero when a line
-or a payment is not what the plant says.
+Then every line of the last run is checked against the plant. A mistyped NIK the matcher left
+unmatched (another family one slip away under a name alike) is left for a person: right only
+when `results.candidates(line)` offers the planted family (timed apart, after read_result);
+its payment stays "planned". --profile runs once more under cProfile. The app runs with
+settings.DEBUG off (as a worker does). Exits non-zero when a line or a payment is not what the
+plant says.
 
 Target (issue): a 500,000-line bank result file matched and stored in under 30 s on a 2-core
 machine with PostgreSQL.
@@ -960,20 +963,55 @@ def measure(args, fmt: str) -> bool:
             print(out.getvalue())
         upload = again
 
-    ok, check_notes = check(upload, meta, counts)
+    ok, check_notes, slips = check(upload, meta, counts)
     if args.summary:
         Path(args.summary).write_text(json.dumps({
             "mb": info["mb"], "median": median, "slowest": max(times), "times": times,
             "steps": step_medians, "peak_rss": peak_rss_mb(),
             "queries": sum(queries_seen.count.values()), "query_s": total_q,
             "top_query": queries_seen.seconds.most_common(1)[0] if queries_seen.seconds else None,
-            "ok": ok, "check": check_notes,
+            "ok": ok, "check": check_notes, "slips": slips,
         }))  # fmt: skip
     return ok
 
 
-def check(upload, meta: dict, counts: dict) -> tuple[bool, list[str]]:
-    """Every line of the run against the plant; the payments' statuses and history."""
+def slips_left(upload) -> dict[int, dict]:
+    """The mistyped NIKs the matcher left unmatched, for a person: by line number, the planted
+    payment's rank among `results.candidates(line)` (None: not offered), what was offered and
+    the seconds candidates() took, on the stored lines."""
+    from django.db import connection
+
+    from distribution import results
+    from distribution.models import ResultLine
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT b.number, b.payment_id FROM bench_planted b JOIN distribution_resultline l "
+            "ON l.number = b.number AND l.upload_id = %s "
+            "WHERE b.kind LIKE 'slip%%' AND l.outcome = 'unmatched' ORDER BY b.number",
+            [upload.pk],
+        )
+        planted = dict(cursor.fetchall())
+    found = {}
+    stored = ResultLine.objects.filter(upload=upload, number__in=planted)
+    for line in stored.select_related("upload__tranche").order_by("number"):
+        started = time.perf_counter()
+        offered = results.candidates(line)
+        seconds = time.perf_counter() - started
+        ranks = [at for at, (payment, _why) in enumerate(offered, 1)
+                 if payment.pk == planted[line.number]]  # fmt: skip
+        found[line.number] = {
+            "rank": ranks[0] if ranks else None, "payment": planted[line.number],
+            "seconds": seconds, "line": f"{line.nik} {line.no_kk or '-'} {line.name}",
+            "offered": [f"{p.nik} {p.name} ({why})" for p, why in offered],
+        }  # fmt: skip
+    return found
+
+
+def check(upload, meta: dict, counts: dict) -> tuple[bool, list[str], dict]:
+    """Every line of the run against the plant; the payments' statuses and history. A slip
+    line left unmatched is right when candidates() offers its family (its payment then stays
+    "planned", with no history row)."""
     from django.db import connection
 
     from distribution.models import Payment
@@ -999,11 +1037,16 @@ def check(upload, meta: dict, counts: dict) -> tuple[bool, list[str]]:
         lines = meta["lines"]
         say(f"lines stored    {n:,} ({distinct:,} numbers, {low}-{high}); file {lines:,}",
             (n, distinct, low, high) == (lines, lines, 1, lines))  # fmt: skip
-        expected = {"lines": lines, "matched": meta["families"] - planted["unknown"],
-                    "twice": planted["twice"], "unmatched": planted["stranger"],
+        left = slips_left(upload)
+        left_numbers = sorted(left)
+        left_payments = [slip["payment"] for slip in left.values()]
+        offered = sorted(number for number, slip in left.items() if slip["rank"])
+        expected = {"lines": lines, "matched": meta["families"] - planted["unknown"] - len(left),
+                    "twice": planted["twice"], "unmatched": planted["stranger"] + len(left),
                     "unreadable": planted["unknown"]}  # fmt: skip
         say(f"counts          {json.dumps(counts, sort_keys=True)}; planted "
-            f"{json.dumps(expected, sort_keys=True)}", counts == expected)  # fmt: skip
+            f"{json.dumps(expected, sort_keys=True)} ({len(left)} mistyped NIKs left for a "
+            f"person)", counts == expected)  # fmt: skip
         cursor.execute(
             "SELECT b.kind, l.outcome, l.payment_id IS NOT DISTINCT FROM b.payment_id, "
             "l.status = b.line_status, count(*) FROM bench_planted b "
@@ -1016,6 +1059,9 @@ def check(upload, meta: dict, counts: dict) -> tuple[bool, list[str]]:
             by_kind[kind].append((outcome, same_payment, same_status, k))
         print(f"{'kind':<12} {'planted':>8} {'as planted':>11}   outcomes found (payment, status)")
         for kind in KINDS:
+            if kind.startswith("slip"):
+                say_slips(cursor, upload, kind, planted[kind], left, say)
+                continue
             rows = by_kind.get(kind, [])
             want = OUTCOME.get(kind, "matched")
             right = sum(k for outcome, same, st, k in rows if outcome == want and same and st)
@@ -1032,9 +1078,9 @@ def check(upload, meta: dict, counts: dict) -> tuple[bool, list[str]]:
             "ON l.number = b.number AND l.upload_id = %s LEFT JOIN distribution_payment got "
             "ON got.id = l.payment_id LEFT JOIN distribution_payment want "
             "ON want.id = b.payment_id "
-            "WHERE l.outcome <> b.outcome OR l.payment_id IS DISTINCT FROM b.payment_id "
-            "ORDER BY b.kind, b.number LIMIT 12",
-            [upload.pk],
+            "WHERE (l.outcome <> b.outcome OR l.payment_id IS DISTINCT FROM b.payment_id) "
+            "AND NOT b.number = ANY(%s) ORDER BY b.kind, b.number LIMIT 12",
+            [upload.pk, offered],
         )
         for number, kind, nik, kk, name, outcome, why, g_nik, g_name, w_nik, w_name in cursor:
             line = (
@@ -1055,25 +1101,80 @@ def check(upload, meta: dict, counts: dict) -> tuple[bool, list[str]]:
             line = f"  {kind:<10} {nik:<16} {k:>6,}  matched by: {why or '(nothing)'}"
             notes.append(line)
             print(line)
+        for number, slip in left.items():
+            rank = f"offered at rank {slip['rank']}" if slip["rank"] else "NOT offered"
+            line = (
+                f"  line {number} left for a person: {slip['line']}; planted family "
+                f"{rank} of {len(slip['offered'])} (candidates() {slip['seconds']:.2f} s)"
+            )
+            notes.append(line)
+            print(line)
+            for at, candidate in enumerate(slip["offered"], 1):
+                line = f"    {at}. {candidate}"
+                notes.append(line)
+                print(line)
+        # A payment whose line is left for a person stays as it was: planted, no reason.
         cursor.execute(
-            "SELECT count(*) FILTER (WHERE p.status = b.pay_status AND p.reason = b.pay_reason), "
+            "SELECT count(*) FILTER (WHERE CASE WHEN b.number = ANY(%s) "
+            "THEN p.status = 'planned' AND p.reason = '' "
+            "ELSE p.status = b.pay_status AND p.reason = b.pay_reason END), "
             "count(*) FROM bench_planted b JOIN distribution_payment p ON p.id = b.payment_id "
-            "WHERE b.pay_status IS NOT NULL"
+            "WHERE b.pay_status IS NOT NULL",
+            [left_numbers],
         )
         right, total = cursor.fetchone()
-        say(f"payments        {right:,} of {total:,} with the status and reason planted",
+        say(f"payments        {right:,} of {total:,} with the status and reason planted "
+            f"({len(left)} left \"planned\" for a person)",
             right == total == meta["families"])  # fmt: skip
-        changed = meta["families"] - planted["unknown"]
+        changed = meta["families"] - planted["unknown"] - len(left)
         cursor.execute(
             f"SELECT count(*), count(DISTINCT h.id), count(*) FILTER (WHERE h.status = p.status "
             f"AND h.reason = p.reason AND h.history_change_reason = 'hasil penyaluran' "
-            f"AND h.history_type = '~') FROM {history} h JOIN distribution_payment p ON p.id = h.id"
+            f"AND h.history_type = '~'), count(*) FILTER (WHERE h.id = ANY(%s)) "
+            f"FROM {history} h JOIN distribution_payment p ON p.id = h.id",
+            [left_payments],
         )
-        rows, distinct, right = cursor.fetchone()
+        rows, distinct, right, of_left = cursor.fetchone()
         say(f"history         {rows:,} rows for {distinct:,} payments, {right:,} with the new "
-            f"status and 'hasil penyaluran'; payments changed {changed:,}",
-            rows == distinct == right == changed)  # fmt: skip
-    return ok, notes
+            f"status and 'hasil penyaluran'; payments changed {changed:,}; {of_left} rows for "
+            f"payments left for a person",
+            rows == distinct == right == changed and of_left == 0)  # fmt: skip
+    slips = {"left": len(left), "offered": len(offered),
+             "ranks": [slip["rank"] for slip in left.values()],
+             "seconds": [slip["seconds"] for slip in left.values()]}  # fmt: skip
+    return ok, notes, slips
+
+
+def say_slips(cursor, upload, kind: str, n_kind: int, left: dict[int, dict], say) -> None:
+    """A slip kind's lines: matched as planted, left for a person with the planted family
+    among the candidates (right) or without it (wrong), matched to another payment (wrong)."""
+    cursor.execute(
+        "SELECT b.number, l.outcome, l.payment_id IS NOT DISTINCT FROM b.payment_id, "
+        "l.status = b.line_status FROM bench_planted b "
+        "LEFT JOIN distribution_resultline l ON l.number = b.number AND l.upload_id = %s "
+        "WHERE b.kind = %s",
+        [upload.pk, kind],
+    )
+    found: collections.Counter = collections.Counter()
+    ranks = []
+    for number, outcome, same_payment, same_status in cursor.fetchall():
+        if outcome == "matched" and same_payment and same_status:
+            found["as planted"] += 1
+        elif outcome == "unmatched" and number in left and same_status:
+            rank = left[number]["rank"]
+            found["offered" if rank else "not offered"] += 1
+            ranks += [rank] if rank else []
+        elif outcome and not same_payment and outcome != "unmatched":
+            found["another payment"] += 1
+        else:
+            found[f"other ({outcome or 'missing'})"] += 1
+    at = f" at rank {', '.join(map(str, ranks))}" if ranks else ""
+    others = "".join(f"; {what} {k:,}" for what, k in found.items() if what.startswith("other"))
+    say(f"{kind:<12} {n_kind:>8,} {found['as planted']:>11,}   matched as planted "
+        f"{found['as planted']:,}; left for a person, family offered {found['offered']:,}{at}; "
+        f"left for a person, family NOT offered {found['not offered']:,}; matched to another "
+        f"payment {found['another payment']:,}{others}",
+        found["as planted"] + found["offered"] == n_kind)  # fmt: skip
 
 
 def summary(meta: dict, floors: dict, summaries: dict) -> None:
@@ -1095,6 +1196,17 @@ def summary(meta: dict, floors: dict, summaries: dict) -> None:
                   f"{s['median'] / sql:.1f}x; reading the file bare "
                   f"{read_floor or 0:.2f} s beside the read step "
                   f"{s['steps'].get('read', float('nan')):.2f} s")  # fmt: skip
+        slips = s.get("slips")
+        if slips is not None and not slips["left"]:
+            print("        mistyped NIKs left for a person: none")
+        elif slips:
+            every = "every one" if slips["offered"] == slips["left"] else "NOT every one"
+            ranks = ", ".join(str(rank) if rank else "-" for rank in slips["ranks"])
+            print(f"        mistyped NIKs left for a person: {slips['left']}; {every} offered "
+                  f"the planted family among candidates() ({slips['offered']} of "
+                  f"{slips['left']}{f', ranks {ranks}' if ranks else ''}; candidates() "
+                  f"{', '.join(f'{t:.2f}' for t in slips['seconds'])} s a line, not in "
+                  f"read_result)")  # fmt: skip
         if s["steps"]:
             parts = ", ".join(f"{key} {value:.2f}" for key, value in s["steps"].items())
             print(f"        steps (s): {parts}")

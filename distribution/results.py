@@ -10,8 +10,10 @@ never dropped, never applied twice.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections import Counter, defaultdict
+from functools import reduce
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -322,8 +324,13 @@ def candidates(line: ResultLine, limit: int = 6) -> list[tuple[Payment, str]]:
     if len(kk) == 16:
         near |= Q(no_kk__in=_one_slip(kk, itself=True))
     found = set(tranche.payments.filter(near).values_list("pk", flat=True)[:50])
-    rows = list(tranche.payments.values_list("pk", "name").iterator(chunk_size=20_000))
-    if line.name and rows:
+    # Names alike share a word (as written or folded): those are scored, not the whole tranche.
+    words = {w for w in [*line.name.upper().split(), *fold_name(line.name).split()] if len(w) > 2}
+    rows = []
+    if words:
+        sharing = reduce(operator.or_, (Q(name__icontains=word) for word in words))
+        rows = list(tranche.payments.filter(sharing).values_list("pk", "name")[:50_000])
+    if rows:
         pks, written = zip(*rows, strict=True)
         for _name, _score, at in process.extract(
             fold_name(line.name), written, scorer=fuzz.token_sort_ratio, limit=limit,

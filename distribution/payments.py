@@ -279,7 +279,7 @@ def decide(correction: Correction, *, accept: bool, by: User, note: str = "") ->
     name, account = correction.name, correction.account
     payment.name, payment.account, payment.status = name, account, STATUS.CORRECTED
     later = (
-        Payment.objects.select_for_update()
+        Payment.objects.select_for_update(of=("self",))
         .filter(
             household_id=payment.household_id,
             status=STATUS.PLANNED,

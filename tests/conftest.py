@@ -8,10 +8,11 @@ import os
 import pytest
 
 from dedup import pipeline
-from dedup.models import Result
+from dedup.models import Result, Run
 from households.models import Household, Member, Region, Unit, User
 from programs import rounds
 from programs.models import (
+    Allocation,
     AllocationRound,
     Program,
     ProposalBatch,
@@ -324,3 +325,45 @@ def returned(users, doubtful_run):
     assert rounds.revalidate_jps(round_, by=users["staff"])["returned"] == 1
     allocation.refresh_from_db()
     return allocation
+
+
+@pytest.fixture
+def round_(users, units, regions, make_household):
+    """A saved round on the provincial quota, for the verification and distribution tests: SLAMET
+    RIYADI and SUPARNO of Sindurjan (village_a), SUPARMAN of Harjobinangun (village_b)."""
+    staff = users["staff"]
+    run = Run.objects.create(created_by=staff, status=Run.Status.DONE)
+    made = AllocationRound.objects.create(name="Bansos Juli 2026", run=run, created_by=staff)
+    province = program("BANSOSPROV")
+    made.targets.create(program=province, places=5, position=0)
+    batches = {}
+    for number, (unit, operator, desa, name) in enumerate(
+        [
+            ("village_a", "village", "desa_a", "SLAMET RIYADI"),
+            ("village_a", "village", "desa_a", "SUPARNO"),
+            ("village_b", "village_b", "desa_b", "SUPARMAN"),
+        ],
+        start=1,
+    ):
+        if unit not in batches:
+            batches[unit] = ProposalBatch.objects.create(
+                unit=units[unit], title=f"Usulan {unit}", created_by=users[operator]
+            )
+        household = make_household(regions[desa], name)
+        row = ProposalRow.objects.create(
+            batch=batches[unit],
+            row_number=number,
+            household=household,
+            no_kk=household.no_kk,
+            nik=household.head_nik,
+            name=name,
+            address=household.address,
+            rt=household.rt,
+            rw=household.rw,
+            desa=household.desa,
+        )
+        Allocation.objects.create(
+            round=made, household=household, proposal_row=row, target=province
+        )
+    run.batches.set(batches.values())
+    return made

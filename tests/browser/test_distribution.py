@@ -16,7 +16,7 @@ from complaints.models import Category, Complaint
 from distribution.models import Payment
 from programs import rounds
 from tests.browser.test_roles import log_in
-from tests.verification.conftest import family, round_  # noqa: F401 (a fixture)
+from tests.verification.conftest import family
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,7 +37,7 @@ def bank_result(lines) -> dict:
     }
 
 
-def test_from_the_decree_to_the_second_tranche(browser, live_server, users, round_):  # noqa: F811
+def test_from_the_decree_to_the_second_tranche(browser, live_server, users, round_):
     recipients = rounds.prepare_list(round_, round_.targets.get().program, None, by=users["staff"])
     rounds.approve(recipients, by=users["head"])
     slamet, suparno = family(round_, "SLAMET RIYADI"), family(round_, "SUPARNO")

@@ -8,11 +8,11 @@ from openpyxl import Workbook
 
 from distribution import payments
 from programs import rounds
-from tests.verification.conftest import family, round_  # noqa: F401 (fixtures)
+from tests.verification.conftest import family
 
 
 @pytest.fixture
-def approved(round_, users):  # noqa: F811
+def approved(round_, users):
     recipients = rounds.prepare_list(round_, round_.targets.get().program, None, by=users["staff"])
     return rounds.approve(recipients, by=users["head"])
 

@@ -1,5 +1,6 @@
-"""A saved round the verification tests screen and visit: three families on the provincial
-quota, two in Sindurjan (kecamatan Purworejo), one in Harjobinangun (Grabag)."""
+"""Builders of the verification tests: exclusion lists, roster versions, photos, and the family
+of the saved round they screen and visit (`round_`, in tests/conftest.py: three families on
+the provincial quota, two in Sindurjan, one in Harjobinangun)."""
 
 import datetime
 import io
@@ -8,58 +9,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from dedup.models import Run
 from households.models import Member
 from programs.models import (
-    Allocation,
-    AllocationRound,
-    ProposalBatch,
-    ProposalRow,
     RosterRow,
     RosterVersion,
 )
 from tests.conftest import make_nik, program
 from verification.models import Cycle
-
-
-@pytest.fixture
-def round_(users, units, regions, make_household):
-    staff = users["staff"]
-    run = Run.objects.create(created_by=staff, status=Run.Status.DONE)
-    made = AllocationRound.objects.create(name="Bansos Juli 2026", run=run, created_by=staff)
-    province = program("BANSOSPROV")
-    made.targets.create(program=province, places=5, position=0)
-    batches = {}
-    for number, (unit, operator, desa, name) in enumerate(
-        [
-            ("village_a", "village", "desa_a", "SLAMET RIYADI"),
-            ("village_a", "village", "desa_a", "SUPARNO"),
-            ("village_b", "village_b", "desa_b", "SUPARMAN"),
-        ],
-        start=1,
-    ):
-        if unit not in batches:
-            batches[unit] = ProposalBatch.objects.create(
-                unit=units[unit], title=f"Usulan {unit}", created_by=users[operator]
-            )
-        household = make_household(regions[desa], name)
-        row = ProposalRow.objects.create(
-            batch=batches[unit],
-            row_number=number,
-            household=household,
-            no_kk=household.no_kk,
-            nik=household.head_nik,
-            name=name,
-            address=household.address,
-            rt=household.rt,
-            rw=household.rw,
-            desa=household.desa,
-        )
-        Allocation.objects.create(
-            round=made, household=household, proposal_row=row, target=province
-        )
-    run.batches.set(batches.values())
-    return made
 
 
 def family(round_, name):

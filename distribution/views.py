@@ -543,6 +543,15 @@ def result_line(request: HttpRequest, pk: int, number: int) -> HttpResponse:
                 )
                 back = reverse("distribution:result", args=[pk])
                 return redirect(f"{back}?outcome={shown}")  # the next line of its kind
+        else:
+            messages.error(
+                request,
+                " ".join(
+                    f"{form.fields[field].label or ''}: {error}"
+                    for field, errors in form.errors.items()
+                    for error in errors
+                ),
+            )
     query = " ".join(request.GET.get("q", "").split())
     open_ = line.outcome in results.BY_HAND and request.user.can_manage
     found = []

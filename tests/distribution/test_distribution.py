@@ -566,6 +566,8 @@ def test_staff_settle_a_line_the_file_left_open(
     assert best.name == "SUPARNO"
     assert "SLAMET" in client.get(url, {"q": "slam"}).content.decode()  # search the tranche
     paid = july.payments.get(household=suparno)
+    asked = client.post(url, {"payment": paid.pk, "status": "paid", "note": ""})
+    assert "Alasan keluarga ini: Bidang ini tidak boleh kosong" in asked.content.decode()
     with pytest.raises(ValidationError, match="alasan"):  # a reason is asked
         results.settle(
             made.lines.get(number=2), payment=paid, status="paid", note=" ", by=users["staff"]
@@ -592,3 +594,24 @@ def test_staff_settle_a_line_the_file_left_open(
         results.settle(line, payment=paid, status="failed", note="x", by=users["staff"])
     with pytest.raises(PermissionDenied):
         results.settle(line, payment=paid, status="paid", note="x", by=users["village"])
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [("hasil.xlsx", b"bukan buku kerja"), ("hasil.csv", b"NO;NAMA;ALAMAT\n1;SUPARNO;DUSUN\n")],
+)
+def test_a_file_that_is_no_result_is_refused_with_the_reason_on_its_page(
+    july, users, login, django_capture_on_commit_callbacks, name, content
+):
+    client = login(users["staff"])
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = client.post(
+            reverse("distribution:result_upload", args=[july.pk]),
+            {"file": SimpleUploadedFile(name, content)},
+        )
+    page = client.get(sent["Location"])
+    assert not page.context["waiting"]  # the page stops waiting and says why
+    text = page.content.decode()
+    assert "tidak memiliki baris judul kolom" in text and "NIK, NAMA, STATUS" in text
+    assert not ResultLine.objects.exists()
+    assert set(july.payments.values_list("status", flat=True)) == {STATUS.PLANNED}

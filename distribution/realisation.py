@@ -17,6 +17,7 @@ from programs.models import RecipientList
 
 from . import money
 from .models import Funding, Payment, Tranche
+from .payments import lineage
 
 STATUS = Payment.Status
 # A tranche's columns, in the order a report reads them.
@@ -165,8 +166,6 @@ def _paid_later(recipients: RecipientList) -> list[dict]:
     """The list's corrected payments whose amount a later payment paid in the end (a chain of
     corrections followed across the list's versions): each with its tranche, funding source,
     desa and own share. Realisation counts them where they were owed, not where paid."""
-    from .payments import lineage
-
     versions = lineage(recipients)
     corrected = {
         row["pk"]: row

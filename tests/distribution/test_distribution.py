@@ -237,6 +237,10 @@ def test_the_district_checks_a_changed_payee_before_it_is_paid(
     assert staff.get(reverse("home")).context["corrections_to_check"] == 1
     page = staff.get(reverse("distribution:corrections")).content.decode()
     assert "BUDI" in page and "bukan nama keluarga ini" in page
+    head = Client()
+    head.force_login(users["head"], backend=BACKEND)
+    seen = head.get(reverse("distribution:corrections")).content.decode()
+    assert "BUDI" in seen and "Terima</button>" not in seen  # the head reads, staff decide
     correction = failed.corrections.get()
     staff.post(reverse("distribution:corrections"), {"correction": correction.pk,
                "decision": "refuse", "note": ""})  # fmt: skip
